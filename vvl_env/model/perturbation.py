@@ -132,6 +132,24 @@ class PerturbationModel:
         z_indep = self._standard(rng, shape)
         return z, self.rho * z + np.sqrt(max(0.0, 1.0 - self.rho**2)) * z_indep
 
+    def _q(self, rng: np.random.Generator, batch: tuple[int, ...]) -> FloatArray:
+        if isinstance(self.q, Beta):
+            q = rng.beta(self.q.a, self.q.b, size=batch if batch else None)
+            return np.asarray(np.clip(q, 1e-12, 1.0 - 1e-12), dtype=np.float64)
+        return np.full(batch, self.q) if batch else np.asarray(self.q)
+
+    def _offsets(self, q: FloatArray, z: FloatArray, sigma: float) -> tuple[FloatArray, FloatArray]:
+        """Variant offsets from standardised draws: pointwise ``((1-q) D, -q D)`` with ``D = sigma z``; in
+        expectation ``sigma / sqrt(2) * (z[0], z[1])``."""
+        if self.rrp == "pointwise":
+            gap = sigma * z
+            return (1.0 - q) * gap, -q * gap
+        scale = sigma / np.sqrt(2.0)
+        return scale * z[0], scale * z[1]
+
+    def _draw_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        return shape if self.rrp == "pointwise" else (2,) + shape
+
     def sample(self, *, rng: np.random.Generator, n: int = 1, size: int | None = None) -> RefinementOutcome:
         """Draw one outcome (``size=None``) or a batch of ``size`` outcomes for a row or column against n actions.
 
@@ -140,20 +158,19 @@ class PerturbationModel:
         Draw order (fixed, so seeds reproduce): q, then the standardised gaps. Batches are drawn at once.
         """
         batch: tuple[int, ...] = () if size is None else (int(size),)
-        if isinstance(self.q, Beta):
-            q = rng.beta(self.q.a, self.q.b, size=batch if batch else None)
-            q = np.asarray(np.clip(q, 1e-12, 1.0 - 1e-12), dtype=np.float64)
-        else:
-            q = np.full(batch, self.q) if batch else np.asarray(self.q)
-        shape = batch + (n,)
-        if self.rrp == "pointwise":
-            z, w = self._pair(rng, shape)
-            D, E = self.sigma_own * z, self.sigma_other * w
-            qc = q[..., None]
-            return RefinementOutcome(q, (1.0 - qc) * D, -qc * D, (1.0 - qc) * E, -qc * E)
-        z, w = self._pair(rng, (2,) + shape)
-        s_own, s_other = self.sigma_own / np.sqrt(2.0), self.sigma_other / np.sqrt(2.0)
-        return RefinementOutcome(q, s_own * z[0], s_own * z[1], s_other * w[0], s_other * w[1])
+        q = self._q(rng, batch)
+        z, w = self._pair(rng, self._draw_shape(batch + (n,)))
+        qc = q[..., None]
+        own1, own2 = self._offsets(qc, z, self.sigma_own)
+        other1, other2 = self._offsets(qc, w, self.sigma_other)
+        return RefinementOutcome(q, own1, own2, other1, other2)
+
+    def sample_own(self, *, rng: np.random.Generator, size: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``size`` draws of ``(q, own1, own2)`` for a single option (decision problems): the fast path of Monte
+        Carlo, drawing nothing for the other player."""
+        q = self._q(rng, (int(size),))
+        own1, own2 = self._offsets(q, self._standard(rng, self._draw_shape((int(size),))), self.sigma_own)
+        return q, own1, own2
 
 
 def no_refinement_noise() -> PerturbationModel:
