@@ -1,0 +1,111 @@
+"""The ``vvl`` command line: thin wrappers that parse, call one library function and print."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _print_table(rows: list, out=sys.stdout) -> None:
+    section = None
+    width = max(len(r.quantity) for r in rows)
+    for r in rows:
+        if r.section != section:
+            section = r.section
+            print(f"\n{section}", file=out)
+            print(f"  {'quantity'.ljust(width)}  {'estimate [95% CI]':<28}  theory", file=out)
+        print(f"  {r.quantity.ljust(width)}  {str(r.estimate):<28}  {r.theory}", file=out)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from vvl_env.headline import headline_results
+
+    start = time.perf_counter()
+    rows = headline_results(seed=args.seed, draws=args.draws, game_draws=args.game_draws)
+    if args.json:
+        json.dump({"seed": args.seed, "rows": [r.as_dict() for r in rows]}, sys.stdout, indent=2)
+        print()
+    else:
+        print(f"vvl demo: the three headline results of our model (seed {args.seed})")
+        _print_table(rows)
+        print(f"\n({time.perf_counter() - start:.1f} s; exact rows are closed forms or quadrature, "
+              "the others Monte Carlo means with 95% intervals)")
+    return 0
+
+
+def _load_game(path: str):
+    from vvl_env.model import Game
+
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ValueError(f"GAME: no such file {path!r}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"GAME: {path!r} is not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or "R1" not in data:
+        raise ValueError(f'GAME: must be a JSON object {{"R1": [[...]], "R2": [[...]]}} (R2 optional: zero-sum), '
+                         f"got {str(data)[:80]!r}")
+    unknown = set(data) - {"R1", "R2", "row_labels", "col_labels"}
+    if unknown:
+        raise ValueError(f"GAME: unknown keys {sorted(unknown)}; allowed: R1, R2, row_labels, col_labels")
+    return Game(data["R1"], data.get("R2"), data.get("row_labels"), data.get("col_labels"))
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from vvl_env.solve.equilibria import equilibria
+
+    game = _load_game(args.game)
+    result = equilibria(game, tol=args.tol)
+    records = [{"x": x.tolist(), "y": y.tolist(), "payoffs": p.tolist()}
+               for x, y, p in zip(result.xs, result.ys, result.payoffs)]
+    if args.json:
+        json.dump({"method": result.method, "degenerate": bool(result.degenerate), "max_regret": result.max_regret,
+                   "equilibria": records,
+                   "components": [[list(a), list(b)] for a, b in result.components]}, sys.stdout, indent=2)
+        print()
+        return 0
+    print(game)
+    print(f"\n{len(records)} equilibri{'um' if len(records) == 1 else 'a'} ({result.method}; max scaled regret "
+          f"{result.max_regret:.1e}{'; DEGENERATE game' if result.degenerate else ''})")
+    for i, r in enumerate(records):
+        fmt = lambda v: "(" + ", ".join(f"{a:.4g}" for a in v) + ")"  # noqa: E731
+        print(f"  {i}: x = {fmt(r['x'])}  y = {fmt(r['y'])}  payoffs = {fmt(r['payoffs'])}")
+    if result.degenerate:
+        for a, b in result.components:
+            print(f"  component: extreme x {list(a)} x extreme y {list(b)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vvl", description="Value refinement in games: models, solvers, runs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="print the three headline results of the model")
+    demo.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--draws", type=int, default=1_000_000, help="Monte Carlo draws (single agent, bargaining)")
+    demo.add_argument("--game-draws", type=int, default=20_000, help="Monte Carlo draws of refined games")
+    demo.set_defaults(func=cmd_demo)
+    solve = sub.add_parser("solve", help='print the equilibria of a game file {"R1": [[...]], "R2": [[...]]}')
+    solve.add_argument("game", metavar="GAME", help="path to a JSON file")
+    solve.add_argument("--json", action="store_true")
+    solve.add_argument("--tol", type=float, default=1e-9)
+    solve.set_defaults(func=cmd_solve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:
+        print(f"vvl: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
