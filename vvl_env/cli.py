@@ -17,8 +17,8 @@ def _print_table(rows: list, out=sys.stdout) -> None:
         if r.section != section:
             section = r.section
             print(f"\n{section}", file=out)
-            print(f"  {'quantity'.ljust(width)}  {'estimate [95% CI]':<28}  theory", file=out)
-        print(f"  {r.quantity.ljust(width)}  {str(r.estimate):<28}  {r.theory}", file=out)
+            print(f"  {'quantity'.ljust(width)}  {'estimate [95% CI] or (method)':<36}  theory", file=out)
+        print(f"  {r.quantity.ljust(width)}  {str(r.estimate):<36}  {r.theory}", file=out)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -32,8 +32,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         print(f"vvl demo: the three headline results of our model (seed {args.seed})")
         _print_table(rows)
-        print(f"\n({time.perf_counter() - start:.1f} s; exact rows are closed forms or quadrature, "
-              "the others Monte Carlo means with 95% intervals)")
+        print(f"\n({time.perf_counter() - start:.1f} s; intervals are 95% CLT intervals of Monte Carlo means; "
+              "'all' averages over every extreme equilibrium of each realised game)")
     return 0
 
 
@@ -69,14 +69,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         print()
         return 0
     print(game)
-    print(f"\n{len(records)} equilibri{'um' if len(records) == 1 else 'a'} ({result.method}; max scaled regret "
-          f"{result.max_regret:.1e}{'; DEGENERATE game' if result.degenerate else ''})")
-    for i, r in enumerate(records):
-        fmt = lambda v: "(" + ", ".join(f"{a:.4g}" for a in v) + ")"  # noqa: E731
-        print(f"  {i}: x = {fmt(r['x'])}  y = {fmt(r['y'])}  payoffs = {fmt(r['payoffs'])}")
-    if result.degenerate:
-        for a, b in result.components:
-            print(f"  component: extreme x {list(a)} x extreme y {list(b)}")
+    print()
+    print(result)
     return 0
 
 

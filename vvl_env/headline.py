@@ -38,13 +38,13 @@ def single_agent_rows(rng: np.random.Generator, draws: int) -> list[HeadlineRow]
         pm = PerturbationModel(1.0, rrp=rrp)
         for method in ("exact", "monte_carlo"):
             v = value_of_refinement(far, 0, pm, method=method, rng=rng, n=draws)
-            rows.append(HeadlineRow(sec, f"sigma=1, q=1/2, RRP {rrp} [{v.gain.method}]", v.gain,
+            rows.append(HeadlineRow(sec, f"sigma=1, q=1/2, RRP {rrp}", v.gain,
                                     f"sigma/sqrt(2 pi) = {1 / np.sqrt(2 * np.pi):.4f}"))
     dilemma = DecisionProblem([0.0, 0.0], labels=("A", "C"))
     pm = PerturbationModel(2.0, gap_law="rademacher")
     for method in ("exact", "monte_carlo"):
         v = value_of_refinement(dilemma, 0, pm, method=method, rng=rng, n=draws)
-        rows.append(HeadlineRow(sec, f"toy dilemma U(A)=U(C)=0, variants +-1 [{v.gain.method}]", v.gain, "1"))
+        rows.append(HeadlineRow(sec, "toy dilemma U(A)=U(C)=0, variants +-1", v.gain, "1"))
     return rows
 
 
@@ -67,6 +67,10 @@ def matching_pennies_rows(rng: np.random.Generator, draws: int, selection: str =
         if len(refinements) == 2 and not law.is_knife_edge:
             rows.append(HeadlineRow(sec, "  E[payoff player 0], mutual", effect.payoff(0), "> 0 (base value 0)"))
             rows.append(HeadlineRow(sec, "  E[payoff player 1], mutual", effect.payoff(1), "> 0 (base value 0)"))
+        if "only the refiner" in name:
+            rows.append(HeadlineRow(sec, "  min over draws of welfare, only the refiner's payoffs move",
+                                    Estimate.exact(float(effect.welfare_samples.min()), f"minimum of {draws} draws"),
+                                    ">= 0"))
         if name.startswith("unilateral (player 0"):
             rows.append(HeadlineRow(sec, "  P[welfare < 0], unilateral", effect.p_negative_welfare,
                                     "> 0: not in every draw"))

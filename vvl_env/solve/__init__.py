@@ -1,0 +1,22 @@
+"""vvl's reference layer: equilibria (verified), zero-sum values, value of refinement, bargaining, exploitability."""
+
+from vvl_env.solve.bargaining import (AlternatingOffersSPE, BargainingSolution, alternating_offers_spe,
+                                      nash_bargaining, nash_bargaining_batch)
+from vvl_env.solve.equilibria import EquilibriumSet, equilibria
+from vvl_env.solve.equilibria_batch import (BatchEquilibria, batch_equilibria, equilibrium_payoffs, select_payoffs,
+                                            select_profiles)
+from vvl_env.solve.exploitability import NashConv, batch_nash_conv, nash_conv
+from vvl_env.solve.game_refinement import RefinementEffect, refinement_effect
+from vvl_env.solve.refinement_value import RefinementValue, value_of_refinement
+from vvl_env.solve.results import Estimate
+from vvl_env.solve.selection import SelectionRule
+from vvl_env.solve.verify import is_epsilon_equilibrium, max_regret
+from vvl_env.solve.zero_sum import ZeroSumSolution, zero_sum_value, zero_sum_values
+
+__all__ = [
+    "AlternatingOffersSPE", "BargainingSolution", "BatchEquilibria", "EquilibriumSet", "Estimate", "NashConv",
+    "RefinementEffect", "RefinementValue", "SelectionRule", "ZeroSumSolution", "alternating_offers_spe",
+    "batch_equilibria", "batch_nash_conv", "equilibria", "equilibrium_payoffs", "is_epsilon_equilibrium",
+    "max_regret", "nash_bargaining", "nash_bargaining_batch", "nash_conv", "refinement_effect", "select_payoffs",
+    "select_profiles", "value_of_refinement", "zero_sum_value", "zero_sum_values",
+]

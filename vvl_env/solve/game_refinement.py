@@ -18,7 +18,7 @@ from vvl_env.model._validate import check_index
 from vvl_env.model.game import Game
 from vvl_env.model.perturbation import PerturbationModel
 from vvl_env.model.refine import refine_arrays
-from vvl_env.solve.equilibria import equilibrium_payoffs
+from vvl_env.solve.equilibria_batch import equilibrium_payoffs
 from vvl_env.solve.results import Estimate
 
 FloatArray = npt.NDArray[np.float64]

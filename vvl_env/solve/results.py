@@ -49,5 +49,5 @@ class Estimate:
 
     def __str__(self) -> str:
         if self.n == 0:
-            return f"{self.mean:.4f} (exact)"
+            return f"{self.mean:.4f} ({self.method})"
         return f"{self.mean:.4f} [{self.ci[0]:.4f}, {self.ci[1]:.4f}]"

@@ -1,0 +1,146 @@
+"""Batched vertex enumeration of the best-response polytopes: all extreme Nash equilibria (model.md §2).
+
+Algorithm (von Stengel, "Computing equilibria for two-person games", Handbook of Game Theory 3, 2002, §3; Avis,
+Rosenberg, Savani and von Stengel, Economic Theory 42, 2010; Nisan et al. 2007, Alg. 3.5, as nashpy's
+``vertex_enumeration``). Each game is first shifted and scaled to payoffs ``A, B`` in ``[1, 2]`` (an equilibrium is
+invariant under positive affine maps of each player's payoffs). The best-response polytopes are
+``P = {x >= 0 : B^T x <= 1}`` and ``Q = {y >= 0 : A y <= 1}``, with labels ``i`` for ``x_i = 0`` / ``(A y)_i = 1`` and
+``m + j`` for ``(B^T x)_j = 1`` / ``y_j = 0``. A vertex of P is fixed by a basis: a support ``I`` and tight columns
+``T`` with ``|I| = |T| = k`` and ``B[I, T]^T x_I = 1``. All ``C(m + n, m)`` bases are listed once per shape and the
+linear systems solved for the whole batch at once; infeasible and singular bases are masked. Completely labelled
+vertex pairs ``(x, y) != (0, 0)``, normalised to sum 1, are the extreme equilibria.
+
+Exactness: exact up to floating point (labels at tolerance ``LABEL_TOL`` on the normalised payoffs). Practical size:
+batches of 10^4 games up to 4 x 4 in well under a second; one 10 x 10 game (184 756 bases) in about a second.
+Degenerate input: a vertex with more labels than its dimension flags the game degenerate; the same vertex may then
+come from several bases, so callers deduplicate (see :mod:`vvl_env.solve.components`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import combinations
+from math import comb
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+LABEL_TOL = 1e-9
+"""Tolerance on payoffs normalised to [1, 2] for a constraint to count as tight (a label) or violated."""
+SINGULAR_TOL = 1e-12
+"""A basis is singular when ``|det| / prod(row norms)`` (Hadamard ratio, in [0, 1]) falls below this."""
+_CHUNK = 100_000
+"""Bases x games solved per chunk, to bound memory."""
+
+
+def n_bases(m: int, n: int) -> int:
+    """Number of bases of the polytope P of an m x n game: ``C(m + n, m)`` (the work of one enumeration)."""
+    return comb(m + n, m)
+
+
+def to_positive(R: FloatArray) -> FloatArray:
+    """Shift and scale each matrix (last two axes) to ``[1, 2]``; a constant matrix maps to ones."""
+    lo = R.min(axis=(-2, -1), keepdims=True)
+    span = R.max(axis=(-2, -1), keepdims=True) - lo
+    return 1.0 + (R - lo) / np.where(span > 0, span, 1.0)
+
+
+@lru_cache(maxsize=64)
+def _bases(d: int, c: int) -> tuple[tuple[int, IntArray, IntArray], ...]:
+    """Per k = 1..min(d, c): all (support I, tight constraints T) index pairs, arrays of shape (N_k, k)."""
+    out = []
+    for k in range(1, min(d, c) + 1):
+        rows = np.array(list(combinations(range(d), k)), dtype=np.int64)
+        cols = np.array(list(combinations(range(c), k)), dtype=np.int64)
+        out.append((k, np.repeat(rows, len(cols), axis=0), np.tile(cols, (len(rows), 1))))
+    return tuple(out)
+
+
+def _solve_block(G: FloatArray) -> tuple[FloatArray, BoolArray]:
+    """Solve ``G^T v = 1`` for a stack of k x k matrices G (..., k, k); returns (v, nonsingular)."""
+    k = G.shape[-1]
+    if k == 1:
+        return 1.0 / G[..., 0], np.ones(G.shape[:-2], dtype=bool)
+    M = np.swapaxes(G, -1, -2)
+    hadamard = np.prod(np.linalg.norm(M, axis=-1), axis=-1)
+    if k == 2:  # Cramer's rule, vectorised
+        a, b, c, d = M[..., 0, 0], M[..., 0, 1], M[..., 1, 0], M[..., 1, 1]
+        det = a * d - b * c
+        ok = np.abs(det) > SINGULAR_TOL * hadamard
+        safe = np.where(ok, det, 1.0)
+        return np.stack([(d - b) / safe, (a - c) / safe], axis=-1), ok
+    det = np.linalg.det(M)
+    ok = np.abs(det) > SINGULAR_TOL * hadamard
+    M = np.where(ok[..., None, None], M, np.eye(k))
+    return np.linalg.solve(M, np.ones(M.shape[:-1] + (1,)))[..., 0], ok
+
+
+def polytope_vertices(M: FloatArray, tol: float = LABEL_TOL) -> tuple[FloatArray, IntArray, BoolArray]:
+    """All vertices ``v != 0`` of ``{v >= 0 : M^T v <= 1}`` for a batch of positive matrices M (B, d, c).
+
+    Returns ``V`` (B, N, d) basic solutions, ``labels`` (B, N) bit masks (bit ``i < d``: ``v_i = 0``; bit ``d + j``:
+    ``(M^T v)_j = 1``) and ``feasible`` (B, N): the basis is nonsingular and its point lies in the polytope.
+    """
+    B, d, c = M.shape
+    blocks = _bases(d, c)
+    total = sum(len(rows) for _, rows, _ in blocks)
+    V = np.zeros((B, total, d))
+    ok = np.zeros((B, total), dtype=bool)
+    off = 0
+    for _, rows, cols in blocks:
+        N = len(rows)
+        G = M[:, rows[:, :, None], cols[:, None, :]]  # (B, N, k, k): G[b, t, a, e] = M[b, rows[t, a], cols[t, e]]
+        sol, good = _solve_block(G)
+        V[:, off + np.arange(N)[:, None], rows] = sol
+        ok[:, off:off + N] = good
+        off += N
+    slack = 1.0 - V @ M
+    feasible = ok & np.all(V >= -tol, axis=-1) & np.all(slack >= -tol, axis=-1)
+    bits = np.concatenate([V <= tol, np.abs(slack) <= tol], axis=-1)
+    labels = bits.astype(np.int64) @ (np.int64(1) << np.arange(d + c, dtype=np.int64))
+    return V, labels, feasible
+
+
+def _compact(V: FloatArray, labels: IntArray, feasible: BoolArray) -> tuple[FloatArray, IntArray, BoolArray]:
+    """Move the feasible vertices of each game to the front and drop the columns no game needs."""
+    K = max(int(feasible.sum(axis=1).max(initial=0)), 1)
+    order = np.argsort(~feasible, axis=1, kind="stable")[:, :K]
+    return (np.take_along_axis(V, order[:, :, None], axis=1), np.take_along_axis(labels, order, axis=1),
+            np.take_along_axis(feasible, order, axis=1))
+
+
+def _enumerate_chunk(A: FloatArray, B: FloatArray, tol: float) -> tuple[IntArray, FloatArray, FloatArray,
+                                                                          BoolArray]:
+    Bn, m, n = A.shape
+    Vx, lx, fx = _compact(*polytope_vertices(B, tol))
+    Vy, ly, fy = _compact(*polytope_vertices(np.swapaxes(A, -1, -2), tol))
+    degenerate = (np.any(fx & (np.bitwise_count(lx) > m), axis=1)
+                  | np.any(fy & (np.bitwise_count(ly) > n), axis=1))
+    ly = ((ly & ((1 << n) - 1)) << m) | (ly >> n)  # Q's local labels (y_j = 0 first) -> global numbering
+    full = (1 << (m + n)) - 1
+    match = ((lx[:, :, None] | ly[:, None, :]) == full) & fx[:, :, None] & fy[:, None, :]
+    g, p, q = np.nonzero(match)
+    x = Vx[g, p]
+    y = Vy[g, q]
+    return g, x / x.sum(axis=1, keepdims=True), y / y.sum(axis=1, keepdims=True), degenerate
+
+
+def extreme_equilibria(A: FloatArray, B: FloatArray, tol: float = LABEL_TOL) -> tuple[IntArray, FloatArray,
+                                                                                          FloatArray, BoolArray]:
+    """Extreme equilibria of a batch of games with positive payoffs ``A, B`` (G, m, n) (see :func:`to_positive`).
+
+    Returns ``game`` (K,) the game index of each equilibrium (sorted), ``x`` (K, m), ``y`` (K, n), and
+    ``degenerate`` (G,). In degenerate games an equilibrium may be listed more than once.
+    """
+    G, m, n = A.shape
+    step = max(1, _CHUNK // n_bases(m, n))
+    parts = [_enumerate_chunk(A[s:s + step], B[s:s + step], tol) for s in range(0, G, step)]
+    if len(parts) == 1:
+        return parts[0]
+    offsets = range(0, G, step)
+    return (np.concatenate([p[0] + s for p, s in zip(parts, offsets)]), np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]))
