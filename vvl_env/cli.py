@@ -10,15 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def _print_table(rows: list, out=sys.stdout) -> None:
+def _print_table(rows: list) -> None:
     section = None
     width = max(len(r.quantity) for r in rows)
     for r in rows:
         if r.section != section:
             section = r.section
-            print(f"\n{section}", file=out)
-            print(f"  {'quantity'.ljust(width)}  {'estimate [95% CI] or (method)':<36}  theory", file=out)
-        print(f"  {r.quantity.ljust(width)}  {str(r.estimate):<36}  {r.theory}", file=out)
+            print(f"\n{section}")
+            print(f"  {'quantity'.ljust(width)}  {'estimate [95% CI] or (method)':<36}  theory")
+        print(f"  {r.quantity.ljust(width)}  {str(r.estimate):<36}  {r.theory}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

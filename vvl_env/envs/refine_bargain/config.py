@@ -1,0 +1,120 @@
+"""Configuration of ``refine_bargain_v0``: validated once, with the derived offer grid and action layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+import numpy as np
+import numpy.typing as npt
+
+from vvl_env.model._validate import check_choice, check_real, readonly
+from vvl_env.model.bargaining import (BargainingLaw, DirichletWeights, FixedWeights, UniformWeights, WeightLaw,
+                                      check_disagreement)
+
+FloatArray = npt.NDArray[np.float64]
+Visibility = Literal["public", "own"]
+VISIBILITIES: tuple[str, ...] = ("public", "own")
+WEIGHT_LAWS: tuple[str, ...] = ("uniform", "dirichlet", "fixed")
+AGENTS: tuple[str, str] = ("player_0", "player_1")
+MAX_K = 3
+
+# Action layout (one Discrete space for every phase and role; the mask says which apply).
+WAIT, REFINE, ACCEPT, REJECT, OFFSET = 0, 1, 2, 3, 4  # 0 is also "pass" in the refinement phase
+
+
+def parse_weight_law(name: str, value: Any, K: int) -> WeightLaw:
+    """A WeightLaw, ``"uniform"``, or a mapping ``{"law": "uniform" | "dirichlet" | "fixed", "alpha" | "w": ...}``."""
+    if isinstance(value, str):
+        value = {"law": value}
+    if isinstance(value, Mapping):
+        law = check_choice(f"{name}.law", value.get("law"), WEIGHT_LAWS)
+        keys = {"uniform": set(), "dirichlet": {"alpha"}, "fixed": {"w"}}[law]
+        if set(value) - {"law"} != keys:
+            raise ValueError(f"{name}: a {law!r} weight law takes keys {sorted(keys | {'law'})}, got {sorted(value)}")
+        value = (UniformWeights(K) if law == "uniform" else DirichletWeights(value["alpha"]) if law == "dirichlet"
+                 else FixedWeights(value["w"]))
+    if not isinstance(value, WeightLaw):
+        raise ValueError(f"{name}: must be a weight law (DirichletWeights, UniformWeights, FixedWeights), a name in "
+                         f"{WEIGHT_LAWS} or a mapping with 'law'; got {value!r}")
+    if value.K != K:
+        raise ValueError(f"{name}: must be a law on K = {K} dimensions, got K = {value.K} ({value!r})")
+    return value
+
+
+def _pair(name: str, value: Any) -> tuple[Any, Any]:
+    """A per-party setting: one value for both parties, or a pair (player_0, player_1)."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ValueError(f"{name}: must be one value for both parties or a pair, got {value!r}")
+        return value[0], value[1]
+    return value, value
+
+
+def _int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    bad = isinstance(value, bool) or not isinstance(value, (int, np.integer))
+    if bad or value < low or (high is not None and value > high):
+        allowed = f"an integer in [{low}, {high}]" if high is not None else f"an integer >= {low}"
+        raise ValueError(f"{name}: must be {allowed}, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class BargainConfig:
+    """Configuration of ``refine_bargain_v0`` (validated in ``__post_init__``; see the env docstring).
+
+    Per-party fields (``weights``, ``cost``, ``budget``) take one value for both parties or a pair.
+    """
+
+    K: int = 2
+    weights: Any = "uniform"
+    cost: Any = 0.0
+    grid: int = 11
+    delta: float = 0.95
+    horizon: int = 2
+    first_proposer: Any = 0
+    d: Any = (0.0, 0.0)
+    budget: Any = 1
+    visibility: Visibility = "public"
+    invalid_penalty: float = 1.0
+    law: BargainingLaw = field(init=False, repr=False)
+    offers: FloatArray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        K = _int("K", self.K, 1, MAX_K)
+        laws = tuple(parse_weight_law(f"weights[{i}]", w, K) for i, w in enumerate(_pair("weights", self.weights)))
+        costs = tuple(check_real(f"cost[{i}]", c, low=0.0) for i, c in enumerate(_pair("cost", self.cost)))
+        budgets = tuple(_int(f"budget[{i}]", b, 0, 1) for i, b in enumerate(_pair("budget", self.budget)))
+        first = self.first_proposer
+        if isinstance(first, str) and first in AGENTS:
+            first = AGENTS.index(first)
+        if isinstance(first, bool) or first not in (0, 1):
+            raise ValueError(f"first_proposer: must be 0, 1, 'player_0' or 'player_1', got {self.first_proposer!r}")
+        d = check_disagreement(self.d)
+        grid = _int("grid", self.grid, 2)
+        if grid**K > 100_000:
+            raise ValueError(f"grid: grid**K offers must be at most 100000, got {grid}**{K} = {grid**K}")
+        values = dict(K=K, weights=laws, cost=costs, budget=budgets, first_proposer=int(first), d=readonly(d),
+                      grid=grid, delta=check_real("delta", self.delta, low=0.0, high=1.0, low_open=True),
+                      horizon=_int("horizon", self.horizon, 1),
+                      visibility=check_choice("visibility", self.visibility, VISIBILITIES),
+                      invalid_penalty=check_real("invalid_penalty", self.invalid_penalty, low=0.0))
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+        object.__setattr__(self, "law", BargainingLaw(laws[0], laws[1], d))
+        levels = np.linspace(0.0, 1.0, grid)
+        mesh = np.meshgrid(*([levels] * K), indexing="ij")
+        object.__setattr__(self, "offers", readonly(np.stack([m.ravel() for m in mesh], axis=-1)))
+
+    @property
+    def n_offers(self) -> int:
+        """``grid**K`` allocations; offer j gives player_0 the shares ``offers[j]`` (row-major over dimensions)."""
+        return int(self.offers.shape[0])
+
+    @property
+    def n_actions(self) -> int:
+        return OFFSET + self.n_offers
+
+    @property
+    def obs_size(self) -> int:
+        return 12 + 5 * self.K

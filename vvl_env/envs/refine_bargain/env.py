@@ -1,0 +1,179 @@
+"""``refine_bargain_v0``: refine one's value weights, then bargain by alternating offers (model.md §3).
+
+| Import             | ``from vvl_env.envs import refine_bargain_v0``                       |
+|--------------------|----------------------------------------------------------------------|
+| Actions            | Discrete(4 + grid**K)                                                |
+| Parallel API       | yes (native; AEC through ``parallel_to_aec``)                        |
+| Agents             | ``agents = ["player_0", "player_1"]``                                |
+| Observation        | dict: "observation" Box(float32, (12 + 5 K,)), "action_mask" int8    |
+
+The coarse problem divides one bundle (each party values a share s at s). Refining reveals the K value dimensions
+and the refiner's own weights w^i, drawn at reset from its weight law (the hidden truth; a party that has not refined
+knows only its law's mean). Step 0 is the refinement phase: both act at once, "pass" or "refine" (with budget).
+Then, for offer rounds t = 0 .. horizon - 1, the proposer (``first_proposer`` at even t) offers an allocation
+x in grid^K (player_0's share of each dimension; the responder waits), then the responder accepts or rejects (the
+proposer waits).
+
+## Arguments
+See :class:`~vvl_env.envs.refine_bargain.config.BargainConfig`: ``K`` (1-3), ``weights`` (a weight law, a name, or
+``{"law": "uniform" | "dirichlet" | "fixed", ...}``; one for both parties or a pair), ``cost`` (of refining),
+``grid`` (levels per dimension, shares ``linspace(0, 1, grid)``), ``delta`` (discount), ``horizon`` (offer rounds),
+``first_proposer`` (0/1 or agent name), ``d`` (disagreement pair), ``budget`` (0/1 refinements per party),
+``visibility`` ("public": refined weights are seen by both; "own": only by the refiner), ``invalid_penalty``; and
+``render_mode`` ("ansi" or "human").
+
+## Action Space
+| Index     | Meaning                                                  | Allowed (mask) when                    |
+|-----------|----------------------------------------------------------|----------------------------------------|
+| 0         | pass (refinement phase) / wait (not one's turn)          | refinement phase; not one's turn       |
+| 1         | refine: reveal one's own weights, pay ``cost``           | refinement phase with budget left      |
+| 2, 3      | accept / reject the offer on the table                   | responder's turn                       |
+| 4 + j     | propose offer j: player_0 gets ``config.offers[j]``     | proposer's turn                        |
+
+Offers enumerate the grid ``linspace(0, 1, grid)**K`` row-major (``np.unravel_index(j, (grid,) * K)``).
+
+## Observation Space (egocentric: "own" is the observing agent)
+| Index              | Meaning                                                                              |
+|--------------------|--------------------------------------------------------------------------------------|
+| 0, 1, 2            | phase one-hot: refinement, propose, respond (all 0 once done)                        |
+| 3                  | offer round t                                                                        |
+| 4                  | 1 if the agent proposes in round t                                                   |
+| 5                  | 1 if an offer has been made                                                          |
+| 6 : 6+K            | own shares in the latest offer (on the table while responding)                      |
+| 6+K : 6+2K         | own weights as known: revealed if refined, else the prior mean                       |
+| 6+2K               | 1 if own weights are revealed                                                        |
+| 7+2K : 7+3K        | the other's weights: revealed if it refined and visibility is "public", else prior mean |
+| 7+3K, 8+3K         | 1 if the other refined (refining is public); 1 if its revealed weights are shown     |
+| 9+3K : 9+5K        | belief parameters: own and other's prior mean weights                                |
+| 9+5K, 10+5K, 11+5K | own budget left, other's budget left, own refinement cost                            |
+
+## Rewards
+Refining: ``-cost[i]`` at the refinement step. Agreement on x in round t: ``delta**t * (u1, u2)`` with
+``(u1, u2) = BargainingProblem.utilities(x)`` for the **true** weights. No agreement after ``horizon`` rounds: ``d``
+(undiscounted). An invalid (masked) action ends the episode: the offender gets ``-invalid_penalty``, the other 0
+(PettingZoo classic's illegal-move convention). ``infos[agent]`` holds "action_mask", the realized
+``BargainingProblem`` under "problem" (the hidden truth: for analysis, not for agents) and "phase".
+
+## Version History
+* v0: initial version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+from vvl_env.envs.refine_bargain.config import AGENTS, BargainConfig
+from vvl_env.envs.refine_bargain.core import (DONE, PHASES, BargainState, MaskTable, advance, masks, proposer,
+                                              start)
+from vvl_env.model._validate import check_choice
+
+
+class RefineBargainEnv(ParallelEnv):
+    """Native ParallelEnv of ``refine_bargain_v0`` (module docstring)."""
+
+    metadata = {"name": "refine_bargain_v0", "render_modes": ["human", "ansi"], "is_parallelizable": True}
+
+    def __init__(self, render_mode: str | None = None, **config: Any) -> None:
+        try:
+            self.config = BargainConfig(**config)
+        except TypeError as exc:
+            raise ValueError(f"config: unknown field ({exc}); allowed: K, weights, cost, grid, delta, horizon, "
+                             f"first_proposer, d, budget, visibility, invalid_penalty, render_mode") from None
+        if render_mode is not None:
+            check_choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
+        self.render_mode = render_mode
+        self.possible_agents = list(AGENTS)
+        self.agents: list[str] = []
+        c, K = self.config, self.config.K
+        self._table = MaskTable(c)
+        high = np.ones(c.obs_size, dtype=np.float32)
+        high[3], high[-3:] = c.horizon, (1.0, 1.0, np.inf)
+        obs_box = spaces.Box(np.zeros(c.obs_size, dtype=np.float32), high, dtype=np.float32)
+        mask_box = spaces.Box(0, 1, (c.n_actions,), dtype=np.int8)
+        self._observation_spaces = {a: spaces.Dict({"observation": obs_box, "action_mask": mask_box})
+                                    for a in AGENTS}
+        self._action_spaces = {a: spaces.Discrete(c.n_actions) for a in AGENTS}
+        self._prior = np.stack([law.mean() for law in c.weights]).astype(np.float32)
+        self._rng = np.random.default_rng()
+        self.state: BargainState | None = None
+        self._masks = (self._table.done, self._table.done)
+
+    def observation_space(self, agent: str) -> spaces.Space:
+        return self._observation_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Space:
+        return self._action_spaces[agent]
+
+    def _observe(self, i: int) -> dict[str, npt.NDArray[Any]]:
+        """What agent i is entitled to see (the Observer): its own knowledge, and the other's under visibility."""
+        c, s, K, j = self.config, self.state, self.config.K, 1 - i
+        obs = np.zeros(c.obs_size, dtype=np.float32)
+        if s.phase != DONE:
+            obs[s.phase] = 1.0
+        obs[3] = s.round
+        obs[4] = proposer(c, min(s.round, c.horizon - 1)) == i
+        if s.offer >= 0:
+            x = c.offers[s.offer]
+            obs[5], obs[6:6 + K] = 1.0, x if i == 0 else 1.0 - x
+        obs[6 + K:6 + 2 * K], obs[6 + 2 * K] = s.known[i], s.revealed[i]
+        shown = bool(s.revealed[j]) and c.visibility == "public"
+        obs[7 + 2 * K:7 + 3 * K] = s.known[j] if shown else self._prior[j]
+        obs[7 + 3 * K], obs[8 + 3 * K] = s.revealed[j], shown
+        obs[9 + 3 * K:9 + 4 * K], obs[9 + 4 * K:9 + 5 * K] = self._prior[i], self._prior[j]
+        obs[9 + 5 * K:] = s.budget_left[i], s.budget_left[j], c.cost[i]
+        return {"observation": obs, "action_mask": self._masks[i].copy()}
+
+    def _infos(self, obs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        phase = PHASES[self.state.phase]
+        return {a: {"action_mask": obs[a]["action_mask"], "problem": self.state.problem, "phase": phase}
+                for a in AGENTS}
+
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None,
+              ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+            for i, a in enumerate(AGENTS):
+                self._action_spaces[a].seed(seed + i)
+        self.state = start(self.config, self._rng)
+        self.agents = list(AGENTS)
+        self._masks = masks(self.config, self._table, self.state)
+        if self.render_mode == "human":
+            self.render()
+        obs = {a: self._observe(i) for i, a in enumerate(AGENTS)}
+        return obs, self._infos(obs)
+
+    def step(self, actions: dict[str, int]) -> tuple[dict[str, Any], dict[str, float], dict[str, bool],
+                                                     dict[str, bool], dict[str, dict[str, Any]]]:
+        chosen = (int(actions[AGENTS[0]]), int(actions[AGENTS[1]]))
+        rewards, done, invalid = advance(self.config, self.state, chosen, self._masks)
+        self._masks = masks(self.config, self._table, self.state)
+        obs = {a: self._observe(i) for i, a in enumerate(AGENTS)}
+        infos = self._infos(obs)
+        if any(invalid):
+            for i, a in enumerate(AGENTS):
+                infos[a]["invalid_action"] = invalid[i]
+        self.agents = [] if done else list(AGENTS)
+        if self.render_mode == "human":
+            self.render()
+        return (obs, {a: float(rewards[i]) for i, a in enumerate(AGENTS)}, {a: done for a in AGENTS},
+                {a: False for a in AGENTS}, infos)
+
+    def render(self) -> str | None:
+        """The weights table (true, known by each party) and the offer history."""
+        if self.render_mode is None or self.state is None:
+            return None
+        from vvl_env.envs.refine_bargain.render import bargain_table
+
+        text = bargain_table(self.config, self.state)
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    def close(self) -> None:
+        pass
