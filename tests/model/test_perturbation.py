@@ -93,3 +93,13 @@ def test_bad_parameters(kwargs: dict, fragment: str) -> None:
 def test_bad_beta() -> None:
     with pytest.raises(ValueError, match="q.a: must be a finite number"):
         Beta(0.0, 1.0)
+
+
+def test_bias_violates_rrp_by_bias() -> None:
+    pm = PerturbationModel(1.0, 1.0, 0.0, q=0.3, bias=0.25)
+    assert not pm.satisfies_rrp and PerturbationModel().satisfies_rrp
+    o = pm.sample(rng=np.random.default_rng(0), n=3, size=100)
+    np.testing.assert_allclose(0.3 * o.own1 + 0.7 * o.own2, 0.25, atol=1e-12)
+    np.testing.assert_allclose(0.3 * o.other1 + 0.7 * o.other2, 0.0, atol=1e-12)
+    with pytest.raises(ValueError, match="bias: must be a finite number"):
+        PerturbationModel(bias=float("inf"))

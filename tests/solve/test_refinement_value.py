@@ -95,3 +95,17 @@ def test_bad_input(kwargs: dict, fragment: str) -> None:
     args = {"option": 0} | kwargs
     with pytest.raises(ValueError, match=fragment):
         value_of_refinement(FAR, args.pop("option"), PerturbationModel(), **args)
+
+
+@pytest.mark.parametrize("bias", [-0.5, 0.3])
+@pytest.mark.parametrize("rrp", ["pointwise", "expectation"])
+def test_biased_law_exact_matches_monte_carlo(bias: float, rrp: str) -> None:
+    """A law violating the RRP by `bias` (model.md §4 miscalibrated beliefs): exact form vs Monte Carlo."""
+    model = PerturbationModel(1.0, rrp=rrp, bias=bias)
+    problem = DecisionProblem([0.0, 0.2])
+    exact = value_of_refinement(problem, 0, model)
+    mc = value_of_refinement(problem, 0, model, method="monte_carlo", rng=np.random.default_rng(5), n=1_000_000)
+    assert abs(exact.gain.mean - mc.gain.mean) <= 5 * mc.gain.stderr
+    # far below: the gain is sigma/sqrt(2 pi) + bias
+    far = value_of_refinement(FAR, 0, model)
+    assert far.gain.mean == pytest.approx(1 / np.sqrt(2 * np.pi) + bias, rel=1e-9)

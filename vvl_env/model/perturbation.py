@@ -14,6 +14,10 @@ The gap law is the law of a standardised gap Z (mean 0, variance 1): ``"normal"`
 (Z = ±1, the toy dilemma of model.md §1) or ``"uniform"`` (on [-sqrt 3, sqrt 3]). Correlated pairs are built as
 ``E = sigma_other (rho Z + sqrt(1 - rho^2) Z')`` with Z, Z' i.i.d.; for the normal law this is bivariate normal.
 The knife-edge ``rho = -1, sigma_other = sigma_own`` gives ``E = -D`` exactly.
+
+``bias`` (default 0) shifts the refiner's own offsets of both variants by the same amount, so that
+``q x1 + (1-q) x2 = bias``: a law that *violates* the RRP, expecting refinement to raise (bias > 0) or lower values on
+average. It exists to model miscalibrated beliefs (model.md §4); a true law normally has bias 0.
 """
 
 from __future__ import annotations
@@ -91,6 +95,8 @@ class PerturbationModel:
         Form of the Refinement Reflection Principle.
     gap_law : "normal", "rademacher" or "uniform"
         Law of the standardised gap.
+    bias : float
+        Mean shift of the refiner's own offsets (0: the RRP holds; otherwise it is violated by ``bias``).
     """
 
     sigma_own: float = 1.0
@@ -99,6 +105,7 @@ class PerturbationModel:
     q: float | Beta = 0.5
     rrp: RRPForm = "pointwise"
     gap_law: GapLaw = "normal"
+    bias: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sigma_own", check_real("sigma_own", self.sigma_own, low=0.0))
@@ -108,11 +115,17 @@ class PerturbationModel:
             object.__setattr__(self, "q", check_real("q", self.q, low=0.0, high=1.0, low_open=True, high_open=True))
         check_choice("rrp", self.rrp, RRP_FORMS)
         check_choice("gap_law", self.gap_law, GAP_LAWS)
+        object.__setattr__(self, "bias", check_real("bias", self.bias))
 
     @property
     def is_knife_edge(self) -> bool:
         """E = -D exactly: rho = -1 and equal scales (keeps a zero-sum game zero-sum in every draw)."""
         return self.rho == -1.0 and self.sigma_own == self.sigma_other
+
+    @property
+    def satisfies_rrp(self) -> bool:
+        """Whether the law is unbiased (the RRP holds, pointwise or in expectation as ``rrp`` says)."""
+        return self.bias == 0.0
 
     @property
     def q_mean(self) -> float:
@@ -163,6 +176,8 @@ class PerturbationModel:
         qc = q[..., None]
         own1, own2 = self._offsets(qc, z, self.sigma_own)
         other1, other2 = self._offsets(qc, w, self.sigma_other)
+        if self.bias:
+            own1, own2 = own1 + self.bias, own2 + self.bias
         return RefinementOutcome(q, own1, own2, other1, other2)
 
     def sample_own(self, *, rng: np.random.Generator, size: int) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -170,6 +185,8 @@ class PerturbationModel:
         Carlo, drawing nothing for the other player."""
         q = self._q(rng, (int(size),))
         own1, own2 = self._offsets(q, self._standard(rng, self._draw_shape((int(size),))), self.sigma_own)
+        if self.bias:
+            own1, own2 = own1 + self.bias, own2 + self.bias
         return q, own1, own2
 
 

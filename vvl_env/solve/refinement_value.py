@@ -14,7 +14,7 @@ Exactness:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -104,6 +104,13 @@ def _rademacher_gain(u: float, m: float, model: PerturbationModel, q: float) -> 
 
 
 def _exact_gain(u: float, m: float, model: PerturbationModel) -> tuple[float, str] | None:
+    """Exact gain, or None. A biased law (RRP violated by b) moves both variants by b: the gain is that of the
+    unbiased law for an option of value ``u + b``, plus ``max(u + b, m) - max(u, m)``."""
+    if model.bias:
+        shifted = _exact_gain(u + model.bias, m, replace(model, bias=0.0))
+        if shifted is None:
+            return None
+        return shifted[0] + max(u + model.bias, m) - max(u, m), shifted[1]
     if model.gap_law == "normal" and model.rrp == "pointwise":
         if isinstance(model.q, Beta):
             dist = stats.beta(model.q.a, model.q.b)
