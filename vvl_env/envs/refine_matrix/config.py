@@ -1,0 +1,225 @@
+"""Configuration of ``refine_matrix_v0``: validated once, at the boundary, into a frozen record.
+
+Every per-agent setting takes one value for both agents or a pair ``(player_0, player_1)``. Errors are ``ValueError``
+naming the field, the value and what is allowed (never ``assert``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping
+
+import numpy as np
+
+from vvl_env.model._validate import check_choice, check_real
+from vvl_env.model.game import NAMED_GAMES, Game, named_game
+from vvl_env.model.perturbation import Beta, PerturbationModel
+
+AGENTS: tuple[str, str] = ("player_0", "player_1")
+Visibility = Literal["public", "own"]
+VISIBILITIES: tuple[str, ...] = ("public", "own")
+COST_LAWS: tuple[str, ...] = ("fixed", "uniform", "exponential")
+RENDER_MODES: tuple[str | None, ...] = (None, "human", "ansi")
+_COST_KEYS = {"fixed": {"value"}, "uniform": {"low", "high"}, "exponential": {"scale"}}
+_PM_FIELDS = tuple(f.name for f in dataclasses.fields(PerturbationModel))
+
+
+@dataclass(frozen=True, slots=True)
+class CostLaw:
+    """The law of the cost of one refinement, drawn afresh for every refinement.
+
+    Parameters
+    ----------
+    law : "fixed", "uniform" or "exponential"
+    value : float >= 0
+        The cost under ``"fixed"``.
+    low, high : float, 0 <= low <= high
+        The bounds under ``"uniform"``.
+    scale : float >= 0
+        The mean under ``"exponential"``.
+    """
+
+    law: Literal["fixed", "uniform", "exponential"] = "fixed"
+    value: float = 0.0
+    low: float = 0.0
+    high: float = 0.0
+    scale: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_choice("cost.law", self.law, COST_LAWS)
+        for name in ("value", "low", "high", "scale"):
+            object.__setattr__(self, name, check_real(f"cost.{name}", getattr(self, name), low=0.0))
+        if self.high < self.low:
+            raise ValueError(f"cost.high: must be >= cost.low = {self.low}, got {self.high}")
+
+    @property
+    def mean(self) -> float:
+        return {"fixed": self.value, "uniform": 0.5 * (self.low + self.high), "exponential": self.scale}[self.law]
+
+    def sample(self, *, rng: np.random.Generator, size: int) -> np.ndarray:
+        """``size`` i.i.d. costs; a fixed cost draws nothing from ``rng``."""
+        if self.law == "fixed":
+            return np.full(size, self.value)
+        if self.law == "uniform":
+            return rng.uniform(self.low, self.high, size=size)
+        return rng.exponential(self.scale, size=size)
+
+
+def parse_cost(name: str, value: Any) -> CostLaw:
+    """A number (fixed cost), a CostLaw or a mapping ``{"law": ..., <its parameters>}``."""
+    if isinstance(value, CostLaw):
+        return value
+    if isinstance(value, Mapping):
+        law = check_choice(f"{name}.law", value.get("law"), COST_LAWS)
+        if set(value) - {"law"} != _COST_KEYS[law]:
+            raise ValueError(f"{name}: a {law!r} cost law takes keys {sorted(_COST_KEYS[law] | {'law'})}, "
+                             f"got {sorted(value)}")
+        return CostLaw(**value)
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return CostLaw("fixed", value=check_real(name, value, low=0.0))
+    raise ValueError(f"{name}: must be a number >= 0, a CostLaw or a mapping with 'law' in {COST_LAWS}; got "
+                     f"{value!r}")
+
+
+def parse_model(name: str, value: Any) -> PerturbationModel:
+    """A PerturbationModel, or a mapping of its fields (``q`` may be a mapping ``{"a": ..., "b": ...}``: Beta)."""
+    if isinstance(value, PerturbationModel):
+        return value
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name}: must be a PerturbationModel or a mapping of its fields {_PM_FIELDS}; got "
+                         f"{value!r}")
+    unknown = sorted(set(value) - set(_PM_FIELDS))
+    if unknown:
+        raise ValueError(f"{name}: unknown fields {unknown}; allowed: {', '.join(_PM_FIELDS)}")
+    kwargs = dict(value)
+    try:
+        if isinstance(kwargs.get("q"), Mapping):
+            kwargs["q"] = Beta(**kwargs["q"])
+        return PerturbationModel(**kwargs)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name}.{exc}") from None
+
+
+def _pair(name: str, value: Any) -> tuple[Any, Any]:
+    """One value for both agents, or a pair (player_0, player_1)."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ValueError(f"{name}: must be one value for both agents or a pair (player_0, player_1), got "
+                             f"{value!r}")
+        return value[0], value[1]
+    return value, value
+
+
+def _count(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name}: must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class RefineMatrixConfig:
+    """A validated ``refine_matrix_v0`` configuration; per-agent fields are normalised to pairs.
+
+    Parameters
+    ----------
+    game : str or Game, optional
+        The base game: a name in ``NAMED_GAMES`` ("matching_pennies", "rock_paper_scissors", "prisoners_dilemma")
+        or a :class:`Game`. Default "matching_pennies" unless ``R1`` is given.
+    R1, R2 : array_like, optional
+        The base game's payoff matrices instead of ``game``; ``R2=None`` means zero-sum (``R2 = -R1``).
+    perturbation : PerturbationModel or mapping, or a pair of them
+        The true law of each agent's refinements (one shared law or one per refiner).
+    budget : int >= 0 or pair
+        Refinements each agent may make; 0 means it can only pass. ``(1, 0)``: unilateral refinement by player_0.
+    cost : number >= 0, CostLaw or mapping, or a pair
+        Cost of one refinement: fixed, ``{"law": "uniform", "low": a, "high": b}`` or
+        ``{"law": "exponential", "scale": mean}``, drawn per refinement.
+    rounds : int >= 1
+        Rounds of play of the realised game.
+    beliefs : "common" or a pair of PerturbationModel/mapping
+        What each agent believes refinements follow (shown in its observation). "common": each agent holds the
+        true law of its own refinements.
+    visibility : "public" or "own"
+        What an agent sees of realised refinements (see the environment's docstring).
+    max_actions : int, optional
+        Padding size M of payoff matrices and action spaces; default ``max(m + budget_0, n + budget_1)``.
+    render_mode : None, "human" or "ansi"
+    """
+
+    game: Any = None
+    R1: Any = None
+    R2: Any = None
+    perturbation: Any = PerturbationModel()
+    budget: Any = 1
+    cost: Any = 0.0
+    rounds: int = 1
+    beliefs: Any = "common"
+    visibility: Visibility = "public"
+    max_actions: int | None = None
+    render_mode: str | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "game", self._base_game())
+        set_(self, "R1", None)
+        set_(self, "R2", None)
+        p0, p1 = _pair("perturbation", self.perturbation)
+        set_(self, "perturbation", (parse_model("perturbation[0]", p0), parse_model("perturbation[1]", p1)))
+        b0, b1 = _pair("budget", self.budget)
+        set_(self, "budget", (_count("budget[0]", b0, 0), _count("budget[1]", b1, 0)))
+        c0, c1 = _pair("cost", self.cost)
+        set_(self, "cost", (parse_cost("cost[0]", c0), parse_cost("cost[1]", c1)))
+        set_(self, "rounds", _count("rounds", self.rounds, 1))
+        if isinstance(self.beliefs, str):
+            check_choice("beliefs", self.beliefs, ("common",))
+        else:
+            if not isinstance(self.beliefs, (list, tuple)) or len(self.beliefs) != 2:
+                raise ValueError(f"beliefs: must be 'common' or a pair of priors (PerturbationModel or mapping), "
+                                 f"one per agent; got {self.beliefs!r}")
+            set_(self, "beliefs", (parse_model("beliefs[0]", self.beliefs[0]),
+                                   parse_model("beliefs[1]", self.beliefs[1])))
+        check_choice("visibility", self.visibility, VISIBILITIES)
+        m, n = self.game.shape
+        need = max(m + self.budget[0], n + self.budget[1])
+        if self.max_actions is None:
+            set_(self, "max_actions", need)
+        else:
+            set_(self, "max_actions", _count("max_actions", self.max_actions, need))
+        if self.render_mode not in RENDER_MODES:
+            raise ValueError(f"render_mode: must be one of {RENDER_MODES}; got {self.render_mode!r}")
+
+    def _base_game(self) -> Game:
+        if self.R1 is not None:
+            if self.game is not None:
+                raise ValueError(f"game: give either a game or R1 (and R2), not both; got game={self.game!r}")
+            return Game(self.R1, self.R2, name="custom")
+        if self.R2 is not None:
+            raise ValueError("R2: needs R1 (the row player's payoffs), got R1=None")
+        game = "matching_pennies" if self.game is None else self.game
+        if isinstance(game, Game):
+            return game
+        if isinstance(game, str):
+            return named_game(game)
+        raise ValueError(f"game: must be a Game or one of {', '.join(map(repr, NAMED_GAMES))}; got {game!r}")
+
+    @property
+    def belief_models(self) -> tuple[PerturbationModel, PerturbationModel]:
+        """The law each agent believes its refinements follow."""
+        return self.perturbation if self.beliefs == "common" else self.beliefs  # type: ignore[return-value]
+
+    def belief_vector(self, agent: int) -> tuple[float, float, float, float, float]:
+        """``(sigma_own, sigma_other, rho, q mean, cost mean)`` as agent ``agent`` sees them."""
+        b = self.belief_models[agent]
+        return (b.sigma_own, b.sigma_other, b.rho, b.q_mean, self.cost[agent].mean)
+
+
+FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RefineMatrixConfig))
+
+
+def make_config(**kwargs: Any) -> RefineMatrixConfig:
+    """``RefineMatrixConfig(**kwargs)``, turning an unknown keyword into a ValueError that lists the allowed ones."""
+    unknown = sorted(set(kwargs) - set(FIELDS))
+    if unknown:
+        raise ValueError(f"{unknown[0]}: unknown configuration field; allowed: {', '.join(FIELDS)}")
+    return RefineMatrixConfig(**kwargs)

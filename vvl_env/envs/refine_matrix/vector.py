@@ -1,0 +1,121 @@
+"""``RefineMatrixVecEnv``: many copies of ``refine_matrix_v0`` stepped at once in numpy, as a Stable-Baselines3 VecEnv.
+
+Each agent of each copy is one sub-env, for a shared policy (parameter sharing): sub-env ``2c`` is player_0 of
+copy c, ``2c + 1`` its player_1. A sub-env's observation is ``[agent one-hot (2), the agent's flat observation]``
+(the layout of ``refine_matrix_v0`` after the two id entries); its action is the same ``Discrete(1 + 2M)``. The
+legal actions come from ``action_masks()`` (sb3-contrib's MaskablePPO convention, also through
+``env_method("action_masks")``). Episodes of a copy end together for both its sub-envs and reset automatically;
+the last observation is in ``infos[i]["terminal_observation"]``.
+
+Seeding: ``seed(s)`` (or ``RefineMatrixVecEnv(..., seed=s)``) then ``reset()`` seeds copy c with ``s + c``; its
+episodes then equal those of ``refine_matrix_v0.parallel_env(**config)`` after ``reset(seed=s + c)`` followed by
+plain ``reset()`` calls, step for step, given the same actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import numpy.typing as npt
+from gymnasium import spaces
+from stable_baselines3.common.vec_env import VecEnv
+from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvObs, VecEnvStepReturn
+
+from vvl_env.envs.refine_matrix.config import make_config
+from vvl_env.envs.refine_matrix.core import MatrixCore
+
+
+class RefineMatrixVecEnv(VecEnv):
+    """``num_envs // 2`` copies of ``refine_matrix_v0``, two sub-envs (agents) each.
+
+    Parameters
+    ----------
+    num_envs : int, even, >= 2
+        Sub-envs (SB3's ``num_envs``): twice the number of copies.
+    seed : int, optional
+        Base seed for the first ``reset()`` (copy c gets ``seed + c``).
+    **config
+        The configuration of ``refine_matrix_v0`` (``render_mode`` is not supported here).
+    """
+
+    def __init__(self, num_envs: int, seed: int | None = None, **config: Any) -> None:
+        if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 2 \
+                or num_envs % 2:
+            raise ValueError(f"num_envs: must be an even integer >= 2 (two agents per copy), got {num_envs!r}")
+        if config.get("render_mode") is not None:
+            raise ValueError(f"render_mode: must be None for the vector env, got {config['render_mode']!r}")
+        self.config = make_config(**config)
+        self.num_copies = int(num_envs) // 2
+        self.render_mode = None
+        self._core = MatrixCore(self.config, self.num_copies, agent_id=True)
+        L, A = self._core.layout.size, self._core.A
+        super().__init__(int(num_envs), spaces.Box(-np.inf, np.inf, (L,), np.float32), spaces.Discrete(A))
+        self._copy_seeds: list[int | None] | None = None
+        if seed is not None:
+            self.seed(seed)
+        self._actions = np.zeros((self.num_copies, 2), dtype=np.int64)
+
+    # --- VecEnv core ----------------------------------------------------------------------------------------
+
+    def seed(self, seed: int | None = None) -> Sequence[int | None]:
+        """Seed copy c with ``seed + c`` at the next ``reset()``; returns the seed of every sub-env."""
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1)[0])
+        self._copy_seeds = [int(seed) + c for c in range(self.num_copies)]
+        return [s for s in self._copy_seeds for _ in (0, 1)]
+
+    def reset(self) -> VecEnvObs:
+        self._core.reset(slice(None), self._copy_seeds)
+        self._copy_seeds = None
+        self._reset_seeds()
+        self._reset_options()
+        return self._core.obs.reshape(self.num_envs, -1).copy()
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_copies, 2)
+
+    def step_wait(self) -> VecEnvStepReturn:
+        core = self._core
+        rew, done = core.step(self._actions)
+        n = self.num_envs
+        infos: list[dict[str, Any]] = [{} for _ in range(n)]
+        ended = done.nonzero()[0]
+        if ended.size:
+            last = list(core.obs[ended].reshape(-1, core.layout.size))
+            for i, row in zip(np.stack([2 * ended, 2 * ended + 1], axis=1).ravel().tolist(), last):
+                infos[i]["terminal_observation"] = row
+            core.reset(ended)
+        obs = core.obs.reshape(n, -1).copy()
+        return obs, rew.reshape(n).astype(np.float32), np.repeat(done, 2), infos
+
+    def action_masks(self) -> npt.NDArray[np.bool_]:
+        """Legal actions of every sub-env, shape (num_envs, 1 + 2M)."""
+        return self._core.mask.reshape(self.num_envs, -1).astype(bool)
+
+    def close(self) -> None:
+        pass
+
+    # --- attribute plumbing (the sub-envs are rows of one core, not objects) --------------------------------
+
+    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        value = getattr(self, attr_name)
+        return [value for _ in self._get_indices(indices)]
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        raise AttributeError(f"{attr_name}: sub-envs of RefineMatrixVecEnv share one core; attributes are read-only")
+
+    def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None,
+                   **method_kwargs: Any) -> list[Any]:
+        """Only ``action_masks`` is per sub-env (one mask each); other methods are those of this VecEnv."""
+        idx = list(self._get_indices(indices))
+        if method_name == "action_masks":
+            masks = self.action_masks()
+            return [masks[i] for i in idx]
+        result = getattr(self, method_name)(*method_args, **method_kwargs)
+        return [result for _ in idx]
+
+    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None) -> list[bool]:
+        return [False for _ in self._get_indices(indices)]
