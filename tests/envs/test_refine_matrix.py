@@ -244,8 +244,8 @@ def test_observation_sections() -> None:
     s = ObsLayout(M).sections()
     obs, _ = env.reset(seed=0)
     o0, o1 = obs["player_0"]["observation"], obs["player_1"]["observation"]
-    np.testing.assert_array_equal(o0[s["belief"]], np.float32([2.0, 0.0, 0.5, 0.5, 0.25]))
-    np.testing.assert_array_equal(o1[s["belief"]], np.float32([1.0, 3.0, 0.0, 0.25, 0.25]))
+    np.testing.assert_array_equal(o0[s["belief"]], np.float32([2.0, 0.0, 0.5, 0.5, 0.25, 0.0]))
+    np.testing.assert_array_equal(o1[s["belief"]], np.float32([1.0, 3.0, 0.0, 0.25, 0.25, 0.0]))
     np.testing.assert_array_equal(o0[s["budget"]], [2, 1])
     np.testing.assert_array_equal(o1[s["budget"]], [1, 2])
     np.testing.assert_array_equal(o0[s["phase"]], [1, 0, 0])

@@ -208,10 +208,10 @@ class RefineMatrixConfig:
         """The law each agent believes its refinements follow."""
         return self.perturbation if self.beliefs == "common" else self.beliefs  # type: ignore[return-value]
 
-    def belief_vector(self, agent: int) -> tuple[float, float, float, float, float]:
-        """``(sigma_own, sigma_other, rho, q mean, cost mean)`` as agent ``agent`` sees them."""
+    def belief_vector(self, agent: int) -> tuple[float, float, float, float, float, float]:
+        """``(sigma_own, sigma_other, rho, q mean, cost mean, bias)`` as agent ``agent`` sees them."""
         b = self.belief_models[agent]
-        return (b.sigma_own, b.sigma_other, b.rho, b.q_mean, self.cost[agent].mean)
+        return (b.sigma_own, b.sigma_other, b.rho, b.q_mean, self.cost[agent].mean, b.bias)
 
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RefineMatrixConfig))

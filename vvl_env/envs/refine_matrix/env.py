@@ -9,7 +9,7 @@
 | Manual Control     | No                                                              |
 | Agents             | `agents = ['player_0', 'player_1']` (rows, columns)             |
 | Action Shape       | Discrete(1 + 2M)                                                |
-| Observation Shape  | Dict: `observation` Box(2M² + 4M + 11,), `action_mask` (1 + 2M,) |
+| Observation Shape  | Dict: `observation` Box(2M² + 4M + 12,), `action_mask` (1 + 2M,) |
 | Vectorised         | `RefineMatrixVecEnv` (SB3 VecEnv, same core)                   |
 
 Two players first refine a normal-form game, then play the game they made (our model: model.md §2). In the
@@ -55,9 +55,9 @@ payoff blocks are (R1, R2), for player_1 (R2ᵀ, R1ᵀ), so one policy serves bo
 | [2M² + 2M + 5, ... + M)    | own action of the last round (one-hot; zeros before the first)              |
 | [2M² + 3M + 5, ... + M)    | opponent's action of the last round                                         |
 | 2M² + 4M + 5               | rounds played                                                               |
-| 2M² + 4M + (6 ... 10)      | own belief: sigma_own, sigma_other, rho, mean q, mean cost of own refinement |
+| 2M² + 4M + (6 ... 11)      | own belief: sigma_own, sigma_other, rho, mean q, mean cost of own refinement, bias (0 unless the belief violates the RRP) |
 
-`vvl_env.envs.refine_matrix.layout.ObsLayout(M).sections()` names these slices.
+`vvl_env.envs.refine_matrix.layout.ObsLayout(M).sections()` names every slice.
 
 Visibility "public": both agents see the true realised game. Visibility "own": an agent's view is the game refined
 with only the offsets it is entitled to, namely the offsets of *its own payoffs from its own refinements*. A variant

@@ -29,7 +29,7 @@ class ObsLayout:
         """Name -> slice of each section, in order, plus the groups "payoffs", "status" and "last"."""
         M, MM = self.M, self.M * self.M
         sizes = [("own_payoffs", MM), ("other_payoffs", MM), ("own_exists", M), ("other_exists", M),
-                 ("phase", 3), ("budget", 2), ("own_last", M), ("other_last", M), ("round", 1), ("belief", 5)]
+                 ("phase", 3), ("budget", 2), ("own_last", M), ("other_last", M), ("round", 1), ("belief", 6)]
         out, at = {}, self.prefix
         for name, size in sizes:
             out[name] = slice(at, at + size)
@@ -41,7 +41,7 @@ class ObsLayout:
 
     @property
     def size(self) -> int:
-        return self.prefix + 2 * self.M * self.M + 4 * self.M + 11
+        return self.prefix + 2 * self.M * self.M + 4 * self.M + 12
 
 
 def status_tables(M: int, base_counts: IntArray, budgets: IntArray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,60 @@
+"""Analytic agents: Bayes refine rules on the agent's own belief and reference play from the solver layer; never
+trained. :func:`make_agent` builds one by kind and environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from agents.analytic.bargain import BargainAgent
+from agents.analytic.baselines import UniformRandom
+from agents.analytic.matrix import MatrixAgent
+from agents.analytic.refine_or_act import RefineOrActAgent, cost_law_of
+from agents.policy import Policy
+
+KINDS: dict[str, str] = {"bayes_myopic": "myopic", "bayes_optimal": "optimal", "never_refine": "never",
+                         "always_refine": "always"}
+ENV_IDS: tuple[str, ...] = ("refine_or_act", "refine_matrix_v0", "refine_bargain_v0")
+
+
+def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None = None, **options: Any) -> Policy:
+    """An analytic agent or baseline.
+
+    Parameters
+    ----------
+    kind : "bayes_myopic", "bayes_optimal", "never_refine", "always_refine" or "random"
+    env_id : "refine_or_act", "refine_matrix_v0" or "refine_bargain_v0"
+    env_config : mapping, optional
+        The environment's keyword arguments; read for what the observation does not carry (``rounds`` in
+        refine_matrix_v0; delta, horizon, d, grid, first proposer and the weight laws in refine_bargain_v0).
+    **options
+        Passed to the agent class: :class:`RefineOrActAgent` (``model``, ``cost_law``: default from
+        ``env_config['cost']``), :class:`MatrixAgent`
+        (``belief``, ``selection``, ``n``, ``n_outer``, ``n_inner``, ``seed``, ``cost``) or :class:`BargainAgent`
+        (``belief``, ``n``, ``seed``); ``name`` for all.
+
+    Examples
+    --------
+    >>> make_agent("bayes_myopic", "refine_or_act").name
+    'refine_or_act/myopic'
+    """
+    if env_id not in ENV_IDS:
+        raise ValueError(f"env_id: must be one of {ENV_IDS}, got {env_id!r}")
+    if kind == "random":
+        return UniformRandom(**options)
+    if kind not in KINDS:
+        raise ValueError(f"kind: must be one of {sorted(KINDS) + ['random']}, got {kind!r}")
+    mode = KINDS[kind]
+    config = dict(env_config or {})
+    if env_id == "refine_or_act":
+        if mode == "optimal" and "cost" in config:
+            options.setdefault("cost_law", cost_law_of(config["cost"]))
+        return RefineOrActAgent(mode, **options)  # type: ignore[arg-type]
+    if env_id == "refine_matrix_v0":
+        options.setdefault("rounds", config.get("rounds", 1))
+        return MatrixAgent(mode, **options)  # type: ignore[arg-type]
+    config.pop("render_mode", None)
+    return BargainAgent(mode, config=config, **options)  # type: ignore[arg-type]
+
+
+__all__ = ["BargainAgent", "ENV_IDS", "KINDS", "MatrixAgent", "RefineOrActAgent", "UniformRandom", "make_agent"]

@@ -1,0 +1,160 @@
+"""The analytic agent of ``refine_bargain_v0`` (model.md §3): refine iff revealing its own weights is worth the
+cost under its own belief, then bargain by the subgame-perfect equilibrium of the problem as it knows it.
+
+Actions (the env's docstring): 0 pass/wait, 1 refine, 2 accept, 3 reject, ``4 + j`` propose grid offer j.
+
+* Problem as known: its own weights (revealed, or its prior mean) and the other's as shown (revealed under public
+  visibility, else the prior mean), with the configured d, delta, horizon and first proposer. Who it is follows from
+  the observation (round t, "I propose at t") and ``first_proposer``.
+* Value of refining (``"myopic"`` and ``"optimal"`` coincide: the budget is at most 1, so the one-step rule is the
+  Bellman rule): ``E_w[u_own(SPE(w, w_other))] - u_own(SPE(w_bar, w_other))``, w drawn from its own weight law
+  (``n`` draws from ``seed``; 0 exactly for a point-mass law), with the other's weights at their believed value and
+  the revealed weights treated as known to both (exact for public visibility; an approximation under "own").
+  Not refining, its expected true utility is ``w_bar . x_bar`` (utilities are linear in w), the second term.
+  Refine iff the value exceeds its cost.
+* Offers: the grid offer maximising its own utility among those giving the responder at least the SPE threshold
+  (its continuation value, :func:`vvl_env.solve.alternating_offers_spe`); ties go to the responder. Responses:
+  accept iff the offer gives it at least its own continuation value (tolerance 1e-6 for float32 observations).
+  Values use the continuous SPE; the grid moves offers by at most one grid step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from agents.analytic._common import TOL, LRUCache, array_key, draw, point_mass
+from vvl_env.envs.refine_bargain.config import ACCEPT, OFFSET, REFINE, REJECT, WAIT, BargainConfig
+from vvl_env.envs.refine_bargain.core import proposer
+from vvl_env.model.bargaining import BargainingProblem, FixedWeights, WeightLaw
+from vvl_env.solve.bargaining import AlternatingOffersSPE, alternating_offers_spe
+
+FloatArray = npt.NDArray[np.float64]
+Mode = Literal["myopic", "optimal", "never", "always"]
+MODES: tuple[str, ...] = ("myopic", "optimal", "never", "always")
+ACCEPT_TOL = 1e-6
+
+
+def _simplex(w: npt.ArrayLike) -> FloatArray:
+    w = np.clip(np.asarray(w, dtype=np.float64), 0.0, None)
+    return w / w.sum()
+
+
+class BargainAgent:
+    """Bayes refine rule + SPE bargaining in ``refine_bargain_v0`` (module docstring).
+
+    Parameters
+    ----------
+    mode : "myopic", "optimal", "never" or "always"
+    config : BargainConfig or mapping of its fields
+        The environment's configuration (delta, horizon, first proposer, d, offer grid are not observed).
+    belief : WeightLaw, optional
+        The agent's law of its own weights; default: the configured law of its own party.
+    n, seed : int
+        Monte Carlo draws and seed of the value of refining.
+    """
+
+    def __init__(self, mode: Mode = "myopic", *, config: BargainConfig | Mapping[str, Any] | None = None,
+                 belief: WeightLaw | None = None, n: int = 2000, seed: int = 0, name: str | None = None) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode: must be one of {MODES}, got {mode!r}")
+        if config is None:
+            config = BargainConfig()
+        elif not isinstance(config, BargainConfig):
+            config = BargainConfig(**{k: v for k, v in dict(config).items() if k != "render_mode"})
+        if belief is not None and not isinstance(belief, WeightLaw):
+            raise ValueError(f"belief: must be a WeightLaw or None, got {belief!r}")
+        self.mode, self.config, self.belief, self.n, self.seed = mode, config, belief, int(n), int(seed)
+        self.name = name or f"refine_bargain/{mode}"
+        self._cache = LRUCache()
+
+    # --- reading the observation -------------------------------------------------------------------------------
+
+    def identity(self, obs: FloatArray) -> int:
+        """0 or 1: the proposer of round t if the observation says "I propose", else the other."""
+        t = min(int(round(obs[3])), self.config.horizon - 1)
+        p = proposer(self.config, t)
+        return p if obs[4] > 0.5 else 1 - p
+
+    def known_problem(self, obs: FloatArray, me: int, own: FloatArray | None = None) -> BargainingProblem:
+        """The problem as the agent knows it (``own`` replaces its own weights)."""
+        K = self.config.K
+        w_own = _simplex(obs[6 + K:6 + 2 * K]) if own is None else own
+        w_other = _simplex(obs[7 + 2 * K:7 + 3 * K])
+        w1, w2 = (w_own, w_other) if me == 0 else (w_other, w_own)
+        return BargainingProblem(w1, w2, self.config.d)
+
+    def spe(self, problem: BargainingProblem) -> AlternatingOffersSPE:
+        c = self.config
+        return self._cache.get(("spe", problem), lambda: alternating_offers_spe(problem, c.delta, c.horizon,
+                                                                                c.first_proposer))
+
+    # --- refinement ------------------------------------------------------------------------------------------
+
+    def value_of_refining(self, obs: FloatArray, me: int) -> float:
+        """``E_w[u_own(SPE(w, .))] - u_own(SPE(w_bar, .))`` under the agent's own weight law (cached)."""
+        law = self.belief if self.belief is not None else self.config.weights[me]
+        K = self.config.K
+        key = ("value", me, repr(law)) + array_key(obs[7 + 2 * K:7 + 3 * K])
+
+        def compute() -> float:
+            base = self.spe(self.known_problem(obs, me, _simplex(law.mean()))).u[me]
+            if isinstance(law, FixedWeights) or K == 1:
+                return 0.0
+            draws = law.sample(self.n, rng=np.random.default_rng(self.seed))
+            after = [alternating_offers_spe(self.known_problem(obs, me, _simplex(w)), self.config.delta,
+                                            self.config.horizon, self.config.first_proposer).u[me] for w in draws]
+            return float(np.mean(after) - base)
+
+        return self._cache.get(key, compute)
+
+    # --- bargaining ------------------------------------------------------------------------------------------
+
+    def offer(self, obs: FloatArray, me: int) -> int:
+        """Index of the grid offer the agent proposes in the current round."""
+        c, t = self.config, min(int(round(obs[3])), self.config.horizon - 1)
+        problem = self.known_problem(obs, me)
+        spe = self.spe(problem)
+        key = ("offer", me, t, problem)
+
+        def compute() -> int:
+            X = c.offers
+            u = np.stack([X @ problem.w1, (1.0 - X) @ problem.w2], axis=1)
+            ok = u[:, 1 - me] >= spe.thresholds[t] - 1e-9 if spe.agreed[t] else np.ones(len(X), bool)
+            score = np.where(ok, u[:, me], -np.inf) * (1 + 1e-12) + 1e-9 * u[:, 1 - me] * ok
+            return int(np.argmax(score))
+
+        return self._cache.get(key, compute)
+
+    def accepts(self, obs: FloatArray, me: int) -> bool:
+        """Accept iff the offer gives at least the continuation value of the problem as the agent knows it."""
+        K, t = self.config.K, min(int(round(obs[3])), self.config.horizon - 1)
+        problem = self.known_problem(obs, me)
+        own = problem.w1 if me == 0 else problem.w2
+        return float(own @ np.asarray(obs[6:6 + K], dtype=np.float64)) >= self.spe(problem).thresholds[t] - ACCEPT_TOL
+
+    # --- Policy ----------------------------------------------------------------------------------------------
+
+    def choose(self, obs: FloatArray, mask: npt.NDArray[np.bool_]) -> int:
+        """The deterministic action of the agent."""
+        me = self.identity(obs)
+        if obs[0] > 0.5:  # refinement phase
+            want = self.mode == "always" or (self.mode in ("myopic", "optimal")
+                                             and self.value_of_refining(obs, me) > obs[-1] + TOL)
+            return REFINE if want and mask[REFINE] else WAIT
+        if obs[1] > 0.5 and mask[OFFSET:].any():
+            return OFFSET + self.offer(obs, me)
+        if obs[2] > 0.5 and mask[ACCEPT]:
+            return ACCEPT if self.accepts(obs, me) else REJECT
+        return WAIT
+
+    def action_probabilities(self, observation: Any, action_mask: npt.ArrayLike) -> FloatArray:
+        obs = np.asarray(observation["observation"] if isinstance(observation, dict) else observation, np.float64)
+        mask = np.asarray(action_mask) > 0
+        return point_mass(self.choose(obs, mask), mask.size)
+
+    def act(self, observation: Any, action_mask: npt.ArrayLike, *, rng: np.random.Generator) -> int:
+        return draw(self.action_probabilities(observation, action_mask), rng)

@@ -1,0 +1,185 @@
+"""Analytic agents against closed forms and the solver layer (model.md §1-§3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.analytic import BargainAgent, MatrixAgent, RefineOrActAgent, UniformRandom, make_agent
+from agents.analytic.matrix_value import lookahead, parse_view
+from agents.policy import Policy
+from vvl_env.envs import RefineOrAct, refine_bargain_v0, refine_matrix_v0
+from vvl_env.model import Game, PerturbationModel
+from vvl_env.model.bargaining import FixedWeights
+from vvl_env.solve import refinement_effect
+from vvl_env.solve.sequential import optimal_refinement
+
+S = 1.0 / np.sqrt(2.0)  # e = ±sigma/sqrt(2) in the expectation form with sigma = 1
+# Constructed case (our derivation, checked against vvl_env.solve.sequential): one option of value 0, expectation
+# RRP, Rademacher gap, sigma 1. One refinement gains E[max(e1, e2)] = s/2; a second one, of the better variant when
+# the two variants tie (prob. 1/2), gains 3s/4. For s/2 < c < 3s/4 the myopic rule stops (value 0) while the optimal
+# policy with budget 2 refines: value 7s/8 - 3c/2.
+EXAMPLE = PerturbationModel(1.0, rrp="expectation", gap_law="rademacher")
+C_EXAMPLE = 0.37
+V_OPTIMAL = 7 * S / 8 - 1.5 * C_EXAMPLE
+
+
+def _roa_obs(values, sigma=1.0, cost=0.0, budget=1, perturbation=None):
+    env = RefineOrAct(values=values, perturbation=perturbation or {"sigma_own": sigma}, cost=cost, budget=budget)
+    obs, _ = env.reset(seed=0)
+    return env, obs, env.action_masks().astype(np.int8)
+
+
+def test_every_kind_is_a_policy():
+    for env_id in ("refine_or_act", "refine_matrix_v0", "refine_bargain_v0"):
+        for kind in ("bayes_myopic", "bayes_optimal", "never_refine", "always_refine", "random"):
+            assert isinstance(make_agent(kind, env_id), Policy)
+    with pytest.raises(ValueError, match="kind"):
+        make_agent("clever", "refine_or_act")
+    with pytest.raises(ValueError, match="env_id"):
+        make_agent("random", "chess")
+    with pytest.raises(ValueError, match="selection"):
+        MatrixAgent(selection="all")
+
+
+@pytest.mark.parametrize("sigma", [0.5, 2.0])
+@pytest.mark.parametrize("mode", ["myopic", "optimal"])
+def test_refine_or_act_threshold_far_below(sigma, mode):
+    """model.md §1: pointwise RRP, q = 1/2, other options far below: refine iff sigma / sqrt(2 pi) > c."""
+    gain = sigma / np.sqrt(2 * np.pi)
+    agent = RefineOrActAgent(mode)
+    for cost, refines in ((gain * 0.99, True), (gain * 1.01, False), (0.0, True), (3 * gain, False)):
+        env, obs, mask = _roa_obs([0.0, -50.0], sigma, cost)
+        a = agent.act(obs, mask, rng=np.random.default_rng(0))
+        assert a == (0 if refines else env.max_options), (cost, gain)
+
+
+def test_refine_or_act_plays_best_option_and_baselines():
+    env, obs, mask = _roa_obs([0.2, 1.0, -0.3], cost=10.0)
+    M = env.max_options
+    assert make_agent("bayes_myopic", "refine_or_act").act(obs, mask, rng=np.random.default_rng(0)) == M + 1
+    assert make_agent("never_refine", "refine_or_act").act(obs, mask, rng=np.random.default_rng(0)) == M + 1
+    assert make_agent("always_refine", "refine_or_act").act(obs, mask, rng=np.random.default_rng(0)) == 1
+    probs = UniformRandom().action_probabilities(obs, mask)
+    assert np.allclose(probs[mask > 0], 1 / mask.sum()) and probs[mask == 0].sum() == 0
+
+
+def test_myopic_and_optimal_agree_with_budget_one():
+    """Bellman with one refinement left is the myopic rule (model.md §1)."""
+    rng = np.random.default_rng(1)
+    my, opt = RefineOrActAgent("myopic"), RefineOrActAgent("optimal")
+    for _ in range(20):
+        values = rng.normal(size=3)
+        for cost in (0.05, 0.2, 0.4):
+            _, obs, mask = _roa_obs(values, sigma=1.0, cost=cost, budget=1)
+            assert my.refine_choice(obs) == opt.refine_choice(obs)
+    env = refine_matrix_v0.parallel_env(game="matching_pennies", perturbation={"sigma_own": 1.0}, budget=1,
+                                        cost=0.1)
+    obs, _ = env.reset(seed=0)
+    view = parse_view(obs["player_0"]["observation"])
+    a, b = MatrixAgent("myopic", n=500).evaluate(view), MatrixAgent("optimal", n=500).evaluate(view)
+    assert a.best_action == b.best_action and np.array_equal(a.q_values, b.q_values)
+
+
+def test_myopic_and_optimal_differ_on_constructed_case():
+    model = EXAMPLE
+    assert optimal_refinement([0.0], model, cost=C_EXAMPLE, budget=2).value == pytest.approx(V_OPTIMAL, abs=1e-9)
+    env, obs, mask = _roa_obs([0.0], cost=C_EXAMPLE, budget=2, perturbation=model)
+    rng = np.random.default_rng(0)
+    assert RefineOrActAgent("myopic", model=model).act(obs, mask, rng=rng) == env.max_options  # act: gain s/2 < c
+    assert RefineOrActAgent("optimal", model=model).act(obs, mask, rng=rng) == 0  # refine
+    # the same case in refine_matrix_v0 (a 1 x 1 game is a one-option decision problem), by nested Monte Carlo
+    menv = refine_matrix_v0.parallel_env(R1=[[0.0]], R2=[[0.0]], perturbation=model, budget=(2, 0), cost=C_EXAMPLE)
+    mobs, _ = menv.reset(seed=0)
+    o, m = mobs["player_0"], mobs["player_0"]["action_mask"]
+    my = MatrixAgent("myopic", belief=model, n=20_000)
+    opt = MatrixAgent("optimal", belief=model, n_outer=20_000, n_inner=1000)
+    assert my.act(o, m, rng=rng) == 0 and opt.act(o, m, rng=rng) == 1
+    look = opt.evaluate(parse_view(o["observation"]))
+    # outer standard error, plus the inner maximum's bias (of order sd / sqrt(n_inner) ~ 0.02)
+    assert abs(look.q_values[0] - V_OPTIMAL) < 4 * look.stderr[0] + 0.02
+
+
+def test_matching_pennies_played_at_one_half():
+    env = refine_matrix_v0.parallel_env(game="matching_pennies", budget=0)
+    obs, _ = env.reset(seed=0)
+    for a in ("player_0", "player_1"):
+        p = MatrixAgent().action_probabilities(obs[a], obs[a]["action_mask"])
+        assert p[3:5] == pytest.approx([0.5, 0.5], abs=1e-9) and p.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("player", [0, 1])
+def test_matrix_refine_decision_is_sign_of_refinement_effect(player):
+    pm = PerturbationModel(1.0, 0.5, 0.3)
+    n, seed = 800, 3
+    game = Game([[2.0, -1.0], [0.0, 1.0]], [[-1.0, 1.0], [1.0, 0.0]])
+    gains = [refinement_effect(game, [(player, k)], pm, n=n, rng=np.random.default_rng(seed),
+                               selection="max_welfare").gain(player).mean for k in range(2)]
+    best = int(np.argmax(gains))
+    for cost, expect in ((max(gains) - 0.01, 1 + best), (max(gains) + 0.01, 0)):
+        env = refine_matrix_v0.parallel_env(game=game, perturbation=pm, budget=1, cost=cost)
+        obs, _ = env.reset(seed=0)
+        a = f"player_{player}"
+        agent = MatrixAgent("myopic", n=n, seed=seed, cost=cost)
+        assert agent.act(obs[a], obs[a]["action_mask"], rng=np.random.default_rng(0)) == expect
+
+
+def test_worthless_belief_never_refines():
+    """A player believing sigma = 0 sees no gain, so with a positive cost it never refines."""
+    zero = PerturbationModel(0.0, 0.0)
+    env, obs, mask = _roa_obs([0.0, 0.0], sigma=1.0, cost=1e-3, budget=3)
+    for mode in ("myopic", "optimal"):
+        assert RefineOrActAgent(mode, model=zero).act(obs, mask, rng=np.random.default_rng(0)) >= env.max_options
+    cfg = dict(game="rock_paper_scissors", perturbation={"sigma_own": 1.0, "sigma_other": 1.0}, budget=2,
+               cost=1e-3, beliefs=({"sigma_own": 0.0}, {"sigma_own": 0.0}))
+    menv = refine_matrix_v0.parallel_env(**cfg)
+    mobs, _ = menv.reset(seed=0)
+    for a in ("player_0", "player_1"):
+        for mode in ("myopic", "optimal"):
+            agent = make_agent(f"bayes_{mode}", "refine_matrix_v0", env_config=cfg, n=200, n_outer=50, n_inner=50)
+            assert agent.act(mobs[a], mobs[a]["action_mask"], rng=np.random.default_rng(0)) == 0
+    bcfg = dict(K=2, weights="uniform", cost=1e-3)
+    benv = refine_bargain_v0.parallel_env(**bcfg)
+    bobs, _ = benv.reset(seed=0)
+    agent = BargainAgent("myopic", config=bcfg, belief=FixedWeights([0.5, 0.5]))
+    assert agent.act(bobs["player_0"], bobs["player_0"]["action_mask"], rng=np.random.default_rng(0)) == 0
+
+
+def test_bargain_refine_decision_matches_its_value():
+    """Horizon 2: player_1 proposes last, so at stage 0 it is offered delta times everything whatever its weights
+    (refining is worth 0 to it); player_0 gains by knowing which dimension it values."""
+    cfg = dict(K=2, weights="uniform", horizon=2, delta=0.9)
+    obs, _ = refine_bargain_v0.parallel_env(**cfg).reset(seed=0)
+    values = [BargainAgent(config=cfg, n=300).value_of_refining(np.asarray(obs[a]["observation"], float), i)
+              for i, a in enumerate(("player_0", "player_1"))]
+    assert values[0] > 0.01 and abs(values[1]) < 1e-12
+    for cost, expect in ((values[0] - 1e-3, 1), (values[0] + 1e-3, 0)):
+        c = dict(cfg, cost=cost)
+        cobs, _ = refine_bargain_v0.parallel_env(**c).reset(seed=0)
+        agent = BargainAgent("myopic", config=c, n=300)
+        assert agent.act(cobs["player_0"], cobs["player_0"]["action_mask"], rng=np.random.default_rng(0)) == expect
+
+
+def test_bargain_spe_play_two_rounds():
+    """K = 1, d = 0, delta = 0.9, horizon 2: player_1 would keep all at stage 1, so player_0 offers it 0.9 at
+    stage 0 (on the grid), and it accepts: utilities (0.1, 0.9)."""
+    cfg = dict(K=1, weights={"law": "fixed", "w": [1.0]}, horizon=2, delta=0.9, budget=0)
+    env = refine_bargain_v0.parallel_env(**cfg)
+    obs, _ = env.reset(seed=0)
+    agents = {a: BargainAgent("myopic", config=cfg) for a in env.possible_agents}
+    total = {a: 0.0 for a in env.possible_agents}
+    while env.agents:
+        acts = {a: agents[a].act(obs[a], obs[a]["action_mask"], rng=np.random.default_rng(0)) for a in env.agents}
+        obs, rew, *_ = env.step(acts)
+        for a in total:
+            total[a] += rew[a]
+    assert total["player_0"] == pytest.approx(0.1) and total["player_1"] == pytest.approx(0.9)
+
+
+def test_optimal_lookahead_depth_two_matches_solver_on_continuous_law():
+    """A 1 x 1 game is a decision problem: the depth-2 lookahead reproduces the sequential solver's Q-value."""
+    model = PerturbationModel(1.0)
+    exact = optimal_refinement([0.0], model, cost=0.3, budget=2)
+    look = lookahead(np.zeros((1, 1)), np.zeros((1, 1)), model, cost=0.3, budget=2, n_outer=400, n_inner=400)
+    assert look.depth == 2
+    assert abs(look.q_values[0] - exact.q_values[0]) < 4 * look.stderr[0] + 0.02
