@@ -74,6 +74,20 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from vvl_env.paper.reproduce import reproduce
+
+    out = args.out or Path("runs") / "reproduce" / f"{args.size}-seed{args.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+    say = (lambda _msg: None) if args.quiet else print
+    say(f"vvl reproduce: every result of our model ({args.size}) into {out}")
+    start = time.perf_counter()
+    page = reproduce(out, size=args.size, seed=args.seed, names=args.study or None, progress=say)
+    summary = json.loads((Path(out) / "summary.json").read_text())
+    print(f"{summary['checks_passed']}/{summary['checks_total']} checks passed in {time.perf_counter() - start:.0f} s;"
+          f" report: {page}")
+    return 0 if summary["checks_passed"] == summary["checks_total"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vvl", description="Value refinement in games: models, solvers, runs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -88,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--json", action="store_true")
     solve.add_argument("--tol", type=float, default=1e-9)
     solve.set_defaults(func=cmd_solve)
+    repro = sub.add_parser("reproduce", help="run the reproduction suite (every result of the model) into one report")
+    repro.add_argument("--size", choices=("tiny", "full"), default="full", help="tiny: seconds; full: minutes")
+    repro.add_argument("--seed", type=int, default=0)
+    repro.add_argument("--out", type=Path, default=None,
+                       help="output folder (default runs/reproduce/<size>-seed<seed>-<time>); an existing one resumes")
+    repro.add_argument("--study", action="append", help="run only this study (repeatable)")
+    repro.add_argument("--quiet", action="store_true")
+    repro.set_defaults(func=cmd_reproduce)
     return parser
 
 

@@ -44,12 +44,16 @@ def study(size: Size = "full", seed: int = 0) -> StudyResult:
                 continue  # a single agent has no opponent: rho plays no role
             res = belief_costs(target, 0, 0, TRUTH, beliefs, costs, n=n, seed=seed)
             panel = f"{tname}: {axis}"
-            for label, est in [("welfare cost (common knowledge minus belief)", [r.welfare_cost for r in res]),
-                               ("refiner's regret", [r.regret for r in res]),
-                               ("over-refinement rate", [r.over_refinement for r in res]),
-                               ("under-refinement rate", [r.under_refinement for r in res])]:
-                curves.append(Curve.from_estimates(panel, label, xs, est, x_label=axis.split(" (")[0],
-                                                   y_label="cost / rate"))
+            for sub, y_label, pairs in [
+                    ("welfare cost and regret", "expected payoff lost",
+                     [("welfare cost (common knowledge minus belief)", [r.welfare_cost for r in res]),
+                      ("refiner's regret", [r.regret for r in res])]),
+                    ("refinement errors", "rate over the cost law",
+                     [("over-refinement rate", [r.over_refinement for r in res]),
+                      ("under-refinement rate", [r.under_refinement for r in res])])]:
+                for label, est in pairs:
+                    curves.append(Curve.from_estimates(f"{panel}: {sub}", label, xs, est,
+                                                       x_label=axis.split(" (")[0], y_label=y_label))
             truthful = [r for x, r in zip(xs, res) if r.belief == TRUTH]
             for r in truthful:
                 checks.append(Check(f"{panel}: welfare cost of the true belief", r.welfare_cost.mean, 0.0,
