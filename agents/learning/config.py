@@ -1,0 +1,145 @@
+"""``TrainConfig``: everything one training run of an SB3 learner needs, validated once at the boundary.
+
+Errors are ``ValueError`` naming the field, the value and what is allowed (never ``assert``). The environment
+configuration is checked by building the environment once, so its own messages come back prefixed with
+``env_config``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+EnvId = Literal["refine_or_act", "refine_matrix_v0", "refine_bargain_v0"]
+Algo = Literal["ppo", "maskable_ppo", "dqn"]
+Mode = Literal["single", "shared", "independent", "self_play"]
+ENV_IDS: tuple[str, ...] = ("refine_or_act", "refine_matrix_v0", "refine_bargain_v0")
+ALGOS: tuple[str, ...] = ("ppo", "maskable_ppo", "dqn")
+MODES: tuple[str, ...] = ("single", "shared", "independent", "self_play")
+
+#: vvl's defaults, merged under ``hyperparams`` (SB3's defaults, e.g. n_steps=2048, are far too slow here).
+#: ``gamma = 1``: episodes are a few steps long and the evaluated quantity is the undiscounted return.
+DEFAULT_HYPERPARAMS: dict[str, dict[str, Any]] = {
+    "ppo": {"n_steps": 128, "batch_size": 64, "n_epochs": 4, "gamma": 1.0, "ent_coef": 0.01,
+            "learning_rate": 1e-3},
+    "maskable_ppo": {"n_steps": 128, "batch_size": 64, "n_epochs": 4, "gamma": 1.0, "ent_coef": 0.01,
+                     "learning_rate": 1e-3},
+    "dqn": {"learning_starts": 500, "buffer_size": 50_000, "batch_size": 64, "gamma": 1.0, "train_freq": 4,
+            "target_update_interval": 500, "exploration_fraction": 0.3, "learning_rate": 1e-3},
+}
+_RESERVED = {"policy", "env", "seed", "device", "verbose", "_init_setup_model", "tensorboard_log"}
+
+
+def _int(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < low:
+        raise ValueError(f"{name}: must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def algo_class(algo: str) -> type:
+    """The SB3 class of ``algo``."""
+    if algo == "maskable_ppo":
+        from sb3_contrib import MaskablePPO
+
+        return MaskablePPO
+    from stable_baselines3 import DQN, PPO
+
+    return {"ppo": PPO, "dqn": DQN}[algo]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    """One training run (see :func:`agents.learning.train`).
+
+    Timesteps count *agent-steps*: one decision of one learning agent. Shared mode counts both agents' steps
+    (one policy takes them all); independent mode sums the two models' steps (each trains ``total / 2``); self-play
+    counts the learner's steps only (the frozen opponents' steps are not training data).
+    """
+
+    env_id: EnvId
+    """Environment: "refine_or_act" (Gymnasium), "refine_matrix_v0" or "refine_bargain_v0" (PettingZoo)."""
+    env_config: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the environment's constructor (``render_mode`` not allowed)."""
+    algo: Algo = "maskable_ppo"
+    """SB3 algorithm: "maskable_ppo" (masks in training), "ppo" (masks only at inference) or "dqn"."""
+    mode: Mode = "single"
+    """"single" (refine_or_act only), "shared", "independent" or "self_play" (the two-agent envs)."""
+    total_timesteps: int = 10_000
+    """Training budget in agent-steps (above)."""
+    seed: int = 0
+    """Seed of everything: SB3 ``set_random_seed``, environment copies, opponent sampling, evaluation episodes."""
+    n_envs: int = 4
+    """Environment copies stepped together (a copy of a two-agent env holds both agents)."""
+    hyperparams: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments of the SB3 constructor, over :data:`DEFAULT_HYPERPARAMS` (learning_rate, n_steps, ...)."""
+    checkpoint_every: int = 0
+    """Checkpoint every this many timesteps (at the first rollout boundary past each multiple); 0: final only."""
+    eval_every: int = 0
+    """Evaluate every this many timesteps for the learning curve (0: only at the end)."""
+    eval_episodes: int = 100
+    """Episodes per evaluation (seeded ``seed + 1_000_000 + e``, the same at every evaluation)."""
+    pool_size: int = 5
+    """Self-play: the most recent snapshots kept as opponents."""
+    snapshot_every: int = 2_048
+    """Self-play: add a snapshot of the learner to the pool every this many timesteps."""
+
+    def __post_init__(self) -> None:
+        if self.env_id not in ENV_IDS:
+            raise ValueError(f"env_id: must be one of {ENV_IDS}, got {self.env_id!r}")
+        if self.algo not in ALGOS:
+            raise ValueError(f"algo: must be one of {ALGOS}, got {self.algo!r}")
+        allowed = ("single",) if self.env_id == "refine_or_act" else ("shared", "independent", "self_play")
+        if self.mode not in allowed:
+            raise ValueError(f"mode: must be one of {allowed} for env_id {self.env_id!r}, got {self.mode!r}")
+        for name, low in (("total_timesteps", 1), ("seed", 0), ("n_envs", 1), ("checkpoint_every", 0),
+                          ("eval_every", 0), ("eval_episodes", 1), ("pool_size", 1), ("snapshot_every", 1)):
+            object.__setattr__(self, name, _int(name, getattr(self, name), low))
+        if not isinstance(self.env_config, dict):
+            raise ValueError(f"env_config: must be a dict of environment keyword arguments, got {self.env_config!r}")
+        if self.env_config.get("render_mode") is not None:
+            raise ValueError(f"env_config.render_mode: must be None for training, got "
+                             f"{self.env_config['render_mode']!r}")
+        self._check_hyperparams()
+        from agents.learning.envs import make_eval_env
+
+        try:
+            make_eval_env(self.env_id, self.env_config)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"env_config.{exc}") from None
+
+    def _check_hyperparams(self) -> None:
+        if not isinstance(self.hyperparams, dict):
+            raise ValueError(f"hyperparams: must be a dict of SB3 keyword arguments, got {self.hyperparams!r}")
+        params = inspect.signature(algo_class(self.algo).__init__).parameters
+        for key, value in self.hyperparams.items():
+            if key in _RESERVED or key not in params:
+                allowed = sorted(set(params) - _RESERVED - {"self"})
+                raise ValueError(f"hyperparams.{key}: not a settable {self.algo} argument; allowed: {allowed}")
+            if key in ("learning_rate", "gamma", "batch_size", "n_steps") and not callable(value):
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                    raise ValueError(f"hyperparams.{key}: must be > 0, got {value!r}")
+        if self.hyperparams.get("gamma", 1.0) > 1:
+            raise ValueError(f"hyperparams.gamma: must be in (0, 1], got {self.hyperparams['gamma']!r}")
+
+    @property
+    def model_kwargs(self) -> dict[str, Any]:
+        """SB3 constructor arguments: the defaults of ``algo`` updated with ``hyperparams``."""
+        return {**DEFAULT_HYPERPARAMS[self.algo], **self.hyperparams}
+
+    @property
+    def learner_names(self) -> tuple[str, ...]:
+        """Names of the trained SB3 models (files ``<name>.zip``)."""
+        return {"single": ("agent",), "shared": ("shared",), "independent": ("player_0", "player_1"),
+                "self_play": ("learner",)}[self.mode]
+
+    @property
+    def agent_names(self) -> tuple[str, ...]:
+        """Keys of ``TrainResult.policies``: "agent" for RefineOrAct, else the PettingZoo agents."""
+        return ("agent",) if self.mode == "single" else ("player_0", "player_1")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Field -> value (``env_config``/``hyperparams`` as given)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
