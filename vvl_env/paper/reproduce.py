@@ -62,7 +62,7 @@ def run_studies(out: Path, *, size: Size = "full", seed: int = 0, names: Sequenc
             result = STUDIES[name](size, seed)
             _write_json(path, result.as_dict())
         results[name] = (result, time.perf_counter() - start)
-        passed = sum(c.passed for c in result.checks)
+        passed = sum(bool(c.passed) for c in result.checks)
         progress(f"  {name}: {passed}/{len(result.checks)} checks passed ({results[name][1]:.1f} s)")
     return results
 
@@ -79,7 +79,7 @@ def write_report(out: Path, results: dict[str, tuple[StudyResult, float]], *, si
     """Figures, ``summary.json`` and the combined report; returns the HTML report's path."""
     doc = Document("vvl reproduction suite: the results of our model")
     total = sum(len(r.checks) for r, _ in results.values())
-    passed = sum(c.passed for r, _ in results.values() for c in r.checks)
+    passed = sum(bool(c.passed) for r, _ in results.values() for c in r.checks)
     doc.add(Para(f"Size {size}, seed {seed}. {passed} of {total} checks against closed forms and independent "
                  "oracles passed. Every figure names the model choices it rests on."))
     for name, (result, seconds) in results.items():
