@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from vvl_env.paper import bargaining, beliefs, costs, single_agent, zero_sum
+from vvl_env.paper import bargaining, beliefs, costs, learners, single_agent, zero_sum
 from vvl_env.paper.figures import panel_figures
 from vvl_env.paper.records import Check, Curve, Size, StudyResult
 from vvl_env.runs.document import Document, Figure, Heading, Para, Table
@@ -24,6 +24,7 @@ STUDIES: dict[str, Callable[..., StudyResult]] = {
     "zero_sum": zero_sum.study,
     "bargaining": bargaining.study,
     "beliefs": beliefs.study,
+    "learners": learners.study,
 }
 
 
