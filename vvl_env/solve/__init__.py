@@ -10,13 +10,15 @@ from vvl_env.solve.game_refinement import RefinementEffect, refinement_effect
 from vvl_env.solve.refinement_value import RefinementValue, value_of_refinement
 from vvl_env.solve.results import Estimate
 from vvl_env.solve.selection import SelectionRule
+from vvl_env.solve.sequential import (DiscreteCost, SequentialValue, myopic_refinement, optimal_refinement,
+                                      policy_value)
 from vvl_env.solve.verify import is_epsilon_equilibrium, max_regret
 from vvl_env.solve.zero_sum import ZeroSumSolution, zero_sum_value, zero_sum_values
 
 __all__ = [
     "AlternatingOffersSPE", "BargainingSolution", "BatchEquilibria", "EquilibriumSet", "Estimate", "NashConv",
-    "RefinementEffect", "RefinementValue", "SelectionRule", "ZeroSumSolution", "alternating_offers_spe",
+    "DiscreteCost", "RefinementEffect", "RefinementValue", "SelectionRule", "SequentialValue", "ZeroSumSolution", "alternating_offers_spe",
     "batch_equilibria", "batch_nash_conv", "equilibria", "equilibrium_payoffs", "is_epsilon_equilibrium",
-    "max_regret", "nash_bargaining", "nash_bargaining_batch", "nash_conv", "refinement_effect", "select_payoffs",
+    "max_regret", "myopic_refinement", "nash_bargaining", "nash_bargaining_batch", "nash_conv", "optimal_refinement", "policy_value", "refinement_effect", "select_payoffs",
     "select_profiles", "value_of_refinement", "zero_sum_value", "zero_sum_values",
 ]
