@@ -72,8 +72,8 @@ def nash_bargaining_batch(W1: npt.ArrayLike, W2: npt.ArrayLike,
     the dimensions in ratio order, segment k gives party 1 the dimensions before k and a share t of dimension k:
     ``u1 = A_k + t a_k``, ``u2 = B_k - t b_k``, ``a_k = w1_k``, ``b_k = w2_k``. On it the product is a concave
     quadratic in t with vertex ``t* = (a (B - d2) - b (A - d1)) / (2 a b)``; within the feasible part (both factors
-    >= 0) its maximum is at ``clip(t*, 0, 1)`` or an end. All 3K candidates are scored and the best kept (first on
-    ties). Example (model.md §3): w1 = (0.4, 0.6), w2 = (0.2, 0.8) gives u = (0.5, 2/3).
+    >= 0) its maximum is at ``clip(t*, 0, 1)`` or an end. All 3K candidates are scored and the best kept (an interior
+    stationary point among candidates tied to rounding). Example (model.md §3): w1 = (0.4, 0.6), w2 = (0.2, 0.8) gives u = (0.5, 2/3).
     """
     W1, W2 = _check_batch(W1, W2)
     d = np.broadcast_to(as_finite_array("d", d), (W1.shape[0], 2)) if np.ndim(d) == 2 else check_disagreement(d)
@@ -86,11 +86,17 @@ def nash_bargaining_batch(W1: npt.ArrayLike, W2: npt.ArrayLike,
     P, Q = A - d1, Bu - d2
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ts = np.clip((a * Q - b * P) / (2 * a * b), 0.0, 1.0)
-    T = np.stack([np.zeros_like(a), np.ones_like(a), np.nan_to_num(ts, nan=0.0)], axis=2)  # (B, K, 3)
+    T = np.stack([np.nan_to_num(ts, nan=0.0), np.zeros_like(a), np.ones_like(a)], axis=2)  # (B, K, 3)
     F1, F2 = P[..., None] + T * a[..., None], Q[..., None] - T * b[..., None]
     g = np.where((F1 >= -_FEAS_TOL) & (F2 >= -_FEAS_TOL), np.maximum(F1, 0) * np.maximum(F2, 0), -np.inf)
     g = g.reshape(B, 3 * K)
-    best = g.argmax(axis=1)
+    # Near the optimum the product is flat to within rounding (a 1e-10 shift of t changes it by ~1e-20), so
+    # candidates tied to a few ulps are told apart by the first-order condition: an interior stationary point wins.
+    gmax = g.max(axis=1, keepdims=True)
+    interior = np.zeros((B, K, 3), dtype=bool)
+    interior[..., 0] = (T[..., 0] > 0.0) & (T[..., 0] < 1.0)
+    preferred = (g >= gmax - 8 * np.finfo(np.float64).eps * np.abs(gmax)) & interior.reshape(B, 3 * K)
+    best = np.where(preferred.any(axis=1), preferred.argmax(axis=1), g.argmax(axis=1))
     rows = np.arange(B)
     k, t = best // 3, T.reshape(B, 3 * K)[rows, best]
     pos = np.arange(K)[None, :]
