@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("--study", action="append", help="run only this study (repeatable)")
     repro.add_argument("--quiet", action="store_true")
     repro.set_defaults(func=cmd_reproduce)
+    from vvl_env.runs_cli import add_subcommands
+
+    add_subcommands(sub)
     return parser
 
 

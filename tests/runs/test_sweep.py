@@ -1,0 +1,57 @@
+"""Sweeps: the grid x seeds on a process pool and on a local Ray instance give the same table; a failed cell is
+retried once and a cell failing twice is recorded without losing the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.runs.conftest import tiny, write
+from vvl_env.runs.sweep import run_cell, run_sweep
+from vvl_env.runs.sweep_report import read_csv
+
+
+def grid() -> dict[str, Any]:
+    return tiny(learner=False, evaluation={"episodes": 20},
+                sweep={"parameters": {"env.config.cost": [0.0, 0.5]}, "seeds": [0, 1], "workers": 2})
+
+
+def flaky_cell(scenario_data: dict[str, Any], cell_dir: str) -> dict[str, Any]:
+    """Fails on the first attempt of every cell; cells with cost 0.5 and seed 1 always fail."""
+    marker = Path(cell_dir).with_suffix(".attempted")
+    first = not marker.exists()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    if first or (scenario_data["env"]["config"]["cost"] == 0.5 and scenario_data["seeds"] == [1]):
+        raise RuntimeError("injected failure")
+    return run_cell(scenario_data, cell_dir)
+
+
+def test_local_and_ray_sweeps_give_the_same_table(tmp_path: Path) -> None:
+    scenario = write(tmp_path / "grid.toml", grid())
+    local = run_sweep(scenario, tmp_path / "local", backend="local", workers=2, quiet=True)
+    ray = run_sweep(scenario, tmp_path / "ray", backend="ray", workers=2, quiet=True)
+    table = (local / "table.csv").read_text()
+    assert table == (ray / "table.csv").read_text()
+    assert (local / "table_mean.csv").read_text() == (ray / "table_mean.csv").read_text()
+    rows = read_csv(local / "table.csv")
+    assert len(rows) == 4 * 2 and {r["status"] for r in rows} == {"ok"}
+    assert (local / "cells" / "c001-s1" / "report.html").exists() and (local / "report.html").exists()
+    means = read_csv(local / "table_mean.csv")
+    assert {r["n_seeds"] for r in means} == {2} and "eval/welfare ci_lo" in means[0]
+    assert list((local / "figures").glob("*.png"))
+
+
+def test_failed_cell_is_retried_once_and_never_loses_the_others(tmp_path: Path) -> None:
+    import json
+
+    scenario = write(tmp_path / "grid.toml", grid())
+    folder = run_sweep(scenario, tmp_path / "s", backend="inline", quiet=True, cell_fn=flaky_cell)
+    info = json.loads((folder / "sweep.json").read_text())
+    assert info["failed"] == ["c001-s1"]
+    assert info["cells"]["c001-s1"]["attempts"] == 2 and "injected failure" in info["cells"]["c001-s1"]["errors"][-1]
+    assert all(info["cells"][c]["attempts"] == 2 and info["cells"][c]["status"] == "ok"
+               for c in ("c000-s0", "c000-s1", "c001-s0"))
+    rows = read_csv(folder / "table.csv")
+    assert [r["status"] for r in rows if r["cell"] == "c001-s1"] == ["failed"]
+    assert "Failed cells" in (folder / "report.md").read_text()

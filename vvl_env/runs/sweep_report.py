@@ -1,0 +1,93 @@
+"""A sweep's report: the combined tables, figures with 95% bands across seeds, and the failed cells."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from vvl_env.runs import figures
+from vvl_env.runs.document import Document, Figure, Heading, Para, Table
+
+MAX_FIGURES = 12
+
+
+def read_csv(path: Path) -> list[dict[str, Any]]:
+    """CSV rows with numbers parsed back (empty cells become ``None``)."""
+    def parse(v: str) -> Any:
+        if v == "":
+            return None
+        for kind in (int, float):
+            try:
+                return kind(v)
+            except ValueError:
+                pass
+        return v
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [{k: parse(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else ("" if v is None else str(v))
+
+
+def _seed_figures(folder: Path, means: list[dict[str, Any]], metric_cols: list[str]) -> list[Figure]:
+    """A sweep over seeds only: learning curves and metric bars with 95% bands across all the cells' seeds."""
+    merged: dict[str, Any] = {"agents": {}}
+    for path in sorted((folder / "cells").glob("*/summary.json")):
+        for name, entry in json.loads(path.read_text(encoding="utf-8"))["agents"].items():
+            agent = merged["agents"].setdefault(name, {"kind": entry["kind"], "metrics": {}, "curves": {}})
+            agent["curves"].update({f"{path.parent.name}/{k}": v for k, v in entry.get("curves", {}).items()})
+    for row in means:
+        if row["agent"] in merged["agents"]:
+            merged["agents"][row["agent"]]["metrics"] = {
+                m: {"mean": row.get(m), "ci": [row.get(m + " ci_lo"), row.get(m + " ci_hi")]} for m in metric_cols}
+    out = []
+    if path := figures.learning_curves(merged, folder / "figures" / "learning_curves.png"):
+        out.append(Figure(path, "Learning curves: mean and 95% band across every seed of the sweep"))
+    if path := figures.metric_bars(merged, "eval/welfare", folder / "figures" / "welfare.png",
+                                   "Mean welfare (95% interval across seeds)"):
+        out.append(Figure(path, "Mean welfare per agent, 95% interval across seeds"))
+    return out
+
+
+def build_sweep_report(folder: str | Path) -> Path:
+    """Write figures, ``report.md`` and ``report.html`` of the sweep in ``folder``; returns the HTML path."""
+    folder = Path(folder)
+    info = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
+    rows = read_csv(folder / "table.csv")
+    means = read_csv(folder / "table_mean.csv") if (folder / "table_mean.csv").stat().st_size else []
+    params = list(info["parameters"])
+    n_cells = len(info["cells"])
+    doc = Document(f"Sweep {info['scenario']}")
+    doc.add(Para(f"{n_cells} cells (parameter settings x seeds) on the {info['backend']} backend with "
+                 f"{info['workers']} workers, {info['seconds']:.1f} s. Each cell is a run in cells/<cell>/ "
+                 f"with its own report. Intervals: 95% Student t across seeds."))
+    if info["failed"]:
+        doc.add(Heading("Failed cells"), Table(["cell", "attempts", "last error"], [
+            [c, str(info["cells"][c]["attempts"]), info["cells"][c]["errors"][-1][:300]] for c in info["failed"]]))
+    metric_cols = [k for k in (means[0] if means else {}) if "/" in k and not k.endswith(("ci_lo", "ci_hi"))]
+    if means:
+        header = params + ["agent", "n_seeds"] + metric_cols
+        table_rows = [[_fmt(r.get(p)) for p in params + ["agent", "n_seeds"]] +
+                      [f"{_fmt(r.get(m))} [{_fmt(r.get(m + ' ci_lo'))}, {_fmt(r.get(m + ' ci_hi'))}]"
+                       for m in metric_cols] for r in means]
+        doc.add(Heading("Mean across seeds"), Table(header, table_rows))
+    figs = []
+    for p in params:
+        for m in metric_cols:
+            if len(figs) >= MAX_FIGURES:
+                break
+            name = f"{p}__{m}".replace("/", "_").replace(".", "_") + ".png"
+            if path := figures.sweep_band(rows, p, m, folder / "figures" / name):
+                other = " (pooled over the other swept parameters)" if len(params) > 1 else ""
+                figs.append(Figure(path, f"{m} against {p}: mean and 95% band across seeds{other}"))
+    if not params:
+        figs += _seed_figures(folder, means, metric_cols)
+    if figs:
+        doc.add(Heading("Figures"), *figs)
+    doc.add(Heading("Files"), Para("table.csv: one row per cell and agent; table_mean.csv: mean and interval per "
+                                   "setting and agent; sweep.json: cells, attempts, errors; cells/<cell>/: runs."))
+    return doc.write(folder)[1]
