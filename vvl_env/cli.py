@@ -82,6 +82,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     say(f"vvl reproduce: every result of our model ({args.size}) into {out}")
     start = time.perf_counter()
     page = reproduce(out, size=args.size, seed=args.seed, names=args.study or None, progress=say)
+    if args.docs:
+        from vvl_env.paper.reproduce import export_key_figures
+
+        say(f"key figures written to {[str(p) for p in export_key_figures(out, args.docs)]}")
     summary = json.loads((Path(out) / "summary.json").read_text())
     print(f"{summary['checks_passed']}/{summary['checks_total']} checks passed in {time.perf_counter() - start:.0f} s;"
           f" report: {page}")
@@ -108,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("--out", type=Path, default=None,
                        help="output folder (default runs/reproduce/<size>-seed<seed>-<time>); an existing one resumes")
     repro.add_argument("--study", action="append", help="run only this study (repeatable)")
+    repro.add_argument("--docs", type=Path, default=None, help="also copy the key figures to DOCS/figures (README)")
     repro.add_argument("--quiet", action="store_true")
     repro.set_defaults(func=cmd_reproduce)
     from vvl_env.runs_cli import add_subcommands

@@ -30,6 +30,10 @@ def test_reproduce_writes_report_and_resumes(tmp_path: Path, capsys: pytest.Capt
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "Model choices" in html
     assert (out / "report.md").exists() and any((out / "figures").glob("*.png"))
+    from vvl_env.paper.reproduce import export_key_figures
+
+    names = {p.stem for p in export_key_figures(out, tmp_path / "docs")}
+    assert {"single_agent", "bargaining", "bargaining_spe"} <= names
     before = (out / "bargaining.json").read_text()
     messages: list[str] = []
     run_studies(out, size="tiny", names=["bargaining"], progress=messages.append)

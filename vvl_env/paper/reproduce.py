@@ -83,10 +83,12 @@ def write_report(out: Path, results: dict[str, tuple[StudyResult, float]], *, si
     passed = sum(bool(c.passed) for r, _ in results.values() for c in r.checks)
     doc.add(Para(f"Size {size}, seed {seed}. {passed} of {total} checks against closed forms and independent "
                  "oracles passed. Every figure names the model choices it rests on."))
+    figures = []
     for name, (result, seconds) in results.items():
         doc.add(Heading(result.title), Para(f"Model choices: {result.assumptions}. ({seconds:.1f} s)"))
         for path, caption in panel_figures(result, out / "figures"):
             doc.add(Figure(path, caption))
+            figures.append({"path": path.relative_to(out).as_posix(), "caption": caption})
         for table in result.tables:
             doc.add(Table(list(table), [[_cell(v) for v in table.values()]]))
         doc.add(Table(["check", "value", "relation", "expected", "tolerance", "source", "passed"],
@@ -95,9 +97,38 @@ def write_report(out: Path, results: dict[str, tuple[StudyResult, float]], *, si
     _write_json(out / "summary.json", {
         "size": size, "seed": seed, "checks_passed": passed, "checks_total": total,
         "studies": {n: {"seconds": s, "checks": [c.name for c in r.checks if not c.passed] or "all passed"}
-                    for n, (r, s) in results.items()}})
+                    for n, (r, s) in results.items()}, "figures": figures})
     _, page = doc.write(out)
     return page
+
+
+KEY_FIGURES = {  # docs/figures/<name>.png <- the first figure whose caption contains the text
+    "single_agent": "gain vs sigma",
+    "costs": "two-point gap",
+    "zero_sum": "matching_pennies: mutual refinement (bands",
+    "zero_sum_draws": "matching_pennies: unilateral refinement, rho=0: welfare per draw",
+    "bargaining": "K = 2: refined Nash bargain",
+    "bargaining_spe": "alternating offers",
+    "beliefs": "matching pennies, player 0 refines H: believed scale / true scale (over- and under-confidence): "
+               "welfare cost",
+    "beliefs_private": "private vs public",
+    "learners": "refine rate against the cost",
+}
+
+
+def export_key_figures(out: str | Path, docs: str | Path) -> list[Path]:
+    """Copy the key figures of a finished reproduction into ``docs/figures/`` under stable names (for the README)."""
+    out, target = Path(out), Path(docs) / "figures"
+    target.mkdir(parents=True, exist_ok=True)
+    figures = json.loads((out / "summary.json").read_text())["figures"]
+    written = []
+    for name, text in KEY_FIGURES.items():
+        match = next((f for f in figures if text in f["caption"]), None)
+        if match is not None:
+            dest = target / f"{name}.png"
+            dest.write_bytes((out / match["path"]).read_bytes())
+            written.append(dest)
+    return written
 
 
 def reproduce(out: str | Path, *, size: Size = "full", seed: int = 0, names: Sequence[str] | None = None,
