@@ -75,16 +75,22 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from vvl_env.paper.reproduce import reproduce
+    """Run the study scenarios named (default: every file in scenarios/paper/) into one report."""
+    from vvl_env.paper.reproduce import export_key_figures, reproduce
+    from vvl_env.paper.specs import load_specs
 
-    out = args.out or Path("runs") / "reproduce" / f"{args.size}-seed{args.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+    specs = load_specs(args.paths or [Path("scenarios") / "paper"])
+    sizes = {args.size} if args.size else {s.size for s in specs}
+    if len(sizes) != 1:
+        raise ValueError(f"size: the study files mix sizes {sorted(sizes)}; pass --size to choose one")
+    size = sizes.pop()
+    out = args.out or Path("runs") / "reproduce" / f"{size}-{time.strftime('%Y%m%d-%H%M%S')}"
     say = (lambda _msg: None) if args.quiet else print
-    say(f"vvl reproduce: every result of our model ({args.size}) into {out}")
+    say(f"vvl reproduce: {len(specs)} studies ({size}) into {out}")
     start = time.perf_counter()
-    page = reproduce(out, size=args.size, seed=args.seed, names=args.study or None, progress=say)
+    page = reproduce(out, size=size, names=[s.study for s in specs], progress=say,
+                     seeds={s.study: s.seed for s in specs})
     if args.docs:
-        from vvl_env.paper.reproduce import export_key_figures
-
         say(f"key figures written to {[str(p) for p in export_key_figures(out, args.docs)]}")
     summary = json.loads((Path(out) / "summary.json").read_text())
     print(f"{summary['checks_passed']}/{summary['checks_total']} checks passed in {time.perf_counter() - start:.0f} s;"
@@ -107,11 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--tol", type=float, default=1e-9)
     solve.set_defaults(func=cmd_solve)
     repro = sub.add_parser("reproduce", help="run the reproduction suite (every result of the model) into one report")
-    repro.add_argument("--size", choices=("tiny", "full"), default="full", help="tiny: seconds; full: minutes")
-    repro.add_argument("--seed", type=int, default=0)
+    repro.add_argument("paths", metavar="STUDY", nargs="*",
+                       help="study files or folders of them (default: scenarios/paper/)")
+    repro.add_argument("--size", choices=("tiny", "full"), default=None,
+                       help="override the files' size (tiny: seconds; full: minutes)")
     repro.add_argument("--out", type=Path, default=None,
-                       help="output folder (default runs/reproduce/<size>-seed<seed>-<time>); an existing one resumes")
-    repro.add_argument("--study", action="append", help="run only this study (repeatable)")
+                       help="output folder (default runs/reproduce/<size>-<time>); an existing one resumes")
     repro.add_argument("--docs", type=Path, default=None, help="also copy the key figures to DOCS/figures (README)")
     repro.add_argument("--quiet", action="store_true")
     repro.set_defaults(func=cmd_reproduce)

@@ -13,6 +13,7 @@ from typing import Any
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from vvl_env.runs.grid import expand
+    from vvl_env.paper.specs import is_study_path
     from vvl_env.runs.schema import load_scenario
 
     scenario = load_scenario(args.scenario)
@@ -25,6 +26,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from vvl_env.runs.run import execute, resume_run, start_run
+    from vvl_env.paper.specs import is_study_path
     from vvl_env.runs.schema import load_scenario
 
     start = time.perf_counter()
@@ -39,6 +41,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print(f"\nvvl run: interrupted again; continue with: vvl run --resume {run_dir}", file=sys.stderr)
             return 130
+    elif is_study_path(args.scenario):  # scenarios/paper/: the reproduction suite's study files
+        from vvl_env.cli import cmd_reproduce
+
+        return cmd_reproduce(argparse.Namespace(paths=[args.scenario], size=None, out=None, docs=None,
+                                                quiet=args.quiet))
     else:
         scenario = load_scenario(args.scenario)
         run_dir = start_run(scenario, args.out)

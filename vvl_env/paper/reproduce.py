@@ -44,8 +44,9 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def run_studies(out: Path, *, size: Size = "full", seed: int = 0, names: Sequence[str] | None = None,
-                progress: Callable[[str], None] = print) -> dict[str, tuple[StudyResult, float]]:
-    """Run (or load) each study; returns name -> (result, seconds)."""
+                progress: Callable[[str], None] = print,
+                seeds: dict[str, int] | None = None) -> dict[str, tuple[StudyResult, float]]:
+    """Run (or load) each study; returns name -> (result, seconds). ``seeds`` overrides ``seed`` per study."""
     out.mkdir(parents=True, exist_ok=True)
     names = list(STUDIES) if names is None else list(names)
     unknown = [n for n in names if n not in STUDIES]
@@ -53,6 +54,7 @@ def run_studies(out: Path, *, size: Size = "full", seed: int = 0, names: Sequenc
         raise ValueError(f"studies: unknown {unknown}; allowed: {', '.join(STUDIES)}")
     results = {}
     for name in names:
+        study_seed = (seeds or {}).get(name, seed)
         path = out / f"{name}.json"
         start = time.perf_counter()
         if path.exists():
@@ -60,7 +62,7 @@ def run_studies(out: Path, *, size: Size = "full", seed: int = 0, names: Sequenc
             progress(f"  {name}: loaded from {path}")
         else:
             progress(f"  {name}: running ({size}) ...")
-            result = STUDIES[name](size, seed)
+            result = STUDIES[name](size, study_seed)
             _write_json(path, result.as_dict())
         results[name] = (result, time.perf_counter() - start)
         passed = sum(bool(c.passed) for c in result.checks)
@@ -132,8 +134,8 @@ def export_key_figures(out: str | Path, docs: str | Path) -> list[Path]:
 
 
 def reproduce(out: str | Path, *, size: Size = "full", seed: int = 0, names: Sequence[str] | None = None,
-              progress: Callable[[str], None] = print) -> Path:
+              progress: Callable[[str], None] = print, seeds: dict[str, int] | None = None) -> Path:
     """Run the suite into ``out`` and return the report path."""
     out = Path(out)
-    results = run_studies(out, size=size, seed=seed, names=names, progress=progress)
+    results = run_studies(out, size=size, seed=seed, names=names, progress=progress, seeds=seeds)
     return write_report(out, results, size=size, seed=seed)
