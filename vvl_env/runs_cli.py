@@ -130,19 +130,3 @@ def add_subcommands(subparsers: Any) -> None:
     p.add_argument("--out", default="runs", help="root folder (default: runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or messages")
     p.set_defaults(func=cmd_sweep)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``vvl``'s run commands alone (``vvl_env.cli.main`` has them all): errors exit with status 2."""
-    parser = argparse.ArgumentParser(prog="vvl")
-    add_subcommands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except ValueError as exc:
-        print(f"vvl: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -43,8 +43,7 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
     from vvl_env import cli
 
     out, err = io.StringIO(), io.StringIO()
-    wired = "validate" in cli.build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    main = cli.main if wired else __import__("vvl_env.runs_cli", fromlist=["main"]).main
+    main = cli.main
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = main(argv)

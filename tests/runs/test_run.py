@@ -62,7 +62,7 @@ def test_run_folders_never_collide_and_log_survives_partial_lines(tmp_path: Path
 
 
 def _vvl(*args: str) -> list[str]:
-    return [sys.executable, "-c", "import sys; from vvl_env.runs_cli import main; sys.exit(main(sys.argv[1:]))",
+    return [sys.executable, "-c", "import sys; from vvl_env.cli import main; sys.exit(main(sys.argv[1:]))",
             *args]
 
 
