@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -34,9 +35,9 @@ def panel_figures(result: StudyResult, folder: Path) -> list[tuple[Path, str]]:
         ax.axhline(0.0, color="#999", lw=0.6)
         ax.set_title(panel, fontsize=9)
         ax.legend(fontsize=7)
-        fig.text(0.01, 0.005, result.assumptions[:170] + ("..." if len(result.assumptions) > 170 else ""),
-                 fontsize=5.5, color="#555")
-        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        note = textwrap.wrap(result.assumptions, 150)
+        fig.text(0.01, 0.005, "\n".join(note), fontsize=5.5, color="#555", va="bottom")
+        fig.tight_layout(rect=(0, 0.025 * len(note) + 0.01, 1, 1))
         path = folder / f"{result.study}_{i:02d}_{_slug(panel)}.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
