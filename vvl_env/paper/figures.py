@@ -27,7 +27,9 @@ def panel_figures(result: StudyResult, folder: Path) -> list[tuple[Path, str]]:
     for i, panel in enumerate(panels):
         fig, ax = plt.subplots(figsize=(7.0, 4.2))
         for c in (c for c in result.curves if c.panel == panel):
-            line = ax.plot(c.x, c.y, marker="o", ms=3, label=f"{c.label} [{c.method}]")[0]
+            dashed = any(w in c.label for w in ("myopic", "analytic", "Bayes", "NBS", "public"))
+            line = ax.plot(c.x, c.y, marker="o", ms=3, ls="--" if dashed else "-",
+                           label=f"{c.label} [{c.method}]")[0]
             if any(lo != hi for lo, hi in zip(c.lo, c.hi)):
                 ax.fill_between(c.x, c.lo, c.hi, color=line.get_color(), alpha=0.2, lw=0)
             ax.set_xlabel(c.x_label)
