@@ -14,7 +14,9 @@ Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
   (refine_matrix_v0: ``rounds`` times the equilibrium payoff under ``selection``, batched after the episodes;
   refine_bargain_v0: the SPE utilities of the true problem); not defined for RefineOrAct;
 * with ``reference``: ``reference_payoff/<a>`` and ``regret/<a> = reference_payoff - payoff`` (paired by seed);
-  agents missing from ``reference`` keep their evaluated policy there;
+  agents missing from ``reference`` keep their evaluated policy there; ``reference_welfare`` and
+  ``welfare_cost = reference_welfare - welfare`` (the sum of the regrets: with a common-knowledge reference, the
+  welfare that acting on miscalibrated beliefs costs, model.md §4);
 * ``invalid`` (a masked action was taken) and ``length`` (steps).
 
 The solver runs once per episode at most (NashConv, SPE) plus one batched equilibrium call per game shape; the
@@ -212,6 +214,8 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
             for a in agents:
                 rec[f"reference_payoff/{a}"] = ref[f"payoff/{a}"]
                 rec[f"regret/{a}"] = ref[f"payoff/{a}"] - rec[f"payoff/{a}"]
+            rec["reference_welfare"] = ref["welfare"]
+            rec["welfare_cost"] = ref["welfare"] - rec["welfare"]
     where = sorted({k for r in records for k in r if k.startswith("refine_rate/") and k.count("/") == 2})
     for rec in records:
         for k in where:

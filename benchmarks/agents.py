@@ -89,7 +89,7 @@ def exact_return(policy: Any, config: dict[str, Any], points: int = 4001) -> flo
     for k in np.flatnonzero(p0[:M] > 0):
         values = np.column_stack([np.repeat(U[None, :k], points, 0), U[k] + (1 - q) * D, U[k] - q * D,
                                   np.repeat(U[None, k + 1:], points, 0)])
-        obs = np.zeros((points, 2 * M + 4), np.float32)
+        obs = np.zeros((points, 2 * M + 5), np.float32)  # bias entry 2M + 4 stays 0 (common knowledge)
         obs[:, :n + 1], obs[:, M:M + n + 1] = values, 1.0
         obs[:, 2 * M], obs[:, 2 * M + 1], obs[:, 2 * M + 2], obs[:, 2 * M + 3] = 0.0, c, sigma, q
         masks = np.zeros((points, 2 * M), bool)

@@ -8,6 +8,7 @@ from typing import Any
 
 from agents.analytic.bargain import BargainAgent
 from agents.analytic.baselines import UniformRandom
+from agents.analytic.belief_options import resolve_belief
 from agents.analytic.matrix import MatrixAgent
 from agents.analytic.refine_or_act import RefineOrActAgent, cost_law_of
 from agents.policy import Policy
@@ -17,7 +18,8 @@ KINDS: dict[str, str] = {"bayes_myopic": "myopic", "bayes_optimal": "optimal", "
 ENV_IDS: tuple[str, ...] = ("refine_or_act", "refine_matrix_v0", "refine_bargain_v0")
 
 
-def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None = None, **options: Any) -> Policy:
+def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None = None, role: str | None = None,
+               **options: Any) -> Policy:
     """An analytic agent or baseline.
 
     Parameters
@@ -27,11 +29,15 @@ def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None =
     env_config : mapping, optional
         The environment's keyword arguments; read for what the observation does not carry (``rounds`` in
         refine_matrix_v0; delta, horizon, d, grid, first proposer and the weight laws in refine_bargain_v0).
+    role : str, optional
+        The agent's role ("agent", "player_0" or "player_1"); needed for ``belief = "truth"`` in refine_matrix_v0.
     **options
         Passed to the agent class: :class:`RefineOrActAgent` (``model``, ``cost_law``: default from
         ``env_config['cost']``), :class:`MatrixAgent`
         (``belief``, ``selection``, ``n``, ``n_outer``, ``n_inner``, ``seed``, ``cost``) or :class:`BargainAgent`
-        (``belief``, ``n``, ``seed``); ``name`` for all.
+        (``belief``, ``n``, ``seed``); ``name`` for all. ``model`` / ``belief`` may be plain data (a mapping of
+        the law's fields, a weight-law spec) or ``"truth"``, the configured true law: a common-knowledge reference
+        (:func:`agents.analytic.belief_options.resolve_belief`).
 
     Examples
     --------
@@ -46,6 +52,9 @@ def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None =
         raise ValueError(f"kind: must be one of {sorted(KINDS) + ['random']}, got {kind!r}")
     mode = KINDS[kind]
     config = dict(env_config or {})
+    for key in ("model", "belief"):
+        if options.get(key) is not None:
+            options[key] = resolve_belief(env_id, key, options[key], config, role)
     if env_id == "refine_or_act":
         if mode == "optimal" and "cost" in config:
             options.setdefault("cost_law", cost_law_of(config["cost"]))

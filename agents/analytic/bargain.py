@@ -3,12 +3,18 @@ cost under its own belief, then bargain by the subgame-perfect equilibrium of th
 
 Actions (the env's docstring): 0 pass/wait, 1 refine, 2 accept, 3 reject, ``4 + j`` propose grid offer j.
 
+* Belief (model.md §4): the weight laws of both parties as the agent believes them. By default those of its
+  party in the environment's configuration (``config.belief_laws(me)``: the true laws under ``beliefs = "common"``,
+  else ``beliefs[me]`` for both parties), whose means its observation shows; or the ``belief`` passed in (a weight
+  law for both parties, a pair, or ``"truth"``: the configured true laws, a common-knowledge reference that ignores
+  the prior means of its observation).
 * Problem as known: its own weights (revealed, or its prior mean) and the other's as shown (revealed under public
-  visibility, else the prior mean), with the configured d, delta, horizon and first proposer. Who it is follows from
-  the observation (round t, "I propose at t") and ``first_proposer``.
+  visibility, else the prior mean under its belief), with the configured d, delta, horizon and first proposer. Who
+  it is follows from the observation (round t, "I propose at t") and ``first_proposer``.
 * Value of refining (``"myopic"`` and ``"optimal"`` coincide: the budget is at most 1, so the one-step rule is the
-  Bellman rule): ``E_w[u_own(SPE(w, w_other))] - u_own(SPE(w_bar, w_other))``, w drawn from its own weight law
-  (``n`` draws from ``seed``; 0 exactly for a point-mass law), with the other's weights at their believed value and
+  Bellman rule): ``E_w[u_own(SPE(w, w_other))] - u_own(SPE(w_bar, w_other))``, w drawn from its believed law of its
+  own weights (``n`` draws from ``seed``; 0 exactly for a point-mass law), with the other's weights at their believed
+  value and
   the revealed weights treated as known to both (exact for public visibility; an approximation under "own").
   Not refining, its expected true utility is ``w_bar . x_bar`` (utilities are linear in w), the second term.
   Refine iff the value exceeds its cost.
@@ -26,7 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from agents.analytic._common import TOL, LRUCache, array_key, draw, point_mass
+from agents.analytic._common import TOL, LRUCache, draw, point_mass
 from vvl_env.envs.refine_bargain.config import ACCEPT, OFFSET, REFINE, REJECT, WAIT, BargainConfig
 from vvl_env.envs.refine_bargain.core import proposer
 from vvl_env.model.bargaining import BargainingProblem, FixedWeights, WeightLaw
@@ -51,25 +57,45 @@ class BargainAgent:
     mode : "myopic", "optimal", "never" or "always"
     config : BargainConfig or mapping of its fields
         The environment's configuration (delta, horizon, first proposer, d, offer grid are not observed).
-    belief : WeightLaw, optional
-        The agent's law of its own weights; default: the configured law of its own party.
+    belief : WeightLaw, pair of WeightLaw, or "truth", optional
+        The agent's belief: one law for both parties' weights (as the environment's ``beliefs[i]``), a pair
+        (player_0's law, player_1's law), or "truth" (``config.weights``: common knowledge). Default: its party's
+        belief in ``config`` (``config.belief_laws(me)``), the one its observation shows.
     n, seed : int
         Monte Carlo draws and seed of the value of refining.
     """
 
     def __init__(self, mode: Mode = "myopic", *, config: BargainConfig | Mapping[str, Any] | None = None,
-                 belief: WeightLaw | None = None, n: int = 2000, seed: int = 0, name: str | None = None) -> None:
+                 belief: WeightLaw | tuple[WeightLaw, WeightLaw] | str | None = None, n: int = 2000, seed: int = 0,
+                 name: str | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode: must be one of {MODES}, got {mode!r}")
         if config is None:
             config = BargainConfig()
         elif not isinstance(config, BargainConfig):
             config = BargainConfig(**{k: v for k, v in dict(config).items() if k != "render_mode"})
-        if belief is not None and not isinstance(belief, WeightLaw):
-            raise ValueError(f"belief: must be a WeightLaw or None, got {belief!r}")
-        self.mode, self.config, self.belief, self.n, self.seed = mode, config, belief, int(n), int(seed)
+        self.mode, self.config, self.n, self.seed = mode, config, int(n), int(seed)
+        self.belief = self._parse_belief(belief)
         self.name = name or f"refine_bargain/{mode}"
         self._cache = LRUCache()
+
+    def _parse_belief(self, belief: Any) -> tuple[WeightLaw, WeightLaw] | None:
+        if belief is None:
+            return None
+        if isinstance(belief, str) and belief == "truth":
+            return tuple(self.config.weights)  # type: ignore[return-value]
+        if isinstance(belief, WeightLaw):
+            belief = (belief, belief)
+        if (not isinstance(belief, (tuple, list)) or len(belief) != 2
+                or not all(isinstance(b, WeightLaw) for b in belief)):
+            raise ValueError(f"belief: must be a WeightLaw, a pair of them, 'truth' or None, got {belief!r}")
+        if any(b.K != self.config.K for b in belief):
+            raise ValueError(f"belief: must be laws on K = {self.config.K} dimensions, got {belief!r}")
+        return (belief[0], belief[1])
+
+    def laws(self, me: int) -> tuple[WeightLaw, WeightLaw]:
+        """The weight laws of (player_0, player_1) the agent (party ``me``) believes."""
+        return self.belief if self.belief is not None else self.config.belief_laws(me)
 
     # --- reading the observation -------------------------------------------------------------------------------
 
@@ -80,10 +106,20 @@ class BargainAgent:
         return p if obs[4] > 0.5 else 1 - p
 
     def known_problem(self, obs: FloatArray, me: int, own: FloatArray | None = None) -> BargainingProblem:
-        """The problem as the agent knows it (``own`` replaces its own weights)."""
+        """The problem as the agent knows it (``own`` replaces its own weights); weights not revealed to it are its
+        belief's means (read from the observation, or from an explicit ``belief``)."""
         K = self.config.K
-        w_own = _simplex(obs[6 + K:6 + 2 * K]) if own is None else own
-        w_other = _simplex(obs[7 + 2 * K:7 + 3 * K])
+        explicit = self.belief is not None
+        if own is not None:
+            w_own = own
+        elif explicit and obs[6 + 2 * K] < 0.5:
+            w_own = _simplex(self.belief[me].mean())
+        else:
+            w_own = _simplex(obs[6 + K:6 + 2 * K])
+        if explicit and obs[8 + 3 * K] < 0.5:
+            w_other = _simplex(self.belief[1 - me].mean())
+        else:
+            w_other = _simplex(obs[7 + 2 * K:7 + 3 * K])
         w1, w2 = (w_own, w_other) if me == 0 else (w_other, w_own)
         return BargainingProblem(w1, w2, self.config.d)
 
@@ -96,12 +132,13 @@ class BargainAgent:
 
     def value_of_refining(self, obs: FloatArray, me: int) -> float:
         """``E_w[u_own(SPE(w, .))] - u_own(SPE(w_bar, .))`` under the agent's own weight law (cached)."""
-        law = self.belief if self.belief is not None else self.config.weights[me]
+        law = self.laws(me)[me]
         K = self.config.K
-        key = ("value", me, repr(law)) + array_key(obs[7 + 2 * K:7 + 3 * K])
+        coarse = self.known_problem(obs, me, _simplex(law.mean()))
+        key = ("value", me, repr(law), coarse)
 
         def compute() -> float:
-            base = self.spe(self.known_problem(obs, me, _simplex(law.mean()))).u[me]
+            base = self.spe(coarse).u[me]
             if isinstance(law, FixedWeights) or K == 1:
                 return 0.0
             draws = law.sample(self.n, rng=np.random.default_rng(self.seed))

@@ -1,7 +1,8 @@
 """The Bayes-optimal agent of RefineOrAct (model.md §1), acting on its own belief.
 
 Observation (see :class:`vvl_env.envs.refine_or_act.RefineOrAct`): ``[0, M)`` option values, ``[M, 2M)`` existence,
-``2M`` budget left, ``2M + 1`` the cost c of the next refinement, ``2M + 2`` sigma_own, ``2M + 3`` the mean of q.
+``2M`` budget left, ``2M + 1`` the cost c of the next refinement, and the agent's belief (model.md §4): ``2M + 2``
+sigma_own, ``2M + 3`` the mean of q, ``2M + 4`` the bias (0 unless the belief violates the RRP).
 Actions: ``k < M`` refines option k, ``M + k`` acts on option k.
 
 Refine rules (``mode``):
@@ -14,12 +15,15 @@ Refine rules (``mode``):
   ``error_bound``), with the observed c as the current cost and later costs from ``cost_law`` (default: every later
   refinement costs c too). The lookahead covers ``min(budget, max_lookahead)`` refinements (default 3; the
   solver's work grows like ``prod_b (N_b J_b)``), cut further if the solver refuses it (its work cap): beyond that
-  it is a rolling horizon, and ``truncated`` records that it happened;
+  it is a rolling horizon, and ``truncated`` records that it happened. A belief with a bias looks one refinement
+  ahead (the solver's recursion ignores the bias; its one-step rule does not);
 * ``"never"`` / ``"always"``: never refine; refine the best option while the mask allows.
 
 Play: act on the option of largest value (the single agent's "equilibrium"; ties: the first).
-The belief is the ``model`` passed in, else the observation's belief parameters read as a pointwise-RRP normal-gap
-law with fixed q = the observed mean (the observation carries no more than that).
+The belief is the ``model`` passed in, else the observation's belief parameters read as a normal-gap law with fixed
+q = the observed mean, the observed bias, and the pointwise RRP form (the observation carries no more than that).
+The agent acts on its belief, right or wrong: believing sigma_own = 0 it never refines at a positive cost; believing
+bias > 0 it expects refinement to raise the option's value and refines where the truth's gain is below the cost.
 """
 
 from __future__ import annotations
@@ -39,12 +43,13 @@ MODES: tuple[str, ...] = ("myopic", "optimal", "never", "always")
 
 
 def parse_observation(observation: npt.ArrayLike) -> dict[str, Any]:
-    """Split a RefineOrAct observation into ``values`` (existing options), ``budget``, ``cost``, ``sigma``, ``q``."""
+    """Split a RefineOrAct observation into ``values`` (existing options), ``budget``, ``cost`` and the belief
+    ``sigma``, ``q``, ``bias``."""
     obs = np.asarray(observation, dtype=np.float64)
-    M = (obs.size - 4) // 2
+    M = (obs.size - 5) // 2
     exists = obs[M:2 * M] > 0.5
     return {"M": M, "values": obs[:M][exists], "budget": int(round(obs[2 * M])), "cost": float(obs[2 * M + 1]),
-            "sigma": float(obs[2 * M + 2]), "q": float(obs[2 * M + 3])}
+            "sigma": float(obs[2 * M + 2]), "q": float(obs[2 * M + 3]), "bias": float(obs[2 * M + 4])}
 
 
 def cost_law_of(cost: Any, cells: int = 16) -> float | DiscreteCost:
@@ -91,7 +96,8 @@ class RefineOrActAgent:
         """The law the agent reasons with: its own ``model``, or the observation's parameters."""
         if self.model is not None:
             return self.model
-        return PerturbationModel(sigma_own=max(parsed["sigma"], 0.0), q=min(max(parsed["q"], 1e-6), 1 - 1e-6))
+        return PerturbationModel(sigma_own=max(parsed["sigma"], 0.0), q=min(max(parsed["q"], 1e-6), 1 - 1e-6),
+                                 bias=parsed["bias"])
 
     def record(self, observation: npt.ArrayLike) -> SequentialValue | None:
         """The solver's record behind the decision (None for "never"/"always" or without budget); cached."""
@@ -107,8 +113,13 @@ class RefineOrActAgent:
 
     def _optimal(self, values: FloatArray, model: PerturbationModel, cost: float, budget: int) -> SequentialValue:
         law = cost if self.cost_law is None else self.cost_law
-        if budget > self.max_lookahead:
+        # the solver's recursion (its outcome nodes) ignores a belief's bias, while the budget-1 Bellman rule is the
+        # myopic rule, whose exact gains include it: a biased belief looks one refinement ahead (rolling horizon)
+        horizon = 1 if model.bias else self.max_lookahead
+        if budget > horizon:
             self.truncated = True
+        if horizon == 1:
+            return myopic_refinement(values, model, cost=law, current_cost=cost)
         for b in range(min(budget, self.max_lookahead), 0, -1):
             try:
                 return optimal_refinement(values, model, cost=law, budget=b, current_cost=cost)

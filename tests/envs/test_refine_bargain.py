@@ -16,6 +16,7 @@ CONFIGS = [
     dict(K=2, budget=(1, 0), visibility="own", cost=(0.05, 0.0), first_proposer=1),
     dict(K=2, budget=0, weights=({"law": "dirichlet", "alpha": [2.0, 1.0]}, "uniform"), d=(0.1, 0.2)),
     dict(K=3, grid=4, horizon=4, delta=0.9, visibility="own", weights={"law": "fixed", "w": [0.5, 0.3, 0.2]}),
+    dict(K=2, grid=5, beliefs=({"law": "fixed", "w": [0.7, 0.3]}, {"law": "dirichlet", "alpha": [1.0, 3.0]})),
 ]
 # Dict observations (action masks) are the PettingZoo classic convention; api_test warns about them anyway.
 DICT_OBS = "ignore:.*(Observation space for each agent probably|Observation is not a NumPy array)"
@@ -166,6 +167,13 @@ def test_render_shows_weights_and_offer_history(capsys: pytest.CaptureFixture[st
     (dict(weights={"law": "dirichlet"}), r"weights\[0\]"),
     (dict(weights=("uniform", 3.0)), r"weights\[1\]"),
     (dict(invalid_penalty=-1.0), "invalid_penalty"),
+    (dict(beliefs="private"), "beliefs: must be one of 'common'"),
+    (dict(beliefs={"law": "uniform"}), "beliefs: must be 'common' or a pair"),
+    (dict(beliefs=("uniform",)), "beliefs: must be 'common' or a pair"),
+    (dict(beliefs=("uniform", "uniform", "uniform")), "beliefs: must be 'common' or a pair"),
+    (dict(K=2, beliefs=({"law": "fixed", "w": [0.5, 0.3, 0.2]}, "uniform")), r"beliefs\[0\]: must be a law on K = 2"),
+    (dict(beliefs=("uniform", {"law": "beta"})), r"beliefs\[1\].law"),
+    (dict(beliefs=("uniform", {"law": "fixed", "w": [0.5, 0.6]})), r"beliefs\[1\].w: must be nonnegative"),
     (dict(horizn=3), "config"),
     (dict(render_mode="rgb_array"), "render_mode"),
 ])
@@ -194,3 +202,62 @@ def test_playing_the_reference_spe_pays_its_utilities() -> None:
     assert all(term.values())
     np.testing.assert_allclose([rew[P0], rew[P1]], spe.u)
     np.testing.assert_allclose(spe.u, [0.9, 0.4])
+
+
+# --- beliefs (model.md §4) ------------------------------------------------------------------------------------
+
+
+def _trace(env, seed: int) -> list:
+    """Observations, rewards and the true problem of one fixed action sequence."""
+    obs, infos = env.reset(seed=seed)
+    out = [infos[P0]["problem"], [obs[a]["observation"].tobytes() for a in (P0, P1)]]
+    for actions in ({P0: REFINE, P1: WAIT}, {P0: OFFSET + 3, P1: WAIT}, {P0: WAIT, P1: REJECT},
+                    {P0: WAIT, P1: OFFSET + 7}, {P0: ACCEPT, P1: WAIT}):
+        obs, rew, *_ = env.step(actions)
+        out.append(([obs[a]["observation"].tobytes() for a in (P0, P1)], rew))
+    return out
+
+
+def test_common_beliefs_equal_to_the_truth_change_nothing() -> None:
+    """``beliefs="common"`` (default) and an explicit pair equal to the (shared) true law give identical episodes."""
+    law = {"law": "dirichlet", "alpha": [2.0, 1.0]}
+    cfg = dict(K=2, grid=5, horizon=3, weights=law, cost=0.01)
+    for seed in range(3):
+        expected = _trace(refine_bargain_v0.parallel_env(**cfg), seed)
+        assert _trace(refine_bargain_v0.parallel_env(**cfg, beliefs="common"), seed) == expected
+        assert _trace(refine_bargain_v0.parallel_env(**cfg, beliefs=(law, law)), seed) == expected
+
+
+def test_each_party_observes_its_own_prior_and_the_world_draws_from_the_truth() -> None:
+    K = 2
+    cfg = dict(K=K, grid=5, weights="uniform", visibility="own")
+    env = refine_bargain_v0.parallel_env(**cfg, beliefs=({"law": "fixed", "w": [0.8, 0.2]}, "uniform"))
+    obs, infos = env.reset(seed=4)
+    _, plain_infos = refine_bargain_v0.parallel_env(**cfg).reset(seed=4)
+    assert infos[P0]["problem"] == plain_infos[P0]["problem"]                  # same true weights
+    own, other, prior = slice(6 + K, 6 + 2 * K), slice(7 + 2 * K, 7 + 3 * K), slice(9 + 3 * K, 9 + 5 * K)
+    o0, o1 = obs[P0]["observation"], obs[P1]["observation"]
+    for entries in (own, other):                                               # player_0: both follow its prior
+        np.testing.assert_allclose(o0[entries], [0.8, 0.2], rtol=1e-6)
+        np.testing.assert_allclose(o1[entries], [0.5, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(o0[prior], [0.8, 0.2, 0.8, 0.2], rtol=1e-6)
+    np.testing.assert_allclose(o1[prior], [0.5, 0.5, 0.5, 0.5], rtol=1e-6)
+    obs, *_ = env.step({P0: REFINE, P1: WAIT})                                 # refining reveals the truth
+    np.testing.assert_allclose(obs[P0]["observation"][own], infos[P0]["problem"].w1, rtol=1e-6)
+
+
+def test_a_party_believing_its_weights_fixed_values_refining_at_zero_and_never_refines() -> None:
+    """player_0 believes both parties' weights sit at the prior mean (a point mass): the analytic agent values
+    refining at exactly 0 and never pays a positive cost, where under the truth (uniform weights) it refines."""
+    from agents.analytic import BargainAgent
+
+    cfg = dict(K=2, weights="uniform", horizon=2, delta=0.9, cost=1e-3)
+    private = dict(cfg, beliefs=({"law": "fixed", "w": [0.5, 0.5]}, "uniform"))
+    for config, value_is_zero in ((private, True), (cfg, False)):
+        env = refine_bargain_v0.parallel_env(**config)
+        agent = BargainAgent("myopic", config=config, n=300)
+        for seed in range(3):
+            obs, _ = env.reset(seed=seed)
+            value = agent.value_of_refining(np.asarray(obs[P0]["observation"], float), 0)
+            action = agent.act(obs[P0], obs[P0]["action_mask"], rng=np.random.default_rng(seed))
+            assert (value == 0.0 and action == WAIT) if value_is_zero else (value > 1e-3 and action == REFINE)

@@ -20,6 +20,7 @@ CONFIGS = [
     dict(values=[0.0, 0.0, -1.0], budget=3, cost={"law": "uniform", "low": 0.0, "high": 0.3}, max_options=5,
          perturbation={"sigma_own": 2.0, "q": {"a": 2.0, "b": 3.0}, "rrp": "expectation"}),
     dict(values=[3.0], budget=0),
+    dict(values=[0.5, 0.0], budget=2, belief={"sigma_own": 0.5, "q": 0.3, "bias": -0.2}),
 ]
 # Option values are unbounded, so the observation Box is honestly infinite; Gymnasium warns about that.
 INF_BOUNDS = "ignore:.*Box observation space (minimum|maximum) value is"
@@ -37,7 +38,7 @@ def test_make_builds_the_registered_env() -> None:
     env = gym.make("vvl/RefineOrAct-v0", values=[1.0, 2.0], budget=1)
     assert isinstance(env.unwrapped, RefineOrAct)
     assert env.spec is not None and env.spec.id == "vvl/RefineOrAct-v0"
-    assert env.action_space.n == 2 * 3 and env.observation_space.shape == (2 * 3 + 4,)
+    assert env.action_space.n == 2 * 3 and env.observation_space.shape == (2 * 3 + 5,)
 
 
 def test_rewards_and_variants_come_from_the_model_layer() -> None:
@@ -146,9 +147,12 @@ def test_render_shows_the_options_table(capsys: pytest.CaptureFixture[str]) -> N
     (dict(values=[1.0], cost={"law": "normal", "low": 0, "high": 1}), "cost.law"),
     (dict(values=[1.0], cost={"law": "uniform", "low": 0.5, "high": 0.1}), "cost.high"),
     (dict(values=[1.0], cost={"law": "uniform", "low": 0.5}), "cost"),
-    (dict(values=[1.0], perturbation={"sigma_own": -1.0}), "sigma_own"),
+    (dict(values=[1.0], perturbation={"sigma_own": -1.0}), r"perturbation\.sigma_own"),
     (dict(values=[1.0], perturbation={"sigma": 1.0}), "perturbation"),
     (dict(values=[1.0], perturbation=3.0), "perturbation"),
+    (dict(values=[1.0], belief={"sigma_own": -1.0}), r"belief\.sigma_own"),
+    (dict(values=[1.0], belief={"scale": 1.0}), "belief"),
+    (dict(values=[1.0], belief="common"), "belief"),
     (dict(values=[1.0], invalid_penalty=-1), "invalid_penalty"),
     (dict(values=[1.0], render_mode="rgb_array"), "render_mode"),
 ])
@@ -161,7 +165,45 @@ def test_perturbation_accepts_a_beta_law() -> None:
     env = RefineOrAct(values=[1.0], perturbation={"q": {"a": 1.0, "b": 3.0}})
     assert env.perturbation.q == Beta(1.0, 3.0)
     obs, _ = env.reset(seed=0)
-    assert obs[-1] == pytest.approx(0.25)
+    assert obs[-2] == pytest.approx(0.25) and obs[-1] == 0.0          # belief: sigma_own, mean q, bias
+
+
+# --- beliefs (model.md §4) ------------------------------------------------------------------------------------
+
+
+def _episodes(env: RefineOrAct, seeds: range) -> list[tuple]:
+    """Every observation, reward and realised problem of a fixed action sequence, per seed."""
+    out = []
+    for seed in seeds:
+        obs, info = env.reset(seed=seed)
+        steps = [(obs.tobytes(), info["problem"].values.tobytes())]
+        for a in (0, 1, env.max_options + 2):
+            obs, r, term, _, info = env.step(a)
+            steps.append((obs.tobytes(), r, info["problem"].values.tobytes()))
+            if term:
+                break
+        out.append(steps)
+    return out
+
+
+def test_a_belief_equal_to_the_truth_changes_nothing() -> None:
+    """Common knowledge (the default) and an explicit belief equal to the truth give identical episodes."""
+    cfg = dict(values=[0.5, 0.0], budget=2, cost={"law": "uniform", "low": 0.0, "high": 0.3},
+               perturbation={"sigma_own": 1.5, "q": {"a": 2.0, "b": 3.0}})
+    default = RefineOrAct(**cfg)
+    assert default.belief == default.perturbation
+    assert _episodes(default, range(5)) == _episodes(RefineOrAct(**cfg, belief=cfg["perturbation"]), range(5))
+
+
+def test_the_observation_shows_the_belief_and_the_world_draws_from_the_truth() -> None:
+    truth = {"sigma_own": 1.0}
+    env = RefineOrAct(values=[0.5, 0.0], budget=2, perturbation=truth,
+                      belief={"sigma_own": 0.0, "q": 0.25, "bias": 0.3})
+    obs, _ = env.reset(seed=0)
+    np.testing.assert_allclose(obs[-3:], [0.0, 0.25, 0.3], rtol=1e-6)     # sigma_own, mean q, bias of the belief
+    plain = RefineOrAct(values=[0.5, 0.0], budget=2, perturbation=truth)
+    shown = [[step[1:] for step in ep] for ep in _episodes(env, range(3))]    # rewards and realised problems
+    assert shown == [[step[1:] for step in ep] for ep in _episodes(plain, range(3))]
 
 
 @pytest.mark.slow

@@ -22,7 +22,8 @@ SCENARIOS = sorted(Path(__file__).resolve().parents[2].joinpath("scenarios").glo
 
 def test_shipped_scenarios_are_valid() -> None:
     names = {p.stem for p in SCENARIOS}
-    assert {"quickstart", "refine_or_act", "refine_matrix", "refine_bargain"} <= names
+    assert {"quickstart", "refine_or_act", "refine_matrix", "refine_bargain", "beliefs_scale", "beliefs_bias",
+            "beliefs_private"} <= names
     envs = set()
     for path in SCENARIOS:
         scenario = load_scenario(path)
@@ -83,6 +84,24 @@ def test_sweep_grid_expands_in_order() -> None:
     assert [c.id for c in cells][:3] == ["c000-s3", "c000-s4", "c001-s3"] and len(cells) == 8
     assert cells[-1].scenario.env.config["cost"] == 0.2 and cells[-1].scenario.evaluation.episodes == 7
     assert cells[-1].scenario.seeds == [4]
+
+
+def test_sweep_sets_one_field_inside_a_pair_of_priors() -> None:
+    """A dotted path with a list index sweeps player_0's believed sigma_own as a number (model.md §4)."""
+    prior = {"sigma_own": 1.0, "sigma_other": 1.0}
+    data = {"name": "b", "env": {"id": "refine_matrix_v0", "config": {"budget": [1, 0], "beliefs": [prior, prior]}},
+            "agents": [{"name": "bayes", "kind": "analytic", "policy": "bayes_myopic", "options": {"n": 50}}],
+            "sweep": {"parameters": {"env.config.beliefs.0.sigma_own": [0.0, 0.5]}}}
+    cells = expand(validate_scenario(data))
+    assert [c.params["env.config.beliefs.0.sigma_own"] for c in cells] == [0.0, 0.5]
+    assert [c.scenario.env.config["beliefs"] for c in cells] == [[dict(prior, sigma_own=0.0), prior],
+                                                                 [dict(prior, sigma_own=0.5), prior]]
+    data["sweep"]["parameters"] = {"env.config.beliefs.2.sigma_own": [0.0]}
+    with pytest.raises(ValueError, match=r"'env.config.beliefs.2' names no item of a list of 2"):
+        validate_scenario(data)
+    data["sweep"]["parameters"] = {"env.config.beliefs.0.sigma_own": [-1.0]}
+    with pytest.raises(ValueError, match=r"sweep cell .*env.config.beliefs\[0\].sigma_own: must be >= 0"):
+        validate_scenario(data)
 
 
 # --- hypothesis: 1,000 malformed scenarios ------------------------------------------------------------------------

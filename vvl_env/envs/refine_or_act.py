@@ -46,19 +46,22 @@ class CostLaw:
         return self.low if self.law == "fixed" else float(rng.uniform(self.low, self.high))
 
 
-def parse_perturbation(value: Any) -> PerturbationModel:
-    """A PerturbationModel, or a mapping of its fields (``q`` may be ``{"a", "b"}`` for a Beta law)."""
+def parse_perturbation(value: Any, name: str = "perturbation") -> PerturbationModel:
+    """A PerturbationModel, or a mapping of its fields (``q`` may be ``{"a", "b"}`` for a Beta law); errors name
+    ``name`` (the argument: "perturbation" or "belief")."""
     if isinstance(value, PerturbationModel):
         return value
     if not isinstance(value, Mapping):
-        raise ValueError(f"perturbation: must be a PerturbationModel or a mapping of its fields, got {value!r}")
+        raise ValueError(f"{name}: must be a PerturbationModel or a mapping of its fields, got {value!r}")
     fields = dict(value)
-    if isinstance(fields.get("q"), Mapping):
-        fields["q"] = Beta(**fields["q"])
     try:
+        if isinstance(fields.get("q"), Mapping):
+            fields["q"] = Beta(**fields["q"])
         return PerturbationModel(**fields)
     except TypeError as exc:
-        raise ValueError(f"perturbation: unknown field in {sorted(fields)} ({exc})") from None
+        raise ValueError(f"{name}: unknown field in {sorted(fields)} ({exc})") from None
+    except ValueError as exc:
+        raise ValueError(f"{name}.{exc}") from None
 
 
 def _check_int(name: str, value: Any, low: int) -> int:
@@ -84,10 +87,23 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
     refining existing options while budget and room remain, and acting on existing options.
 
     ## Observation Space
-    ``Box(float32, (2 M + 4,))``: ``[0, M)`` values of the options (0 for padding); ``[M, 2M)`` existence mask;
-    ``2M`` remaining budget; ``2M + 1`` the cost of the next refinement; ``2M + 2`` sigma_own and ``2M + 3`` the mean
-    of q (the belief parameters of the perturbation model). Values are unbounded (bounds +-inf); the budget and
-    cost bounds are widened to at least [0, 1] so that no bound is degenerate.
+    ``Box(float32, (2 M + 5,))``:
+
+    ==============  =============================================================================================
+    Index           Description
+    ==============  =============================================================================================
+    ``[0, M)``      values of the options (0 for padding)
+    ``[M, 2M)``     option k exists (1/0)
+    ``2M``          remaining budget
+    ``2M + 1``      the cost of the next refinement
+    ``2M + 2``      belief: sigma_own (scale of the gap between variants)
+    ``2M + 3``      belief: mean of q
+    ``2M + 4``      belief: bias (0 unless the believed law violates the RRP)
+    ==============  =============================================================================================
+
+    The belief entries are the parameters of ``belief`` (the agent's law of refinements, model.md §4), not of the
+    true ``perturbation`` unless the two agree (the default: common knowledge). Values and the bias are unbounded
+    (bounds +-inf); the budget and cost bounds are widened to at least [0, 1] so that no bound is degenerate.
 
     ## Starting State
     The coarse problem ``DecisionProblem(values)``, the full budget, a cost drawn from the cost law.
@@ -105,7 +121,11 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
     values : array_like, shape (N,)
         Coarse option values.
     perturbation : PerturbationModel or mapping of its fields, default ``PerturbationModel()`` (sigma_own 1)
-        Law of a refinement outcome; only ``own1, own2`` (the variants' values) are used.
+        The true law of a refinement outcome (what the world draws from); only ``own1, own2`` (the variants'
+        values) are used.
+    belief : PerturbationModel or mapping of its fields, optional
+        The agent's belief about refinements, whose ``sigma_own``, mean of q and ``bias`` the observation shows
+        (model.md §4). Default: the true ``perturbation`` (common knowledge). It never changes what is drawn.
     cost : float >= 0 or mapping, default 0
         Cost of one refinement: a number, ``{"law": "fixed", "value": c}`` or ``{"law": "uniform", "low", "high"}``.
         The cost of the next refinement is drawn at reset and after each refinement, and is observed before
@@ -122,15 +142,18 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
     London and Mohseni, "Learning the Value of Value Learning", arXiv 2511.17714.
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version. The ``belief`` argument and the bias entry (observation ``2M + 5`` long, was
+      ``2M + 4``) were added in place, before any release.
     """
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 1}
 
     def __init__(self, values: Any = (0.0, 0.0), perturbation: Any = None, cost: Any = 0.0, budget: int = 1,
-                 max_options: int | None = None, invalid_penalty: float = 1.0, render_mode: str | None = None):
+                 max_options: int | None = None, invalid_penalty: float = 1.0, render_mode: str | None = None,
+                 belief: Any = None):
         self.coarse = DecisionProblem(values)
         self.perturbation = PerturbationModel() if perturbation is None else parse_perturbation(perturbation)
+        self.belief = self.perturbation if belief is None else parse_perturbation(belief, name="belief")
         self.cost_law = CostLaw.parse(cost)
         self.budget = _check_int("budget", budget, 0)
         n = self.coarse.n_options
@@ -142,11 +165,12 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         M = self.max_options
         self.action_space = spaces.Discrete(2 * M)
         # budget and cost bounds are widened to [0, >0] so that no bound is degenerate (low == high)
-        top = [max(self.budget, 1), self.cost_law.high or 1.0, np.inf, 1.0]
-        low = np.concatenate([np.full(M, -np.inf), np.zeros(M), np.zeros(4)])
+        top = [max(self.budget, 1), self.cost_law.high or 1.0, np.inf, 1.0, np.inf]
+        low = np.concatenate([np.full(M, -np.inf), np.zeros(M), np.zeros(4), [-np.inf]])
         high = np.concatenate([np.full(M, np.inf), np.ones(M), top])
         self.observation_space = spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
-        self._belief = np.array([self.perturbation.sigma_own, self.perturbation.q_mean], dtype=np.float32)
+        b = self.belief
+        self._belief = np.array([b.sigma_own, b.q_mean, b.bias], dtype=np.float32)
         self.problem = self.coarse
         self.budget_left, self.cost, self.costs_paid = self.budget, self.cost_law.low, 0.0
         self._done = False
@@ -167,7 +191,7 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
 
     def _obs(self) -> npt.NDArray[np.float32]:
         M, n = self.max_options, self.problem.n_options
-        obs = np.zeros(2 * M + 4, dtype=np.float32)
+        obs = np.zeros(2 * M + 5, dtype=np.float32)
         obs[:n] = self.problem.values
         obs[M:M + n] = 1.0
         obs[2 * M], obs[2 * M + 1] = self.budget_left, self.cost

@@ -57,7 +57,7 @@ def fixed_policies(agent: Any, env_id: str, env_config: dict[str, Any]) -> dict[
     """The policies of an analytic agent or a baseline, keyed by the environment's roles."""
     from agents.analytic import make_agent
 
-    return {role: make_agent(kind, env_id, env_config=dict(env_config), **agent.options)
+    return {role: make_agent(kind, env_id, env_config=dict(env_config), role=role, **agent.options)
             for role, kind in zip(ROLES[env_id], policy_kinds(agent, env_id))}
 
 

@@ -1,7 +1,9 @@
 """Sweep grids: every combination of a scenario's swept parameters, times every seed, as validated scenarios.
 
 A parameter is a dotted path into the scenario: ``env.config.cost``, ``evaluation.episodes``,
-``agents.<name>.learning_rate`` (an agent by name) or ``agents.<index>.<field>``.
+``agents.<name>.learning_rate`` (an agent by name) or ``agents.<index>.<field>``. An index also selects an item of any
+other list, so one field inside a pair can be swept as a number, e.g. player_0's prior
+``env.config.beliefs.0.sigma_own`` (model.md §4; sweep figures need numeric values).
 """
 
 from __future__ import annotations
@@ -38,9 +40,12 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
                 node = match[0]
             elif key.isdigit() and int(key) < len(node):
                 node = node[int(key)]
-            else:
+            elif keys[:i] == ["agents"]:
                 names = [a.get("name") for a in node if isinstance(a, dict)]
                 raise ScenarioError(f"sweep.parameters.{path!r}: {where!r} names no agent; agents are {names}")
+            else:
+                raise ScenarioError(f"sweep.parameters.{path!r}: {where!r} names no item of a list of {len(node)} "
+                                    f"(an index 0..{len(node) - 1})")
         elif isinstance(node, dict):
             if key not in node:
                 if key in ("config", "options", "hyperparams", "training", "evaluation", "report"):

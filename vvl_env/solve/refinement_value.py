@@ -90,7 +90,8 @@ def _expectation_normal_gain(a: float, sigma: float) -> float:
         return tail
     if c < -40.0 * s:
         return s / np.sqrt(np.pi)
-    tail, _ = integrate.quad(lambda x: stats.norm.cdf(x / s) ** 2, -np.inf, c, epsabs=1e-14, epsrel=1e-12)
+    with np.errstate(over="ignore"):  # x / s overflows to -inf for subnormal s: Phi(-inf) = 0 is right
+        tail, _ = integrate.quad(lambda x: stats.norm.cdf(x / s) ** 2, -np.inf, c, epsabs=1e-14, epsrel=1e-12)
     return s / np.sqrt(np.pi) + tail
 
 

@@ -32,14 +32,27 @@ def parse_weight_law(name: str, value: Any, K: int) -> WeightLaw:
         keys = {"uniform": set(), "dirichlet": {"alpha"}, "fixed": {"w"}}[law]
         if set(value) - {"law"} != keys:
             raise ValueError(f"{name}: a {law!r} weight law takes keys {sorted(keys | {'law'})}, got {sorted(value)}")
-        value = (UniformWeights(K) if law == "uniform" else DirichletWeights(value["alpha"]) if law == "dirichlet"
-                 else FixedWeights(value["w"]))
+        try:
+            value = (UniformWeights(K) if law == "uniform" else DirichletWeights(value["alpha"]) if law == "dirichlet"
+                     else FixedWeights(value["w"]))
+        except ValueError as exc:
+            raise ValueError(f"{name}.{exc}") from None
     if not isinstance(value, WeightLaw):
         raise ValueError(f"{name}: must be a weight law (DirichletWeights, UniformWeights, FixedWeights), a name in "
                          f"{WEIGHT_LAWS} or a mapping with 'law'; got {value!r}")
     if value.K != K:
         raise ValueError(f"{name}: must be a law on K = {K} dimensions, got K = {value.K} ({value!r})")
     return value
+
+
+def parse_beliefs(value: Any, K: int) -> str | tuple[WeightLaw, WeightLaw]:
+    """``"common"``, or a pair of weight-law specs (one prior per party) parsed by :func:`parse_weight_law`."""
+    if isinstance(value, str):
+        return check_choice("beliefs", value, ("common",))
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"beliefs: must be 'common' or a pair of weight laws (one prior per party, each a weight "
+                         f"law, a name in {WEIGHT_LAWS} or a mapping with 'law'); got {value!r}")
+    return (parse_weight_law("beliefs[0]", value[0], K), parse_weight_law("beliefs[1]", value[1], K))
 
 
 def _pair(name: str, value: Any) -> tuple[Any, Any]:
@@ -64,6 +77,11 @@ class BargainConfig:
     """Configuration of ``refine_bargain_v0`` (validated in ``__post_init__``; see the env docstring).
 
     Per-party fields (``weights``, ``cost``, ``budget``) take one value for both parties or a pair.
+
+    ``beliefs`` (model.md §4): ``"common"`` (default: every party's prior is the true weight laws, and this is
+    common knowledge) or a pair ``(prior of player_0, prior of player_1)``: party i believes that *both* parties'
+    weights follow the weight law ``beliefs[i]`` (same formats as ``weights``). Priors set the "prior mean" entries
+    of party i's observation and the analytic agent's value of refining; the world still draws from ``weights``.
     """
 
     K: int = 2
@@ -77,6 +95,7 @@ class BargainConfig:
     budget: Any = 1
     visibility: Visibility = "public"
     invalid_penalty: float = 1.0
+    beliefs: Any = "common"
     law: BargainingLaw = field(init=False, repr=False)
     offers: FloatArray = field(init=False, repr=False)
 
@@ -94,7 +113,7 @@ class BargainConfig:
         grid = _int("grid", self.grid, 2)
         if grid**K > 100_000:
             raise ValueError(f"grid: grid**K offers must be at most 100000, got {grid}**{K} = {grid**K}")
-        values = dict(K=K, weights=laws, cost=costs, budget=budgets, first_proposer=int(first), d=readonly(d),
+        values = dict(K=K, weights=laws, beliefs=parse_beliefs(self.beliefs, K), cost=costs, budget=budgets, first_proposer=int(first), d=readonly(d),
                       grid=grid, delta=check_real("delta", self.delta, low=0.0, high=1.0, low_open=True),
                       horizon=_int("horizon", self.horizon, 1),
                       visibility=check_choice("visibility", self.visibility, VISIBILITIES),
@@ -105,6 +124,16 @@ class BargainConfig:
         levels = np.linspace(0.0, 1.0, grid)
         mesh = np.meshgrid(*([levels] * K), indexing="ij")
         object.__setattr__(self, "offers", readonly(np.stack([m.ravel() for m in mesh], axis=-1)))
+
+    def belief_laws(self, i: int) -> tuple[WeightLaw, WeightLaw]:
+        """The weight laws of (player_0, player_1) as party ``i`` believes them (the truth under "common")."""
+        if self.beliefs == "common":
+            return self.weights  # type: ignore[return-value]
+        return (self.beliefs[i], self.beliefs[i])  # type: ignore[index]
+
+    def prior_means(self, i: int) -> FloatArray:
+        """(2, K): the mean weights of (player_0, player_1) under party ``i``'s belief."""
+        return np.stack([law.mean() for law in self.belief_laws(i)]).astype(np.float64)
 
     @property
     def n_offers(self) -> int:

@@ -37,7 +37,7 @@ class BargainState:
     """The mutable state of one episode. ``problem`` holds the true weights (the hidden truth)."""
 
     problem: BargainingProblem
-    known: FloatArray  # (2, K): each party's own weights as it knows them (prior mean, or revealed by refining)
+    known: FloatArray  # (2, K): each party's own weights as it knows them (its prior's mean, or revealed by refining)
     revealed: npt.NDArray[np.bool_]  # (2,): has party i refined
     budget_left: npt.NDArray[np.int64]  # (2,)
     phase: int = REFINEMENT
@@ -70,9 +70,10 @@ def proposer(config: BargainConfig, round_: int) -> int:
 
 
 def start(config: BargainConfig, rng: np.random.Generator) -> BargainState:
-    """Draw the true weights from the configured laws and open the refinement phase."""
+    """Draw the true weights from the configured laws and open the refinement phase; each party knows its own
+    weights as the mean of its prior (its belief, model.md §4)."""
     problem = config.law.sample_problem(rng=rng)
-    known = np.stack([law.mean() for law in config.weights]).astype(np.float64)
+    known = np.stack([config.prior_means(i)[i] for i in (0, 1)])
     return BargainState(problem, known, np.zeros(2, dtype=bool), np.array(config.budget, dtype=np.int64))
 
 

@@ -9,7 +9,7 @@
 
 The coarse problem divides one bundle (each party values a share s at s). Refining reveals the K value dimensions
 and the refiner's own weights w^i, drawn at reset from its weight law (the hidden truth; a party that has not refined
-knows only its law's mean). Step 0 is the refinement phase: both act at once, "pass" or "refine" (with budget).
+knows only its prior's mean). Step 0 is the refinement phase: both act at once, "pass" or "refine" (with budget).
 Then, for offer rounds t = 0 .. horizon - 1, the proposer (``first_proposer`` at even t) offers an allocation
 x in grid^K (player_0's share of each dimension; the responder waits), then the responder accepts or rejects (the
 proposer waits).
@@ -19,8 +19,10 @@ See :class:`~vvl_env.envs.refine_bargain.config.BargainConfig`: ``K`` (1-3), ``w
 ``{"law": "uniform" | "dirichlet" | "fixed", ...}``; one for both parties or a pair), ``cost`` (of refining),
 ``grid`` (levels per dimension, shares ``linspace(0, 1, grid)``), ``delta`` (discount), ``horizon`` (offer rounds),
 ``first_proposer`` (0/1 or agent name), ``d`` (disagreement pair), ``budget`` (0/1 refinements per party),
-``visibility`` ("public": refined weights are seen by both; "own": only by the refiner), ``invalid_penalty``; and
-``render_mode`` ("ansi" or "human").
+``visibility`` ("public": refined weights are seen by both; "own": only by the refiner), ``invalid_penalty``,
+``beliefs`` ("common", the default: each party's prior is the true weight laws; or a pair of weight laws, same
+formats as ``weights``: party i believes that both parties' weights follow ``beliefs[i]``, model.md §4); and
+``render_mode`` ("ansi" or "human"). Beliefs change what a party observes as prior means, never what is drawn.
 
 ## Action Space
 | Index     | Meaning                                                  | Allowed (mask) when                    |
@@ -40,11 +42,11 @@ Offers enumerate the grid ``linspace(0, 1, grid)**K`` row-major (``np.unravel_in
 | 4                  | 1 if the agent proposes in round t                                                   |
 | 5                  | 1 if an offer has been made                                                          |
 | 6 : 6+K            | own shares in the latest offer (on the table while responding)                      |
-| 6+K : 6+2K         | own weights as known: revealed if refined, else the prior mean                       |
+| 6+K : 6+2K         | own weights as known: revealed if refined, else its prior mean (own belief)          |
 | 6+2K               | 1 if own weights are revealed                                                        |
-| 7+2K : 7+3K        | the other's weights: revealed if it refined and visibility is "public", else prior mean |
+| 7+2K : 7+3K        | the other's weights: revealed if it refined and visibility is "public", else their prior mean under the agent's belief |
 | 7+3K, 8+3K         | 1 if the other refined (refining is public); 1 if its revealed weights are shown     |
-| 9+3K : 9+5K        | belief parameters: own and other's prior mean weights                                |
+| 9+3K : 9+5K        | belief parameters: own and other's prior mean weights under the agent's belief       |
 | 9+5K, 10+5K, 11+5K | own budget left, other's budget left, own refinement cost                            |
 
 ## Rewards
@@ -55,7 +57,7 @@ Refining: ``-cost[i]`` at the refinement step. Agreement on x in round t: ``delt
 ``BargainingProblem`` under "problem" (the hidden truth: for analysis, not for agents) and "phase".
 
 ## Version History
-* v0: initial version.
+* v0: initial version; ``beliefs`` (private priors, default "common": unchanged observations) added in place.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ class RefineBargainEnv(ParallelEnv):
             self.config = BargainConfig(**config)
         except TypeError as exc:
             raise ValueError(f"config: unknown field ({exc}); allowed: K, weights, cost, grid, delta, horizon, "
-                             f"first_proposer, d, budget, visibility, invalid_penalty, render_mode") from None
+                             f"first_proposer, d, budget, visibility, invalid_penalty, beliefs, render_mode") from None
         if render_mode is not None:
             check_choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
         self.render_mode = render_mode
@@ -98,7 +100,7 @@ class RefineBargainEnv(ParallelEnv):
         self._observation_spaces = {a: spaces.Dict({"observation": obs_box, "action_mask": mask_box})
                                     for a in AGENTS}
         self._action_spaces = {a: spaces.Discrete(c.n_actions) for a in AGENTS}
-        self._prior = np.stack([law.mean() for law in c.weights]).astype(np.float32)
+        self._prior = np.stack([c.prior_means(i) for i in (0, 1)]).astype(np.float32)  # [observer, party, K]
         self._rng = np.random.default_rng()
         self.state: BargainState | None = None
         self._masks = (self._table.done, self._table.done)
@@ -122,9 +124,10 @@ class RefineBargainEnv(ParallelEnv):
             obs[5], obs[6:6 + K] = 1.0, x if i == 0 else 1.0 - x
         obs[6 + K:6 + 2 * K], obs[6 + 2 * K] = s.known[i], s.revealed[i]
         shown = bool(s.revealed[j]) and c.visibility == "public"
-        obs[7 + 2 * K:7 + 3 * K] = s.known[j] if shown else self._prior[j]
+        prior = self._prior[i]  # the agent's own belief about both parties' weights
+        obs[7 + 2 * K:7 + 3 * K] = s.known[j] if shown else prior[j]
         obs[7 + 3 * K], obs[8 + 3 * K] = s.revealed[j], shown
-        obs[9 + 3 * K:9 + 4 * K], obs[9 + 4 * K:9 + 5 * K] = self._prior[i], self._prior[j]
+        obs[9 + 3 * K:9 + 4 * K], obs[9 + 4 * K:9 + 5 * K] = prior[i], prior[j]
         obs[9 + 5 * K:] = s.budget_left[i], s.budget_left[j], c.cost[i]
         return {"observation": obs, "action_mask": self._masks[i].copy()}
 
