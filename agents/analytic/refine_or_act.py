@@ -15,8 +15,7 @@ Refine rules (``mode``):
   ``error_bound``), with the observed c as the current cost and later costs from ``cost_law`` (default: every later
   refinement costs c too). The lookahead covers ``min(budget, max_lookahead)`` refinements (default 3; the
   solver's work grows like ``prod_b (N_b J_b)``), cut further if the solver refuses it (its work cap): beyond that
-  it is a rolling horizon, and ``truncated`` records that it happened. A belief with a bias looks one refinement
-  ahead (the solver's recursion ignores the bias; its one-step rule does not);
+  it is a rolling horizon, and ``truncated`` records that it happened (a biased belief is handled like any other);
 * ``"never"`` / ``"always"``: never refine; refine the best option while the mask allows.
 
 Play: act on the option of largest value (the single agent's "equilibrium"; ties: the first).
@@ -113,13 +112,8 @@ class RefineOrActAgent:
 
     def _optimal(self, values: FloatArray, model: PerturbationModel, cost: float, budget: int) -> SequentialValue:
         law = cost if self.cost_law is None else self.cost_law
-        # the solver's recursion (its outcome nodes) ignores a belief's bias, while the budget-1 Bellman rule is the
-        # myopic rule, whose exact gains include it: a biased belief looks one refinement ahead (rolling horizon)
-        horizon = 1 if model.bias else self.max_lookahead
-        if budget > horizon:
+        if budget > self.max_lookahead:
             self.truncated = True
-        if horizon == 1:
-            return myopic_refinement(values, model, cost=law, current_cost=cost)
         for b in range(min(budget, self.max_lookahead), 0, -1):
             try:
                 return optimal_refinement(values, model, cost=law, budget=b, current_cost=cost)

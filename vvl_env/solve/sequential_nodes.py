@@ -17,7 +17,7 @@ Two ingredients of :mod:`vvl_env.solve.sequential`:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -74,7 +74,15 @@ def beta_cells(q: Beta, n: int) -> tuple[FloatArray, FloatArray]:
 
 
 def outcome_nodes(model: PerturbationModel, n: int, n_q: int) -> OutcomeNodes:
-    """Discretise one refinement's own offsets: n gap cells (per dimension in the expectation form), n_q q cells."""
+    """Discretise one refinement's own offsets: n gap cells (per dimension in the expectation form), n_q q cells.
+    A biased law (``model.bias``, RRP violated) moves both variants of every node by the bias."""
+    nodes = _unbiased_nodes(model, n, n_q)
+    if not model.bias:
+        return nodes
+    return OutcomeNodes(nodes.own1 + model.bias, nodes.own2 + model.bias, nodes.weights, nodes.exact)
+
+
+def _unbiased_nodes(model: PerturbationModel, n: int, n_q: int) -> OutcomeNodes:
     z, wz = standard_gap_cells(model.gap_law, n)
     sigma = model.sigma_own
     if model.rrp == "expectation":  # (e1, e2) i.i.d. sigma / sqrt 2 * Z; keep unordered pairs i <= j
@@ -166,6 +174,13 @@ def gain_of_gap(a: FloatArray, model: PerturbationModel, nodes: OutcomeNodes | N
     a = +inf for a lone option), B the best variant offset. Closed forms where :func:`gains_closed_form` holds
     (Beta q: ``n_q``-point Gauss-Jacobi quadrature over q); otherwise the weighted ``nodes`` (required then)."""
     a = np.asarray(a, dtype=np.float64)
+    if model.bias and gains_closed_form(model):
+        # both variants move by b: the unbiased gain at a + b, plus max(a + b, 0) - max(a, 0) (b itself at a = +inf)
+        b = model.bias
+        with np.errstate(invalid="ignore"):
+            shift = np.where(np.isinf(a), np.where(a > 0, b, 0.0), np.maximum(a + b, 0.0) - np.maximum(a, 0.0))
+        plain = None if nodes is None else OutcomeNodes(nodes.own1 - b, nodes.own2 - b, nodes.weights, nodes.exact)
+        return gain_of_gap(a + b, replace(model, bias=0.0), plain, n_q) + shift
     sigma = model.sigma_own
     if model.gap_law == "normal" and model.rrp == "expectation":
         return expectation_normal_gain(a, sigma)

@@ -113,7 +113,8 @@ class BargainConfig:
         grid = _int("grid", self.grid, 2)
         if grid**K > 100_000:
             raise ValueError(f"grid: grid**K offers must be at most 100000, got {grid}**{K} = {grid**K}")
-        values = dict(K=K, weights=laws, beliefs=parse_beliefs(self.beliefs, K), cost=costs, budget=budgets, first_proposer=int(first), d=readonly(d),
+        values = dict(K=K, weights=laws, beliefs=parse_beliefs(self.beliefs, K), cost=costs, budget=budgets,
+                      first_proposer=int(first), d=readonly(d),
                       grid=grid, delta=check_real("delta", self.delta, low=0.0, high=1.0, low_open=True),
                       horizon=_int("horizon", self.horizon, 1),
                       visibility=check_choice("visibility", self.visibility, VISIBILITIES),

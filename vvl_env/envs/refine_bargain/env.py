@@ -44,7 +44,8 @@ Offers enumerate the grid ``linspace(0, 1, grid)**K`` row-major (``np.unravel_in
 | 6 : 6+K            | own shares in the latest offer (on the table while responding)                      |
 | 6+K : 6+2K         | own weights as known: revealed if refined, else its prior mean (own belief)          |
 | 6+2K               | 1 if own weights are revealed                                                        |
-| 7+2K : 7+3K        | the other's weights: revealed if it refined and visibility is "public", else their prior mean under the agent's belief |
+| 7+2K : 7+3K        | the other's weights: revealed if it refined and visibility is "public", else the      |
+|                    | prior mean under the agent's own belief                                              |
 | 7+3K, 8+3K         | 1 if the other refined (refining is public); 1 if its revealed weights are shown     |
 | 9+3K : 9+5K        | belief parameters: own and other's prior mean weights under the agent's belief       |
 | 9+5K, 10+5K, 11+5K | own budget left, other's budget left, own refinement cost                            |

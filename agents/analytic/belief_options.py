@@ -1,0 +1,64 @@
+"""Belief options of the analytic agents as a scenario file writes them (model.md §4).
+
+A scenario's ``options`` table is plain data, so an agent's belief arrives as a mapping of the law's fields, a
+weight-law spec, or the word ``"truth"``: the true law of the environment's configuration for the agent's role, which
+makes a *common-knowledge reference* whatever the beliefs its observation shows. :func:`resolve_belief` turns these
+into the objects the agent classes take (``model`` of :class:`RefineOrActAgent`, ``belief`` of :class:`MatrixAgent`
+and :class:`BargainAgent`); objects pass through unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+TRUTH = "truth"
+
+
+def resolve_belief(env_id: str, key: str, value: Any, env_config: Mapping[str, Any], role: str | None) -> Any:
+    """The belief object for option ``key`` (``"model"`` or ``"belief"``) of an agent in ``env_id``.
+
+    Parameters
+    ----------
+    env_id : "refine_or_act", "refine_matrix_v0" or "refine_bargain_v0"
+    key : the option's name (used in error messages).
+    value : a law object (returned as is), a mapping of its fields, a weight-law spec (bargaining: a name, a mapping
+        with ``law``, or a pair of them) or ``"truth"``.
+    env_config : the environment's keyword arguments (for ``"truth"``).
+    role : the agent's role ("player_0", "player_1"); ``"truth"`` in refine_matrix_v0 needs it (each refiner has
+        its own true law).
+
+    Raises
+    ------
+    ValueError
+        Naming ``key``, the value and what is allowed.
+    """
+    if env_id == "refine_or_act":
+        from vvl_env.envs.refine_or_act import parse_perturbation
+        from vvl_env.model.perturbation import PerturbationModel
+
+        if isinstance(value, str) and value == TRUTH:
+            truth = env_config.get("perturbation")
+            return PerturbationModel() if truth is None else parse_perturbation(truth)
+        return parse_perturbation(value, name=key)
+    if env_id == "refine_matrix_v0":
+        from vvl_env.envs.refine_matrix.config import AGENTS, make_config, parse_model
+
+        if isinstance(value, str) and value == TRUTH:
+            if role not in AGENTS:
+                raise ValueError(f"{key}: 'truth' needs the agent's role (one of {AGENTS}) in refine_matrix_v0, "
+                                 f"got role {role!r}")
+            config = {k: v for k, v in env_config.items() if k != "render_mode"}
+            return make_config(**config).perturbation[AGENTS.index(role)]
+        return parse_model(key, value)
+    if isinstance(value, str) and value == TRUTH:
+        return TRUTH  # BargainAgent reads its configuration's true laws
+    from vvl_env.envs.refine_bargain.config import BargainConfig, parse_weight_law
+    from vvl_env.model.bargaining import WeightLaw
+
+    if isinstance(value, WeightLaw):
+        return value
+    K = BargainConfig(**{k: v for k, v in env_config.items() if k != "render_mode"}).K
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return (parse_weight_law(f"{key}[0]", value[0], K), parse_weight_law(f"{key}[1]", value[1], K))
+    return parse_weight_law(key, value, K)

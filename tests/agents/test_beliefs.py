@@ -1,0 +1,133 @@
+"""Analytic agents act on their beliefs (model.md §4), measured through ``evaluate`` in every environment.
+
+* Common knowledge reproduces the default numbers exactly (same seeds).
+* A player who believes refinement is worthless never refines when refining costs something, although the common-
+  knowledge agent (``belief="truth"``) does.
+* A biased belief (bias > 0) over-refines: refine rate 1 where the common-knowledge agent's is 0, at a cost between
+  the true and the believed gain; the welfare cost is what the evaluation measures against the reference.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from agents.analytic import make_agent
+from agents.evaluate import evaluate
+from vvl_env.model.decision import DecisionProblem
+from vvl_env.model.game import named_game
+from vvl_env.model.perturbation import PerturbationModel
+from vvl_env.solve.game_refinement import refinement_effect
+from vvl_env.solve.refinement_value import value_of_refinement
+
+PLAYERS = ("player_0", "player_1")
+SIGMA1 = {"sigma_own": 1.0, "sigma_other": 1.0, "rho": 0.0}
+
+
+def _mean(report, key: str) -> float:
+    return report.summary()[f"eval/{key}"]["mean"]
+
+
+def _policies(env_id: str, cfg: dict, belief=None, **options):
+    if env_id == "refine_or_act":
+        return {"agent": make_agent("bayes_myopic", env_id, env_config=cfg, model=belief, **options)}
+    return {p: make_agent("bayes_myopic", env_id, env_config=cfg, role=p, belief=belief, **options) for p in PLAYERS}
+
+
+# --- common knowledge reproduces the default -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("env_id", "cfg", "ck"), [
+    ("refine_or_act", dict(values=[0.0, -1.0], cost={"law": "uniform", "low": 0.0, "high": 0.8},
+                           perturbation={"sigma_own": 1.0}), dict(belief={"sigma_own": 1.0})),
+    ("refine_matrix_v0", dict(budget=(1, 1), cost=0.05, perturbation=SIGMA1), dict(beliefs=(SIGMA1, SIGMA1))),
+    ("refine_bargain_v0", dict(K=2, weights="uniform", horizon=2, cost=0.01), dict(beliefs=("uniform", "uniform"))),
+])
+def test_common_knowledge_reproduces_the_default_numbers(env_id: str, cfg: dict, ck: dict) -> None:
+    options = {} if env_id == "refine_or_act" else {"n": 300}
+    runs = [evaluate(env_id, c, _policies(env_id, c, **options), episodes=15, seed=3)
+            for c in (cfg, dict(cfg, **ck))]
+    assert runs[0].records == runs[1].records
+    truth = evaluate(env_id, cfg, _policies(env_id, cfg, belief="truth", **options), episodes=15, seed=3)
+    assert truth.records == runs[0].records                   # "truth" is what the observation shows under CK
+
+
+# --- a belief that refinement is worthless -------------------------------------------------------------------------
+
+def test_refine_or_act_a_worthless_belief_never_refines() -> None:
+    cfg = dict(values=[0.0, -50.0], cost={"law": "uniform", "low": 0.01, "high": 0.3}, perturbation={"sigma_own": 1.0},
+               belief={"sigma_own": 0.0})
+    ck = _policies("refine_or_act", cfg, belief="truth")
+    rep = evaluate("refine_or_act", cfg, _policies("refine_or_act", cfg), episodes=200, seed=0, reference=ck)
+    assert _mean(rep, "refine_rate/agent") == 0.0
+    # every cost is below the true gain sigma / sqrt(2 pi) = 0.399 (model.md §1): the truth refines every time
+    gain = 1.0 / math.sqrt(2.0 * math.pi)
+    est = rep.summary()["eval/welfare_cost"]
+    assert abs(est["mean"] - (gain - 0.155)) < 4 * est["stderr"]
+
+
+def test_refine_matrix_a_worthless_belief_never_refines() -> None:
+    cfg = dict(budget=(1, 0), cost={"law": "uniform", "low": 0.0, "high": 0.02}, perturbation=SIGMA1,
+               beliefs=({"sigma_own": 0.0, "sigma_other": 0.0}, SIGMA1))
+    ck = _policies("refine_matrix_v0", cfg, belief="truth", n=500)
+    rep = evaluate("refine_matrix_v0", cfg, _policies("refine_matrix_v0", cfg, n=500), episodes=30, seed=0,
+                   reference=ck)
+    assert _mean(rep, "refine_rate/player_0") == 0.0
+    ref = evaluate("refine_matrix_v0", cfg, ck, episodes=30, seed=0)
+    assert _mean(ref, "refine_rate/player_0") == 1.0               # the true gain (~0.15) exceeds every cost
+
+
+def test_refine_bargain_a_worthless_belief_never_refines() -> None:
+    cfg = dict(K=2, weights="uniform", horizon=2, delta=0.9, cost=(1e-3, 0.0), budget=(1, 0),
+               beliefs=({"law": "fixed", "w": [0.5, 0.5]}, "uniform"))
+    ck = _policies("refine_bargain_v0", cfg, belief="truth", n=300)
+    rep = evaluate("refine_bargain_v0", cfg, _policies("refine_bargain_v0", cfg, n=300), episodes=20, seed=0,
+                   reference=ck)
+    assert _mean(rep, "refine_rate/player_0") == 0.0
+    assert _mean(evaluate("refine_bargain_v0", cfg, ck, episodes=20, seed=0), "refine_rate/player_0") == 1.0
+
+
+# --- a biased belief over-refines --------------------------------------------------------------------------------
+
+def test_refine_or_act_a_biased_belief_over_refines() -> None:
+    """True gain G = 0.399 (sigma 1, the other option far below); believed gain under bias 0.3 is G + 0.3; at a cost
+    of 0.5 in between, the biased agent always refines, the common-knowledge agent never, and the welfare cost is
+    c - G per episode."""
+    problem, truth = DecisionProblem([0.0, -50.0]), PerturbationModel(1.0)
+    belief = PerturbationModel(1.0, bias=0.3)
+    rng = np.random.default_rng(0)
+    g_true = value_of_refinement(problem, 0, truth, rng=rng).gain.mean
+    g_belief = value_of_refinement(problem, 0, belief, rng=rng).gain.mean
+    cost = 0.5
+    assert g_true < cost < g_belief
+    cfg = dict(values=[0.0, -50.0], cost=cost, perturbation={"sigma_own": 1.0}, belief={"sigma_own": 1.0, "bias": 0.3})
+    ck = _policies("refine_or_act", cfg, belief="truth")
+    rep = evaluate("refine_or_act", cfg, _policies("refine_or_act", cfg), episodes=2000, seed=0, reference=ck)
+    assert _mean(rep, "refine_rate/agent") == 1.0 and _mean(rep, "reference_payoff/agent") == 0.0
+    est = rep.summary()["eval/welfare_cost"]
+    assert abs(est["mean"] - (cost - g_true)) < 4 * est["stderr"]
+    assert rep.summary()["eval/regret/agent"] == est                 # one agent: regret is the welfare cost
+
+
+def test_refine_matrix_a_biased_belief_over_refines() -> None:
+    game, truth = named_game("matching_pennies"), PerturbationModel(**SIGMA1)
+    belief = PerturbationModel(**SIGMA1, bias=0.2)
+    gains = [refinement_effect(game, [(0, 0)], law, n=4000, rng=np.random.default_rng(1), selection="max_welfare")
+             for law in (truth, belief)]
+    g_true, g_belief = (e.payoff(0).mean - e.before[0] for e in gains)
+    cost = 0.2
+    assert g_true + 0.02 < cost < g_belief - 0.02                # ~0.146 < 0.2 < ~0.25
+    cfg = dict(budget=(1, 0), cost=cost, perturbation=SIGMA1, beliefs=({**SIGMA1, "bias": 0.2}, SIGMA1))
+    ck = _policies("refine_matrix_v0", cfg, belief="truth")
+    rep = evaluate("refine_matrix_v0", cfg, _policies("refine_matrix_v0", cfg), episodes=30, seed=0, reference=ck,
+                   selection="max_welfare")
+    assert _mean(rep, "refine_rate/player_0") == 1.0 and _mean(rep, "cost/player_0") == pytest.approx(cost)
+    assert _mean(evaluate("refine_matrix_v0", cfg, ck, episodes=30, seed=0), "refine_rate/player_0") == 0.0
+
+
+def test_truth_in_refine_matrix_needs_the_role() -> None:
+    with pytest.raises(ValueError, match="^belief: 'truth' needs the agent's role"):
+        make_agent("bayes_myopic", "refine_matrix_v0", env_config={}, belief="truth")
+    with pytest.raises(ValueError, match=r"^belief\.sigma_own"):
+        make_agent("bayes_myopic", "refine_matrix_v0", env_config={}, belief={"sigma_own": -1.0})
