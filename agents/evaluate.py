@@ -1,6 +1,6 @@
 """Evaluation of policies over many seeded episodes (separate from training).
 
-:func:`evaluate` plays ``episodes`` episodes of one environment (episode e: ``reset(seed=seed + e)``; agent i's
+:func:`evaluate` plays ``episodes`` episodes of one environment (episode e: ``reset(seed=episode_seed(seed, e))``; agent i's
 Generator ``default_rng([seed, e, i])``), so a report is reproducible from ``(env_id, env_config, policies, seed)``.
 Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
 
@@ -33,6 +33,7 @@ import numpy as np
 
 from agents.metrics import analytic_outcomes, summarise, summary_rows
 from agents.policy import Policy
+from agents.seeding import episode_seed
 from vvl_env.envs import RefineOrAct, refine_bargain_v0, refine_matrix_v0
 from vvl_env.solve.exploitability import nash_conv
 
@@ -80,7 +81,7 @@ def _note_refine(rec: dict[str, Any], agent: str, turn: int, action: int) -> Non
 
 
 def _start(agents: tuple[str, ...], seed: int, e: int) -> dict[str, Any]:
-    rec: dict[str, Any] = {"episode": e, "seed": seed + e, "invalid": 0.0, "length": 0}
+    rec: dict[str, Any] = {"episode": e, "seed": episode_seed(seed, e), "invalid": 0.0, "length": 0}
     for a in agents:
         rec.update({f"payoff/{a}": 0.0, f"cost/{a}": 0.0, f"refine_rate/{a}": 0.0, f"refinements/{a}": 0.0})
     return rec
@@ -88,7 +89,7 @@ def _start(agents: tuple[str, ...], seed: int, e: int) -> dict[str, Any]:
 
 def _episode_gym(env: RefineOrAct, policy: Policy, seed: int, e: int) -> tuple[dict[str, Any], Any]:
     rec = _start(("agent",), seed, e)
-    obs, info = env.reset(seed=seed + e)
+    obs, info = env.reset(seed=episode_seed(seed, e))
     rng, M, turn, done = np.random.default_rng([seed, e, 0]), env.max_options, 0, False
     while not done:
         mask = env.action_masks().astype(np.int8)
@@ -120,7 +121,7 @@ def _episode_parallel(env_id: str, env: Any, policies: Mapping[str, Policy], see
                       ) -> tuple[dict[str, Any], Any]:
     agents = tuple(env.possible_agents)
     rec = _start(agents, seed, e)
-    obs, infos = env.reset(seed=seed + e)
+    obs, infos = env.reset(seed=episode_seed(seed, e))
     rngs = {a: np.random.default_rng([seed, e, i]) for i, a in enumerate(agents)}
     M = getattr(getattr(env, "_core", None), "M", 0)
     play = {a: 0.0 for a in agents}
@@ -193,7 +194,7 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
     env_id : "refine_or_act", "refine_matrix_v0" or "refine_bargain_v0"
     env_config : the environment's keyword arguments.
     policies : one Policy per agent ("agent" for RefineOrAct; "player_0", "player_1" otherwise).
-    episodes, seed : episode e is ``reset(seed=seed + e)``; agent i's Generator is ``default_rng([seed, e, i])``.
+    episodes, seed : episode e is ``reset(seed=episode_seed(seed, e))`` (disjoint across seeds); agent i's Generator is ``default_rng([seed, e, i])``.
     reference : Bayes-optimal reference policies (some or all agents), run on the same seeds for the regret.
     selection : equilibrium selection rule of ``eq_payoff`` in refine_matrix_v0 (model.md §2).
 

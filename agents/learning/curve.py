@@ -1,6 +1,6 @@
 """Seeded evaluation of wrapped policies for learning curves (the full metrics live in ``agents/evaluate.py``).
 
-Episode e is reset with seed ``seed + e`` and its actions are drawn from ``np.random.default_rng([seed, e])``, so an
+Episode e is reset with seed ``episode_seed(seed, e)`` and its actions are drawn from ``np.random.default_rng([seed, e])``, so an
 evaluation depends only on the policies and the seed, and never touches the training RNGs.
 """
 
@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from agents.learning.envs import is_refine, make_eval_env
+from agents.seeding import episode_seed
 
 
 def evaluate_policies(env_id: str, env_config: dict[str, Any], policies: dict[str, Any], *, episodes: int,
@@ -33,7 +34,7 @@ def evaluate_policies(env_id: str, env_config: dict[str, Any], policies: dict[st
     refined = np.zeros((episodes, len(agents)), dtype=bool)
     for e in range(episodes):
         rng = np.random.default_rng([seed, e])
-        obs, _ = env.reset(seed=seed + e)
+        obs, _ = env.reset(seed=episode_seed(seed, e))
         while env.agents:
             actions = {a: policies[a].act(obs[a], obs[a]["action_mask"], rng=rng) for a in agents}
             for i, a in enumerate(agents):
@@ -52,7 +53,7 @@ def _single(env: Any, policy: Any, episodes: int, seed: int) -> tuple[np.ndarray
     returns, refined = np.zeros(episodes), np.zeros(episodes, dtype=bool)
     for e in range(episodes):
         rng = np.random.default_rng([seed, e])
-        obs, _ = env.reset(seed=seed + e)
+        obs, _ = env.reset(seed=episode_seed(seed, e))
         done = False
         while not done:
             mask = env.action_masks()
