@@ -34,15 +34,15 @@ def resolve_belief(env_id: str, key: str, value: Any, env_config: Mapping[str, A
         Naming ``key``, the value and what is allowed.
     """
     if env_id == "refine_or_act":
-        from vvl_env.envs.refine_or_act import parse_perturbation
-        from vvl_env.model.perturbation import PerturbationModel
+        from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
 
         if isinstance(value, str) and value == TRUTH:
             truth = env_config.get("perturbation")
             return PerturbationModel() if truth is None else parse_perturbation(truth)
         return parse_perturbation(value, name=key)
     if env_id == "refine_matrix_v0":
-        from vvl_env.envs.refine_matrix.config import AGENTS, make_config, parse_model
+        from vvl_env.envs.refine_matrix.config import AGENTS, make_config
+        from vvl_env.model.perturbation import parse_perturbation
 
         if isinstance(value, str) and value == TRUTH:
             if role not in AGENTS:
@@ -50,7 +50,7 @@ def resolve_belief(env_id: str, key: str, value: Any, env_config: Mapping[str, A
                                  f"got role {role!r}")
             config = {k: v for k, v in env_config.items() if k != "render_mode"}
             return make_config(**config).perturbation[AGENTS.index(role)]
-        return parse_model(key, value)
+        return parse_perturbation(value, key)
     if isinstance(value, str) and value == TRUTH:
         return TRUTH  # BargainAgent reads its configuration's true laws
     from vvl_env.envs.refine_bargain.config import BargainConfig, parse_weight_law

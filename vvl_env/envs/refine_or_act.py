@@ -12,7 +12,7 @@ from gymnasium import spaces
 
 from vvl_env.model._validate import check_choice, check_real
 from vvl_env.model.decision import DecisionProblem
-from vvl_env.model.perturbation import Beta, PerturbationModel
+from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
 
 COST_LAWS: tuple[str, ...] = ("fixed", "uniform")
 
@@ -44,24 +44,6 @@ class CostLaw:
 
     def draw(self, rng: np.random.Generator) -> float:
         return self.low if self.law == "fixed" else float(rng.uniform(self.low, self.high))
-
-
-def parse_perturbation(value: Any, name: str = "perturbation") -> PerturbationModel:
-    """A PerturbationModel, or a mapping of its fields (``q`` may be ``{"a", "b"}`` for a Beta law); errors name
-    ``name`` (the argument: "perturbation" or "belief")."""
-    if isinstance(value, PerturbationModel):
-        return value
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{name}: must be a PerturbationModel or a mapping of its fields, got {value!r}")
-    fields = dict(value)
-    try:
-        if isinstance(fields.get("q"), Mapping):
-            fields["q"] = Beta(**fields["q"])
-        return PerturbationModel(**fields)
-    except TypeError as exc:
-        raise ValueError(f"{name}: unknown field in {sorted(fields)} ({exc})") from None
-    except ValueError as exc:
-        raise ValueError(f"{name}.{exc}") from None
 
 
 def _check_int(name: str, value: Any, low: int) -> int:

@@ -22,8 +22,9 @@ average. It exists to model miscalibrated beliefs (model.md §4); a true law nor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -193,3 +194,24 @@ class PerturbationModel:
 def no_refinement_noise() -> PerturbationModel:
     """A degenerate law: refinement splits an action into two identical copies."""
     return PerturbationModel(sigma_own=0.0, sigma_other=0.0)
+
+
+def parse_perturbation(value: Any, name: str = "perturbation") -> PerturbationModel:
+    """A PerturbationModel from itself or from a mapping of its fields (``q`` may be a mapping ``{"a", "b"}``: a
+    Beta law), as configuration files and environment arguments give it. Errors name ``name`` and the field, e.g.
+    ``perturbation.sigma_own: must be a finite number in [0.0, inf], got -1``."""
+    if isinstance(value, PerturbationModel):
+        return value
+    allowed = tuple(f.name for f in fields(PerturbationModel))
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name}: must be a PerturbationModel or a mapping of its fields {allowed}; got {value!r}")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise ValueError(f"{name}: unknown fields {unknown}; allowed: {', '.join(allowed)}")
+    kwargs = dict(value)
+    try:
+        if isinstance(kwargs.get("q"), Mapping):
+            kwargs["q"] = Beta(**kwargs["q"])
+        return PerturbationModel(**kwargs)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name}.{exc}") from None

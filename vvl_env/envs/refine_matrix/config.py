@@ -14,7 +14,7 @@ import numpy as np
 
 from vvl_env.model._validate import check_choice, check_real
 from vvl_env.model.game import NAMED_GAMES, Game, named_game
-from vvl_env.model.perturbation import Beta, PerturbationModel
+from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
 
 AGENTS: tuple[str, str] = ("player_0", "player_1")
 Visibility = Literal["public", "own"]
@@ -22,7 +22,6 @@ VISIBILITIES: tuple[str, ...] = ("public", "own")
 COST_LAWS: tuple[str, ...] = ("fixed", "uniform", "exponential")
 RENDER_MODES: tuple[str | None, ...] = (None, "human", "ansi")
 _COST_KEYS = {"fixed": {"value"}, "uniform": {"low", "high"}, "exponential": {"scale"}}
-_PM_FIELDS = tuple(f.name for f in dataclasses.fields(PerturbationModel))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,25 +79,6 @@ def parse_cost(name: str, value: Any) -> CostLaw:
         return CostLaw("fixed", value=check_real(name, value, low=0.0))
     raise ValueError(f"{name}: must be a number >= 0, a CostLaw or a mapping with 'law' in {COST_LAWS}; got "
                      f"{value!r}")
-
-
-def parse_model(name: str, value: Any) -> PerturbationModel:
-    """A PerturbationModel, or a mapping of its fields (``q`` may be a mapping ``{"a": ..., "b": ...}``: Beta)."""
-    if isinstance(value, PerturbationModel):
-        return value
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{name}: must be a PerturbationModel or a mapping of its fields {_PM_FIELDS}; got "
-                         f"{value!r}")
-    unknown = sorted(set(value) - set(_PM_FIELDS))
-    if unknown:
-        raise ValueError(f"{name}: unknown fields {unknown}; allowed: {', '.join(_PM_FIELDS)}")
-    kwargs = dict(value)
-    try:
-        if isinstance(kwargs.get("q"), Mapping):
-            kwargs["q"] = Beta(**kwargs["q"])
-        return PerturbationModel(**kwargs)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{name}.{exc}") from None
 
 
 def _pair(name: str, value: Any) -> tuple[Any, Any]:
@@ -165,7 +145,7 @@ class RefineMatrixConfig:
         set_(self, "R1", None)
         set_(self, "R2", None)
         p0, p1 = _pair("perturbation", self.perturbation)
-        set_(self, "perturbation", (parse_model("perturbation[0]", p0), parse_model("perturbation[1]", p1)))
+        set_(self, "perturbation", (parse_perturbation(p0, "perturbation[0]"), parse_perturbation(p1, "perturbation[1]")))
         b0, b1 = _pair("budget", self.budget)
         set_(self, "budget", (_count("budget[0]", b0, 0), _count("budget[1]", b1, 0)))
         c0, c1 = _pair("cost", self.cost)
@@ -177,8 +157,8 @@ class RefineMatrixConfig:
             if not isinstance(self.beliefs, (list, tuple)) or len(self.beliefs) != 2:
                 raise ValueError(f"beliefs: must be 'common' or a pair of priors (PerturbationModel or mapping), "
                                  f"one per agent; got {self.beliefs!r}")
-            set_(self, "beliefs", (parse_model("beliefs[0]", self.beliefs[0]),
-                                   parse_model("beliefs[1]", self.beliefs[1])))
+            set_(self, "beliefs", (parse_perturbation(self.beliefs[0], "beliefs[0]"),
+                                   parse_perturbation(self.beliefs[1], "beliefs[1]")))
         check_choice("visibility", self.visibility, VISIBILITIES)
         m, n = self.game.shape
         need = max(m + self.budget[0], n + self.budget[1])
