@@ -12,10 +12,14 @@ from typing import Any
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from vvl_env.paper.specs import is_study_path, load_specs
     from vvl_env.runs.grid import expand
-    from vvl_env.paper.specs import is_study_path
     from vvl_env.runs.schema import load_scenario
 
+    if is_study_path(args.scenario):
+        specs = load_specs([args.scenario])
+        print(f"{args.scenario}: valid study files: {', '.join(f'{s.study} ({s.size}, seed {s.seed})' for s in specs)}")
+        return 0
     scenario = load_scenario(args.scenario)
     learners = len(scenario.learners)
     cells = len(expand(scenario)) if scenario.sweep.parameters else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vvl_env.model import Game, PerturbationModel, matching_pennies, random_zero_sum, refine, rock_paper_scissors
+from vvl_env.model import PerturbationModel, matching_pennies, random_zero_sum, refine, rock_paper_scissors
 from vvl_env.solve import equilibria, refinement_effect, zero_sum_value
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -12,39 +11,8 @@ from gymnasium import spaces
 
 from vvl_env.model._validate import check_choice, check_real
 from vvl_env.model.decision import DecisionProblem
+from vvl_env.model.cost import parse_cost
 from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
-
-COST_LAWS: tuple[str, ...] = ("fixed", "uniform")
-
-
-@dataclass(frozen=True, slots=True)
-class CostLaw:
-    """Law of the cost of one refinement: ``fixed`` (``low == high``) or ``uniform`` on ``[low, high]``."""
-
-    law: str
-    low: float
-    high: float
-
-    @classmethod
-    def parse(cls, cost: Any) -> "CostLaw":
-        """From a number (fixed cost) or a mapping ``{"law": "fixed", "value"}`` or
-        ``{"law": "uniform", "low", "high"}``."""
-        if not isinstance(cost, Mapping):
-            c = check_real("cost", cost, low=0.0)
-            return cls("fixed", c, c)
-        law = check_choice("cost.law", cost.get("law", "fixed"), COST_LAWS)
-        allowed = {"law", "value"} if law == "fixed" else {"law", "low", "high"}
-        if set(cost) - allowed or not allowed - {"law"} <= set(cost):
-            raise ValueError(f"cost: a {law!r} cost law takes keys {sorted(allowed)}, got {sorted(cost)}")
-        if law == "fixed":
-            c = check_real("cost.value", cost["value"], low=0.0)
-            return cls("fixed", c, c)
-        low = check_real("cost.low", cost["low"], low=0.0)
-        return cls("uniform", low, check_real("cost.high", cost["high"], low=low))
-
-    def draw(self, rng: np.random.Generator) -> float:
-        return self.low if self.law == "fixed" else float(rng.uniform(self.low, self.high))
-
 
 def _check_int(name: str, value: Any, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < low:
@@ -136,7 +104,7 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         self.coarse = DecisionProblem(values)
         self.perturbation = PerturbationModel() if perturbation is None else parse_perturbation(perturbation)
         self.belief = self.perturbation if belief is None else parse_perturbation(belief, name="belief")
-        self.cost_law = CostLaw.parse(cost)
+        self.cost_law = parse_cost("cost", cost)
         self.budget = _check_int("budget", budget, 0)
         n = self.coarse.n_options
         self.max_options = n + self.budget if max_options is None else _check_int("max_options", max_options, n)
@@ -147,14 +115,14 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         M = self.max_options
         self.action_space = spaces.Discrete(2 * M)
         # budget and cost bounds are widened to [0, >0] so that no bound is degenerate (low == high)
-        top = [max(self.budget, 1), self.cost_law.high or 1.0, np.inf, 1.0, np.inf]
+        top = [max(self.budget, 1), self.cost_law.upper or 1.0, np.inf, 1.0, np.inf]
         low = np.concatenate([np.full(M, -np.inf), np.zeros(M), np.zeros(4), [-np.inf]])
         high = np.concatenate([np.full(M, np.inf), np.ones(M), top])
         self.observation_space = spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
         b = self.belief
         self._belief = np.array([b.sigma_own, b.q_mean, b.bias], dtype=np.float32)
         self.problem = self.coarse
-        self.budget_left, self.cost, self.costs_paid = self.budget, self.cost_law.low, 0.0
+        self.budget_left, self.cost, self.costs_paid = self.budget, self.cost_law.mean, 0.0
         self._done = False
 
     @property
@@ -188,7 +156,7 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
               ) -> tuple[npt.NDArray[np.float32], dict[str, Any]]:
         super().reset(seed=seed)
         self.problem, self.budget_left, self.costs_paid, self._done = self.coarse, self.budget, 0.0, False
-        self.cost = self.cost_law.draw(self.np_random)
+        self.cost = float(self.cost_law.sample(rng=self.np_random, size=1)[0])
         if self.render_mode == "human":
             self.render()
         return self._obs(), self._info()
@@ -208,7 +176,7 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
             reward = -self.cost
             self.costs_paid += self.cost
             self.budget_left -= 1
-            self.cost = self.cost_law.draw(self.np_random)
+            self.cost = float(self.cost_law.sample(rng=self.np_random, size=1)[0])
             info = self._info(invalid_action=False)
         if self.render_mode == "human":
             self.render()

@@ -217,7 +217,7 @@ def _reference(scenario: Any) -> dict[str, Any]:
     if scenario.env.id == "refine_or_act":
         problem, law = env.coarse, env.perturbation
         best = int(np.argmax(problem.values))
-        value = value_of_refinement(problem, best, law, cost=0.5 * (env.cost_law.low + env.cost_law.high),
+        value = value_of_refinement(problem, best, law, cost=env.cost_law.mean,
                                     rng=np.random.default_rng(0))
         net = value.v0 + max(value.gain.mean - value.cost, 0.0)
         return {"what": "one refinement of the best option (model.md §1)", "V0": value.v0,

@@ -26,7 +26,6 @@ import numpy.typing as npt
 from vvl_env.model.decision import DecisionProblem
 from vvl_env.model.game import Game
 from vvl_env.model.perturbation import PerturbationModel
-from vvl_env.solve.equilibria_batch import equilibrium_payoffs
 from vvl_env.solve.game_refinement import refinement_effect
 from vvl_env.solve.refinement_value import value_of_refinement
 from vvl_env.solve.results import Estimate

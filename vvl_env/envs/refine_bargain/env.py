@@ -92,7 +92,7 @@ class RefineBargainEnv(ParallelEnv):
         self.render_mode = render_mode
         self.possible_agents = list(AGENTS)
         self.agents: list[str] = []
-        c, K = self.config, self.config.K
+        c = self.config
         self._table = MaskTable(c)
         high = np.ones(c.obs_size, dtype=np.float32)
         high[3], high[-3:] = c.horizon, (1.0, 1.0, np.inf)
