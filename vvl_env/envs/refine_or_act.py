@@ -77,7 +77,8 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         The agent's belief about refinements, whose ``sigma_own``, mean of q and ``bias`` the observation shows
         (model.md §4). Default: the true ``perturbation`` (common knowledge). It never changes what is drawn.
     cost : float >= 0 or mapping, default 0
-        Cost of one refinement: a number, ``{"law": "fixed", "value": c}`` or ``{"law": "uniform", "low", "high"}``.
+        Cost of one refinement (:class:`vvl_env.model.cost.CostLaw`): a number, ``{"law": "fixed", "value": c}``,
+        ``{"law": "uniform", "low", "high"}`` or ``{"law": "exponential", "scale"}``.
         The cost of the next refinement is drawn at reset and after each refinement, and is observed before
         deciding (the stochastic-cost question of model.md §1).
     budget : int >= 0, default 1
