@@ -21,7 +21,8 @@ Actions (the env's docstring): 0 pass/wait, 1 refine, 2 accept, 3 reject, ``4 + 
 * Offers: the grid offer maximising its own utility among those giving the responder at least the SPE threshold
   (its continuation value, :func:`vvl_env.solve.alternating_offers_spe`); ties go to the responder. Responses:
   accept iff the offer gives it at least its own continuation value (tolerance 1e-6 for float32 observations).
-  Values use the continuous SPE; the grid moves offers by at most one grid step.
+  Values, thresholds and offers are those of the SPE on the environment's grid of offers (``offers=`` the grid),
+  so they are what play on the grid yields (the continuous SPE overstates them on coarse grids).
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ class BargainAgent:
     def spe(self, problem: BargainingProblem) -> AlternatingOffersSPE:
         c = self.config
         return self._cache.get(("spe", problem), lambda: alternating_offers_spe(problem, c.delta, c.horizon,
-                                                                                c.first_proposer))
+                                                                                c.first_proposer, c.offers))
 
     # --- refinement ------------------------------------------------------------------------------------------
 
@@ -142,8 +143,7 @@ class BargainAgent:
             if isinstance(law, FixedWeights) or K == 1:
                 return 0.0
             draws = law.sample(self.n, rng=np.random.default_rng(self.seed))
-            after = [alternating_offers_spe(self.known_problem(obs, me, _simplex(w)), self.config.delta,
-                                            self.config.horizon, self.config.first_proposer).u[me] for w in draws]
+            after = [self.spe(self.known_problem(obs, me, _simplex(w))).u[me] for w in draws]
             return float(np.mean(after) - base)
 
         return self._cache.get(key, compute)

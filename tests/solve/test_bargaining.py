@@ -223,3 +223,42 @@ def test_spe_bad_inputs(kwargs: dict, field: str) -> None:
         alternating_offers_spe([1.0], 0.9, 3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="^problem:"):
         nash_bargaining([[1.0], [1.0]])  # type: ignore[arg-type]
+
+
+def _brute_force_grid_spe(p: BargainingProblem, delta: float, T: int, X: np.ndarray) -> np.ndarray:
+    """Stage-0 utilities of the finite game on the offers X by plain backward induction (loops, no shortcuts)."""
+    cont = np.array(p.d, dtype=float)
+    for t in range(T - 1, -1, -1):
+        prop = t % 2
+        best = None
+        for x in X:
+            u = np.array([p.w1 @ x, p.w2 @ (1 - x)])
+            if u[1 - prop] >= cont[1 - prop] - 1e-12 and (best is None or u[prop] > best[prop] + 1e-12 or (
+                    abs(u[prop] - best[prop]) <= 1e-12 and u[1 - prop] > best[1 - prop])):
+                best = u
+        cont = best if best is not None and best[prop] >= cont[prop] - 1e-12 else cont
+        if t > 0:
+            cont = delta * cont
+    return cont
+
+
+@pytest.mark.parametrize("grid", [3, 5])
+@pytest.mark.parametrize("T", [1, 2, 3, 4])
+def test_spe_on_a_grid_of_offers_matches_brute_force(grid: int, T: int) -> None:
+    """The SPE restricted to the environment's grid (refine_bargain_v0) equals a brute-force backward induction."""
+    levels = np.linspace(0, 1, grid)
+    X = np.stack(np.meshgrid(levels, levels, indexing="ij"), axis=-1).reshape(-1, 2)
+    for w1, w2 in [((0.8, 0.2), (0.2, 0.8)), ((0.4, 0.6), (0.2, 0.8)), ((0.5, 0.5), (0.5, 0.5))]:
+        p = BargainingProblem(w1, w2)
+        s = alternating_offers_spe(p, 0.9, T, offers=X)
+        np.testing.assert_allclose(s.u, _brute_force_grid_spe(p, 0.9, T, X), atol=1e-9)
+        assert "allowed offers" in s.method
+
+
+def test_fine_grid_approaches_the_continuous_spe() -> None:
+    p = BargainingProblem([0.8, 0.2], [0.2, 0.8])
+    X = np.stack(np.meshgrid(np.linspace(0, 1, 201), np.linspace(0, 1, 201), indexing="ij"), -1).reshape(-1, 2)
+    np.testing.assert_allclose(alternating_offers_spe(p, 0.9, 6, offers=X).u, alternating_offers_spe(p, 0.9, 6).u,
+                               atol=2 * 0.005 * 6)
+    with pytest.raises(ValueError, match=r"offers: must be allocations in \[0, 1\]\^K of shape"):
+        alternating_offers_spe(p, 0.9, 2, offers=[[0.5, 0.5, 0.5]])

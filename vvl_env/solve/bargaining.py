@@ -169,8 +169,20 @@ def _best_acceptable(a: FloatArray, b: FloatArray, proposer: int, c: float) -> F
     return np.where((b == 0) & (a > 0), 1.0, x)
 
 
+def _best_on_grid(X: FloatArray, w1: FloatArray, w2: FloatArray, proposer: int, c: float) -> FloatArray | None:
+    """The grid offer (row of X) best for the proposer with the responder's utility >= c (ties: the responder's
+    best), or None when no grid offer is acceptable."""
+    U = np.stack([X @ w1, (1.0 - X) @ w2], axis=1)
+    ok = U[:, 1 - proposer] >= c - _FEAS_TOL
+    if not ok.any():
+        return None
+    mine = np.where(ok, U[:, proposer], -np.inf)
+    best = np.flatnonzero(mine >= mine.max() - _FEAS_TOL)
+    return X[best[np.argmax(U[best, 1 - proposer])]]
+
+
 def alternating_offers_spe(problem: BargainingProblem, delta: float, horizon: int,
-                           first_proposer: int = 0) -> AlternatingOffersSPE:
+                           first_proposer: int = 0, offers: npt.ArrayLike | None = None) -> AlternatingOffersSPE:
     """Subgame-perfect equilibrium of finite-horizon alternating offers over a refined bargaining problem.
 
     Parameters
@@ -180,6 +192,9 @@ def alternating_offers_spe(problem: BargainingProblem, delta: float, horizon: in
         Common discount factor per stage.
     horizon : int >= 1
         Number of stages; proposers alternate, ``first_proposer`` (0 or 1) at stage 0.
+    offers : array_like (G, K), optional
+        A finite set of allowed allocations (e.g. the grid of ``refine_bargain_v0``): each stage then picks the best
+        acceptable allocation of the set (ties go to the responder) instead of the continuum's. Default: any x.
 
     Notes
     -----
@@ -200,23 +215,34 @@ def alternating_offers_spe(problem: BargainingProblem, delta: float, horizon: in
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
         raise ValueError(f"horizon: must be an integer >= 1, got {horizon!r}")
     first = check_index("first_proposer", first_proposer, 2)
+    grid = None
+    if offers is not None:
+        grid = as_finite_array("offers", offers, ndim=2)
+        if grid.shape[1] != problem.K or grid.min() < 0.0 or grid.max() > 1.0:
+            raise ValueError(f"offers: must be allocations in [0, 1]^K of shape (G, {problem.K}), got shape "
+                             f"{grid.shape}")
     order = _ratio_order(problem.w1[None], problem.w2[None])[0]
     a, b = problem.w1[order], problem.w2[order]
     T, K = int(horizon), problem.K
-    offers, values = np.full((T, K), np.nan), np.empty((T, 2))
+    offers_, values = np.full((T, K), np.nan), np.empty((T, 2))
     thresholds, agreed = np.empty(T), np.zeros(T, dtype=bool)
     proposers = (first + np.arange(T)) % 2
     for t in range(T - 1, -1, -1):
         p = int(proposers[t])
         cont = problem.d if t == T - 1 else delta * values[t + 1]
         thresholds[t] = cont[1 - p]
-        xs = _best_acceptable(a, b, p, float(cont[1 - p]))
-        u = np.array([a @ xs, b @ (1.0 - xs)])
-        if u[1 - p] >= cont[1 - p] - _FEAS_TOL and u[p] >= cont[p] - _FEAS_TOL:
-            offers[t, order] = xs
+        if grid is None:
+            x = np.empty(K)
+            x[order] = _best_acceptable(a, b, p, float(cont[1 - p]))
+        else:
+            x = _best_on_grid(grid, problem.w1, problem.w2, p, float(cont[1 - p]))
+        u = None if x is None else np.array([problem.w1 @ x, problem.w2 @ (1.0 - x)])
+        if u is not None and u[1 - p] >= cont[1 - p] - _FEAS_TOL and u[p] >= cont[p] - _FEAS_TOL:
+            offers_[t] = x
             values[t], agreed[t] = u, True
         else:
             values[t] = cont
-    return AlternatingOffersSPE(readonly(offers[0]), readonly(values[0]), readonly(offers), readonly(values),
-                                readonly(thresholds), readonly(proposers), readonly(agreed), delta, T,
-                                "backward induction, ratio-order stage LP (exact)")
+    method = ("backward induction, ratio-order stage LP (exact)" if grid is None else
+              f"backward induction over {len(grid)} allowed offers (exact)")
+    return AlternatingOffersSPE(readonly(offers_[0]), readonly(values[0]), readonly(offers_), readonly(values),
+                                readonly(thresholds), readonly(proposers), readonly(agreed), delta, T, method)
