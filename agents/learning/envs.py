@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import numpy.typing as npt
 from gymnasium import spaces
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 from vvl_env.envs import RefineMatrixVecEnv, RefineOrAct, refine_bargain_v0, refine_matrix_v0
+from vvl_env.envs.vec_base import ArrayVecEnv
 
 
 def make_eval_env(env_id: str, env_config: dict[str, Any]) -> Any:
@@ -54,34 +54,7 @@ def _masks(venv: VecEnv) -> npt.NDArray[np.bool_]:
                       np.stack(venv.env_method("action_masks")), dtype=bool)
 
 
-class _PlainVecEnv(VecEnv):
-    """Attribute plumbing for VecEnvs whose sub-envs are not objects: only ``action_masks`` is per sub-env."""
-
-    def action_masks(self) -> npt.NDArray[np.bool_]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-    def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
-        return [getattr(self, attr_name) for _ in self._get_indices(indices)]
-
-    def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
-        raise AttributeError(f"{attr_name}: attributes of {type(self).__name__} are read-only")
-
-    def env_method(self, method_name: str, *args: Any, indices: Any = None, **kwargs: Any) -> list[Any]:
-        idx = list(self._get_indices(indices))
-        if method_name == "action_masks":
-            masks = self.action_masks()
-            return [masks[i] for i in idx]
-        result = getattr(self, method_name)(*args, **kwargs)
-        return [result for _ in idx]
-
-    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: Any = None) -> list[bool]:
-        return [False for _ in self._get_indices(indices)]
-
-
-class MultiAgentVecEnv(_PlainVecEnv):
+class MultiAgentVecEnv(ArrayVecEnv):
     """``n_copies`` PettingZoo parallel envs with two agents and Dict observations {"observation",
     "action_mask"}; sub-env ``2c + i`` is agent i of copy c. Copy c is seeded ``seed + c`` at the next reset."""
 
@@ -137,7 +110,7 @@ class MultiAgentVecEnv(_PlainVecEnv):
         return self._mask.copy()
 
 
-class RoleVecEnv(_PlainVecEnv):
+class RoleVecEnv(ArrayVecEnv):
     """The learner's side of a joint VecEnv (2 sub-envs per copy): one sub-env per copy.
 
     Parameters

@@ -17,18 +17,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import numpy.typing as npt
 from gymnasium import spaces
-from stable_baselines3.common.vec_env import VecEnv
-from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvObs, VecEnvStepReturn
+from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
 
 from vvl_env.envs.refine_matrix.config import make_config
 from vvl_env.envs.refine_matrix.core import MatrixCore
+from vvl_env.envs.vec_base import ArrayVecEnv
 
 
-class RefineMatrixVecEnv(VecEnv):
+class RefineMatrixVecEnv(ArrayVecEnv):
     """``num_envs // 2`` copies of ``refine_matrix_v0``, two sub-envs (agents) each.
 
     Parameters
@@ -94,28 +93,3 @@ class RefineMatrixVecEnv(VecEnv):
     def action_masks(self) -> npt.NDArray[np.bool_]:
         """Legal actions of every sub-env, shape (num_envs, 1 + 2M)."""
         return self._core.mask.reshape(self.num_envs, -1).astype(bool)
-
-    def close(self) -> None:
-        pass
-
-    # --- attribute plumbing (the sub-envs are rows of one core, not objects) --------------------------------
-
-    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
-        value = getattr(self, attr_name)
-        return [value for _ in self._get_indices(indices)]
-
-    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        raise AttributeError(f"{attr_name}: sub-envs of RefineMatrixVecEnv share one core; attributes are read-only")
-
-    def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None,
-                   **method_kwargs: Any) -> list[Any]:
-        """Only ``action_masks`` is per sub-env (one mask each); other methods are those of this VecEnv."""
-        idx = list(self._get_indices(indices))
-        if method_name == "action_masks":
-            masks = self.action_masks()
-            return [masks[i] for i in idx]
-        result = getattr(self, method_name)(*method_args, **method_kwargs)
-        return [result for _ in idx]
-
-    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None) -> list[bool]:
-        return [False for _ in self._get_indices(indices)]
