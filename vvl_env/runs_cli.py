@@ -84,7 +84,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from vvl_env.runs.sweep import run_sweep
+    from vvl_env.runs.sweep import failed_cells, run_sweep
 
     start = time.perf_counter()
     if args.workers is not None and args.workers < 1:
@@ -97,7 +97,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                            address=args.address, quiet=args.quiet)
     print(f"sweep: {folder / 'report.html'} (table.csv, table_mean.csv, sweep.json; "
           f"{time.perf_counter() - start:.1f} s)")
-    return 0
+    failed = failed_cells(folder)
+    if failed:
+        print(f"vvl sweep: {len(failed)} cell(s) failed: {', '.join(failed)} (errors in sweep.json; rerun them with "
+              f"vvl sweep --resume {folder})", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def add_subcommands(subparsers: Any) -> None:
