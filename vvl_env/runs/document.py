@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import html
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
@@ -101,14 +103,35 @@ class Document:
         return md, page
 
 
-def fmt(value: object, digits: int = 3) -> str:
-    """A number for a table: ``mean [lo, hi]`` for a metric entry, else the value."""
+def number(x: float, decimals: int | None = None) -> str:
+    """``x`` with ``decimals`` fixed decimals, else 4 significant digits; values below 1e-9 in size print as 0."""
+    if x is None or not math.isfinite(x):
+        return "n/a" if x is None else str(x)
+    if abs(x) < 1e-9:
+        x = 0.0
+    text = f"{x:.{decimals}f}" if decimals is not None else f"{x:.4g}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def estimate_text(mean: float, ci: Sequence[float] | None) -> str:
+    """``mean [lo, hi]`` rounded to two significant digits of the interval's half-width (at most 4 decimals); an
+    exact value (no interval, or one of zero width) prints alone with 4 significant digits."""
+    if mean is None:
+        return "n/a"
+    if not ci or None in ci or not all(map(math.isfinite, ci)):
+        return number(mean)
+    half = (ci[1] - ci[0]) / 2
+    if half <= 1e-12 * max(1.0, abs(mean)):
+        return number(mean)
+    d = min(4, max(0, 1 - math.floor(math.log10(half))))
+    parts = [number(v, d) for v in (mean, ci[0], ci[1])]
+    return parts[0] if len(set(parts)) == 1 else f"{parts[0]} [{parts[1]}, {parts[2]}]"
+
+
+def fmt(value: object) -> str:
+    """A number for a table: ``mean [lo, hi]`` for a metric entry (see :func:`estimate_text`), else the value."""
     if isinstance(value, dict) and "mean" in value:
-        if value["mean"] is None:
-            return "n/a"
-        ci = value.get("ci")
-        text = f"{value['mean']:.{digits}f}"
-        return text + (f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]" if ci and None not in ci else "")
+        return estimate_text(value["mean"], value.get("ci"))
     if isinstance(value, float):
-        return f"{value:.{digits}f}"
+        return number(value)
     return str(value)
