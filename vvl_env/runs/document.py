@@ -79,9 +79,11 @@ class Document:
             elif isinstance(b, Para):
                 body.append(f"<p>{e(b.text)}</p>")
             elif isinstance(b, Table):
-                head = "".join(f"<th>{e(h)}</th>" for h in b.header)
-                rows = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in b.rows)
-                body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+                head = "".join(f"<th>{e(h).replace('/', '/<wbr>').replace('_', '_<wbr>')}</th>" for h in b.header)
+                rows = "".join("<tr>" + "".join(("<td class='text'>" if len(c) > 40 else "<td>") + f"{e(c)}</td>"
+                                               for c in r) + "</tr>" for r in b.rows)
+                body.append(f'<div class="table"><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+                            "</div>")
             elif isinstance(b, Figure):
                 data = base64.b64encode(Path(b.path).read_bytes()).decode("ascii")
                 body.append(f'<figure><img alt="{e(b.caption)}" src="data:image/png;base64,{data}"/>'
@@ -89,8 +91,9 @@ class Document:
             else:
                 body.append(f"<pre>{e(b.text)}</pre>")
         style = ("body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}"
-                 "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
-                 "text-align:left;font-size:90%}th{background:#f3f3f3}img{max-width:100%}"
+                 "div.table{overflow-x:auto;margin:1em 0}table{border-collapse:collapse}"
+                 "td,th{border:1px solid #ccc;padding:4px 6px;text-align:left;font-size:85%;vertical-align:top}"
+                 "td{white-space:nowrap}td.text{white-space:normal;min-width:18em}th{min-width:4em}th{background:#f3f3f3}img{max-width:100%}"
                  "figcaption{font-style:italic;color:#555}pre{background:#f7f7f7;padding:8px;overflow-x:auto}")
         return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{e(self.title)}</title>"
                 f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")

@@ -19,12 +19,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from vvl_env.runs.document import number  # noqa: E402
 from vvl_env.runs.summary import across_seeds, is_rate  # noqa: E402
 
 STEP_KEYS = ("timesteps", "step", "num_timesteps")
 CURVE_KEYS = ("eval/welfare", "eval/return", "eval/payoff", "welfare", "return", "mean_return")
 LINE_STYLES = ("--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)), (0, (8, 3)))
+FEW_SEEDS = 5  # below this, learning curves show every seed instead of a band
 SOLVER_STYLE = {"color": "black", "linestyle": (0, (6, 2)), "linewidth": 1.6}
 
 
@@ -77,9 +77,10 @@ def band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def learning_curves(summary: dict[str, Any], path: Path, note: str | None = None) -> Path | None:
-    """Each learner's evaluation curve during training (mean, 95% Student-t band across seeds); every other agent's
-    final evaluation as a horizontal line of its own colour and style."""
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    """Each learner's evaluation curve during training (mean; with ``FEW_SEEDS`` seeds or more a 95% Student-t band
+    across seeds, else every seed as a thin line); every other agent's final evaluation as a horizontal line of its
+    own colour and style."""
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
     colours = _colours(list(summary["agents"]))
     drawn, ylabel = False, "return"
     for name, entry in summary["agents"].items():
@@ -94,8 +95,12 @@ def learning_curves(summary: dict[str, Any], path: Path, note: str | None = None
                 v = _value(p, metric)
                 grid[i, steps.index(p[step])] = np.nan if v is None else v
         mean, lo, hi = band(grid)
-        ax.plot(steps, mean, marker="o", color=colours[name], label=f"{name} ({len(curves)} seeds)")
-        ax.fill_between(steps, lo, hi, alpha=0.2, color=colours[name])
+        ax.plot(steps, mean, marker="o", color=colours[name], label=f"{name} (mean of {len(curves)} seeds)")
+        if len(curves) < FEW_SEEDS:  # a t band over 2-4 seeds is mostly the t quantile: show the seeds instead
+            for row in grid:
+                ax.plot(steps, row, color=colours[name], linewidth=0.7, alpha=0.5)
+        else:
+            ax.fill_between(steps, lo, hi, alpha=0.2, color=colours[name])
         drawn, ylabel = True, metric
     if not drawn:
         plt.close(fig)
@@ -107,8 +112,10 @@ def learning_curves(summary: dict[str, Any], path: Path, note: str | None = None
         ax.axhline(entry["metrics"][final]["mean"], color=colours[name], linestyle=LINE_STYLES[i % len(LINE_STYLES)],
                    linewidth=1.5, label=f"{name} ({entry['kind']}, final evaluation)")
     ax.set(xlabel="training timesteps", ylabel=ylabel)
-    ax.legend(fontsize=7, loc="best")
-    return _save(fig, path, "Learning curves: mean and 95% band across seeds", note)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: never over a line
+    few = all(len(e.get("curves", {})) < FEW_SEEDS for e in summary["agents"].values())
+    return _save(fig, path, "Learning curves: mean and " + ("each seed (thin lines)" if few else
+                                                            "95% band across seeds"), note)
 
 
 def metric_keys(summary: dict[str, Any], metric: str) -> list[str]:
@@ -134,7 +141,7 @@ def metric_bars(summary: dict[str, Any], metric: str, path: Path, title: str, re
         err = np.array([[max(m - c[0], 0) for m, c in zip(ms, cis)], [max(c[1] - m, 0) for m, c in zip(ms, cis)]])
         bars = ax.bar(np.arange(len(names)) + (j - (len(keys) - 1) / 2) * width, ms, width,
                       yerr=np.nan_to_num(err), capsize=3, label=key)
-        ax.bar_label(bars, labels=[number(m) if np.isfinite(m) else "" for m in ms],
+        ax.bar_label(bars, labels=[f"{m:.3g}" if np.isfinite(m) else "" for m in ms],
                      fontsize=6, padding=2)
     if reference is not None:
         ax.axhline(reference, label="solver reference", **SOLVER_STYLE)
@@ -191,4 +198,4 @@ def sweep_band(rows: list[dict[str, Any]], param: str, metric: str, path: Path,
         ax.plot(xs, [reference[x] for x in xs], marker="x", label="solver reference", **SOLVER_STYLE)
     ax.set(xlabel=param, ylabel=metric)
     ax.legend(fontsize=7)
-    return _save(fig, path, f"{metric} against {param}: mean and 95% band across seeds", note)
+    return _save(fig, path, f"{metric} against {param}: mean and 95% bootstrap band over seeds", note)

@@ -91,8 +91,8 @@ def make_figures(run_dir: Path, summary: dict[str, Any], scenario: dict[str, Any
     ref_welfare = line.get("mean") if isinstance(line, dict) else None
     sel = f" Equilibrium selection '{summary['selection']}'."
     if "learning_curves" in wanted and (p := figures.learning_curves(summary, out / "learning_curves.png", note)):
-        made.append(Figure(p, "Learning curves: evaluation during training, mean and 95% band across seeds "
-                              "(Student t); horizontal lines: the final evaluation of each analytic agent and "
+        made.append(Figure(p, "Learning curves: evaluation during training, mean across seeds with each seed as a "
+                              f"thin line (fewer than {figures.FEW_SEEDS} seeds) or a 95% Student-t band; horizontal lines: the final evaluation of each analytic agent and "
                               "baseline, one colour and line style each." + sel))
     if "refinement_rates" in wanted and (p := figures.metric_bars(
             summary, "eval/refine_rate", out / "refinement_rates.png", "Refinement rates per agent", note=note)):

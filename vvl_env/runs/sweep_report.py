@@ -112,11 +112,11 @@ def build_sweep_report(folder: str | Path) -> Path:
                 break
             name = f"{p}__{m}".replace("/", "_").replace(".", "_") + ".png"
             ref = solver_reference(folder, info["cells"], p, m) if len(params) == 1 else None
-            note = f"sweep {info['scenario']}" + _selection(folder)
+            note = f"sweep {info['scenario']};" + _selection(folder)
             if path := figures.sweep_band(rows, p, m, folder / "figures" / name, reference=ref, note=note):
                 other = " (pooled over the other swept parameters)" if len(params) > 1 else ""
                 with_ref = "; black dashed: the solvers' reference at each setting" if ref else ""
-                figs.append(Figure(path, f"{m} against {p}: mean and 95% band across seeds{other}{with_ref}."
+                figs.append(Figure(path, f"{m} against {p}: mean and 95% bootstrap band over the seeds' means{other}{with_ref}."
                                          + _selection(folder)))
     if not params:
         figs += _seed_figures(folder, means, metric_cols)
