@@ -97,7 +97,8 @@ def test_ppo_and_maskable_ppo_smoke() -> None:
     from stable_baselines3 import PPO
 
     torch.set_num_threads(1)
-    vec = RefineMatrixVecEnv(8, seed=0, budget=(1, 1), cost=0.05)
+    vec = RefineMatrixVecEnv(8, seed=0, budget=(1, 1), cost=0.05, invalid_action="penalize")   # PPO ignores masks
     PPO("MlpPolicy", vec, n_steps=16, batch_size=32, n_epochs=1, seed=0, device="cpu").learn(64)
+    vec = RefineMatrixVecEnv(8, seed=0, budget=(1, 1), cost=0.05)                              # masks: never illegal
     sb3_contrib = pytest.importorskip("sb3_contrib")
     sb3_contrib.MaskablePPO("MlpPolicy", vec, n_steps=16, batch_size=32, n_epochs=1, seed=0, device="cpu").learn(64)
