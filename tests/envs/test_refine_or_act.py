@@ -157,7 +157,7 @@ def test_render_shows_the_options_table(capsys: pytest.CaptureFixture[str]) -> N
     (dict(values=[1.0], invalid_action_penalty=-1), "invalid_action_penalty"),
     (dict(values=[1.0], invalid_action=None), "invalid_action: must be one of 'raise', 'penalize'"),
     (dict(values=[1.0], budget=10**9), "budget: 1 options \\+ budget 1000000000 exceeds 4096"),
-    (dict(values=[1.0], max_options=5000), "max_options: at most 4096"),
+    (dict(values=[1.0], max_options=5000), r"max_options: must be an integer in \[1, 4096\]"),
     (dict(values=[1.0], render_mode="rgb_array"), "render_mode"),
 ])
 def test_bad_config_raises_a_value_error_naming_the_field(config: dict, field: str) -> None:

@@ -10,18 +10,12 @@ import numpy.typing as npt
 from gymnasium import spaces
 
 from vvl_env.envs.actions import check_action, episode_error, illegal_action, parse_invalid_action
-from vvl_env.model._validate import check_choice
+from vvl_env.model._validate import check_choice, check_int
 from vvl_env.model.cost import parse_cost
 from vvl_env.model.decision import DecisionProblem
 from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
 
 MAX_OPTIONS = 4096  # padding M: observations have 2 M + 5 entries
-
-
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < low:
-        raise ValueError(f"{name}: must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
@@ -120,16 +114,15 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         self.perturbation = PerturbationModel() if perturbation is None else parse_perturbation(perturbation)
         self.belief = self.perturbation if belief is None else parse_perturbation(belief, name="belief")
         self.cost_law = parse_cost("cost", cost)
-        self.budget = _check_int("budget", budget, 0)
+        self.budget = check_int("budget", budget, 0)
         n = self.coarse.n_options
-        if max_options is None and n + self.budget > MAX_OPTIONS:
-            raise ValueError(f"budget: {n} options + budget {self.budget} exceeds {MAX_OPTIONS} options (the padding "
-                             f"size max_options); give max_options <= {MAX_OPTIONS} explicitly (refining stops once "
-                             f"that many options exist) or a smaller budget")
-        self.max_options = n + self.budget if max_options is None else _check_int("max_options", max_options, n)
-        if self.max_options > MAX_OPTIONS:
-            field = "max_options" if max_options is not None else "values"
-            raise ValueError(f"{field}: at most {MAX_OPTIONS} options, got {self.max_options}")
+        if max_options is None:
+            if n + self.budget > MAX_OPTIONS:
+                raise ValueError(f"budget: {n} options + budget {self.budget} exceeds {MAX_OPTIONS} options (the "
+                                 f"padding size max_options); give max_options <= {MAX_OPTIONS} explicitly (refining "
+                                 f"stops once that many options exist) or a smaller budget")
+            max_options = n + self.budget
+        self.max_options = check_int("max_options", max_options, n, MAX_OPTIONS)
         self.invalid_action, self.invalid_action_penalty = parse_invalid_action(invalid_action, invalid_action_penalty)
         if render_mode is not None:
             check_choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
@@ -204,7 +197,7 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         else:
             outcome = self.perturbation.sample(rng=self.np_random)
             self.problem = self.problem.refine(a, outcome)
-            reward = -self.cost
+            reward = 0.0 - self.cost                                            # never -0.0
             self.costs_paid += self.cost
             self.budget_left -= 1
             self.cost = float(self.cost_law.sample(rng=self.np_random, size=1)[0])

@@ -9,7 +9,7 @@ State of B copies (game frame: rows are player_0's actions, columns player_1's, 
   last played actions (-1 before the first round).
 
 Randomness: copy b owns a ``np.random.Generator`` and pre-draws ``EPISODES_PER_DRAW`` episodes at once through the
-model layer's batched samplers: for each agent i with budget b_i > 0, ``perturbation[i].sample(n=M, size=K b_i)``
+model layer's batched samplers: for each agent i with budget b_i > 0, ``perturbation[i].sample(n_opposing=M, size=K b_i)``
 then ``cost[i].sample(size=K b_i)``. Refinement j of agent i in episode e of a block uses draw e b_i + j whatever
 was refined, so an episode depends only on the seed, its place after ``reset(seed)`` and the actions. Offsets
 against opposing actions that do not exist yet are dropped (the first n of M i.i.d. columns are a draw with n).
@@ -121,7 +121,7 @@ class MatrixCore:
             if b == 0:
                 continue
             rows = slice(c * K * b, (c + 1) * K * b)
-            out = self.config.perturbation[i].sample(rng=rng, n=M, size=K * b)
+            out = self.config.perturbation[i].sample(rng=rng, n_opposing=M, size=K * b)
             self._q[i][rows] = out.q
             off = self._off[i][rows]
             off[:, 0], off[:, 1], off[:, 2], off[:, 3] = out.own1, out.own2, out.other1, out.other2
