@@ -116,6 +116,8 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         self.cost_law = parse_cost("cost", cost)
         self.budget = check_int("budget", budget, 0)
         n = self.coarse.n_options
+        if n > MAX_OPTIONS:
+            raise ValueError(f"values: at most {MAX_OPTIONS} options, got {n}")
         if max_options is None:
             if n + self.budget > MAX_OPTIONS:
                 raise ValueError(f"budget: {n} options + budget {self.budget} exceeds {MAX_OPTIONS} options (the "
