@@ -124,7 +124,7 @@ def _inner_values(R1: FloatArray, R2: FloatArray, model: PerturbationModel, cost
     """``V_1`` of each game of the batch (B, m, n): stop, or refine the best action once (common draws)."""
     B, m, n = R1.shape
     best = rounds * equilibrium_payoffs(R1, R2, selection)[:, 0]
-    outcome = model.sample(rng=rng, n=n, size=n_inner)
+    outcome = model.sample(rng=rng, n_opposing=n, size=n_inner)
     big1 = np.broadcast_to(R1[:, None], (B, n_inner, m, n))
     big2 = np.broadcast_to(R2[:, None], (B, n_inner, m, n))
     stop = best.copy()
@@ -149,7 +149,7 @@ def lookahead(own: FloatArray, other: FloatArray, model: PerturbationModel, *, c
         return Lookahead(stop, stop + rounds * gains - cost, rounds * errs, 1, n, 0)
     q, se = np.empty(m), np.empty(m)
     for k in range(m):
-        outcome = model.sample(rng=np.random.default_rng(seed), n=n_cols, size=n_outer)
+        outcome = model.sample(rng=np.random.default_rng(seed), n_opposing=n_cols, size=n_outer)
         R1 = np.broadcast_to(own, (n_outer,) + own.shape)
         R2 = np.broadcast_to(other, (n_outer,) + own.shape)
         A1, A2 = refine_arrays(R1, R2, 0, k, outcome)
