@@ -1,9 +1,9 @@
 """Evaluation cases whose per-episode records were recorded with the sequential evaluator (one policy call per
-episode and step, vvl commit 0450dcd) in ``data/evaluate_records.json``; the batched evaluator must reproduce them.
+episode and step: ``agents/evaluate.py`` of vvl commit 0450dcd, with today's :func:`agents.policy.sample_action`,
+whose point masses draw nothing) in ``data/evaluate_records.json``; the batched evaluator must reproduce them.
 
 The policies are defined here (not the analytic agents, whose play other work may change) and draw with
-:func:`agents.policy.sample_action`; ``Mixed`` is never a point mass, so its draws use one uniform per call under
-every version of the sampling rule.
+:func:`agents.policy.sample_action`.
 """
 
 from __future__ import annotations
