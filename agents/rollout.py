@@ -4,7 +4,7 @@ call for hundreds of episodes.
 
 Episode e is what the sequential evaluator played: ``reset(seed=episode_seed(seed, e))``, agent i's actions drawn
 from ``default_rng([seed, e, i])`` by :func:`agents.policy.sample_actions` (the rule of ``act``). Each episode has its
-own environment object, so the records do not depend on the chunk size. The record keys are documented in
+own environment state, so the records do not depend on the chunk size. The record keys are documented in
 :mod:`agents.evaluate`.
 """
 
@@ -17,6 +17,8 @@ import numpy as np
 
 from agents.policy import Policy, probabilities_batch, sample_actions
 from agents.seeding import episode_seed
+from vvl_env.envs.refine_or_act_core import RefineOrActCore
+from vvl_env.model.decision import DecisionProblem
 from vvl_env.solve.exploitability import nash_conv
 
 CHUNK = 256
@@ -49,61 +51,67 @@ def refine_action(env_id: str, phase: str, a: int, M: int) -> int | None:
 def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Policy], episodes: int, seed: int,
                  chunk: int = CHUNK) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
     """Records, realised problems (games) and first decisions of episodes ``0 .. episodes - 1``, and one
-    environment object. ``firsts[e][agent]`` is (observation, mask, probabilities) at the agent's first step."""
-    envs: list[Any] = []
+    environment object. ``firsts[e][agent]`` is (observation, mask, probabilities) at the agent's first step.
+
+    RefineOrAct episodes run on :class:`~vvl_env.envs.refine_or_act_core.RefineOrActCore` (the same episodes as
+    the env's); the two-agent envs on one environment object per episode of a chunk.
+    """
+    envs: list[Any] = [make()]
+    core = RefineOrActCore(envs[0], min(chunk, episodes)) if env_id == "refine_or_act" else None
     records: list[dict[str, Any]] = []
     realised: list[Any] = []
     firsts: list[dict[str, Any]] = []
     for first in range(0, episodes, chunk):
         eps = list(range(first, min(first + chunk, episodes)))
-        envs += [make() for _ in range(len(eps) - len(envs))]
-        step = _gym_chunk if env_id == "refine_or_act" else _parallel_chunk
-        recs, real, first = step(env_id, envs[:len(eps)], policies, seed, eps)
+        if core is not None:
+            recs, real, first_steps = _gym_chunk(core, policies["agent"], seed, eps)
+        else:
+            envs += [make() for _ in range(len(eps) - len(envs))]
+            recs, real, first_steps = _parallel_chunk(env_id, envs[:len(eps)], policies, seed, eps)
         records += recs
         realised += real
-        firsts += first
+        firsts += first_steps
     return records, realised, firsts, envs[0]
 
 
-def _gym_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy], seed: int, eps: list[int],
-               ) -> tuple[list[dict[str, Any]], list[Any]]:
-    policy = policies["agent"]
+def _gym_chunk(core: RefineOrActCore, policy: Policy, seed: int, eps: list[int],
+               ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
     recs = [start_record(("agent",), seed, e) for e in eps]
-    obs = [env.reset(seed=episode_seed(seed, e))[0] for env, e in zip(envs, eps)]
+    live = np.arange(len(eps))
+    core.reset(live, [episode_seed(seed, e) for e in eps])
     rngs = [np.random.default_rng([seed, e, 0]) for e in eps]
-    infos: list[Any] = [None] * len(eps)
-    M, live, turn = envs[0].max_options, list(range(len(eps))), 0
-    while live:
-        masks = np.stack([envs[j].action_masks().astype(np.int8) for j in live])
-        probs = probabilities_batch(policy, [obs[j] for j in live], masks)
+    M, turn = core.M, 0
+    firsts: list[dict[str, Any]] = []
+    while live.size:
+        obs, masks = core.observations()[live], core.masks()[live].astype(np.int8)
+        probs = probabilities_batch(policy, list(obs), masks)
         acts = sample_actions(probs, [rngs[j] for j in live])
         if turn == 0:
-            firsts = [{"agent": (obs[j], masks[t], probs[t])} for t, j in enumerate(live)]
-        ended = set()
-        for t, j in enumerate(live):
-            env, rec, a = envs[j], recs[j], int(acts[t])
+            firsts = [{"agent": (obs[t], masks[t], probs[t])} for t in range(live.size)]
+        for t, j in enumerate(live.tolist()):
+            a, rec = int(acts[t]), recs[j]
             if a >= M and masks[t, a]:
-                p = probs[t, M:M + env.problem.n_options]
-                values = np.asarray(env.problem.values)
+                p, values = probs[t, M:M + core.n[j]], core.values[j, :core.n[j]]
                 if p.sum() > 0:
                     gain = float(values.max() - p @ values / p.sum())
                     rec["nash_conv"] = rec["nash_conv/agent"] = rec["regret/agent"] = gain
             elif masks[t, a]:
                 note_refine(rec, "agent", turn, a)
-            obs[j], r, term, trunc, infos[j] = env.step(a)
-            rec["payoff/agent"] += r
-            rec["invalid"] = max(rec["invalid"], float(infos[j].get("invalid_action", False)))
-            if term or trunc:
-                ended.add(j)
-                rec["cost/agent"] = float(infos[j]["costs_paid"])
+        rew, done, invalid = core.step(acts, live)
+        for t, j in enumerate(live.tolist()):
+            rec = recs[j]
+            rec["payoff/agent"] += float(rew[t])
+            rec["invalid"] = max(rec["invalid"], float(invalid[t]))
+            if done[t]:
+                rec["cost/agent"] = float(core.costs_paid[j])
                 rec["welfare"], rec["length"] = rec["payoff/agent"], turn + 1
-        live = [j for j in live if j not in ended]
+        live = live[~done]
         turn += 1
-    return recs, [info.get("problem") for info in infos], firsts
+    return recs, [DecisionProblem(core.values[j, :core.n[j]]) for j in range(len(eps))], firsts
 
 
 def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy], seed: int, eps: list[int],
-                    ) -> tuple[list[dict[str, Any]], list[Any]]:
+                    ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
     agents = tuple(envs[0].possible_agents)
     recs = [start_record(agents, seed, e) for e in eps]
     obs, infos = map(list, zip(*[env.reset(seed=episode_seed(seed, e)) for env, e in zip(envs, eps)]))
