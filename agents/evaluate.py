@@ -36,6 +36,7 @@ agents cache them).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,8 @@ class EvalReport:
     players: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The policy objects of the evaluated profile (not serialised; a reference report's analytic agents value the
     refine decision)."""
+    firsts: list[dict[str, Any]] = field(default_factory=list, repr=False, compare=False)
+    """Per episode, agent -> (observation, mask, probabilities) at the agent's first step."""
 
     def summary(self) -> dict[str, dict[str, Any]]:
         """``{"eval/<key>": {"mean", "ci", "stderr", "n"}}`` for every numeric record key (see the module)."""
@@ -122,9 +125,14 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
     if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or episodes < 1:
         raise ValueError(f"episodes: must be an integer >= 1, got {episodes!r}")
     config = dict(env_config)
-    records, realised, firsts, env = _run(env_id, config, policies, int(episodes), int(seed))
-    agents = ("agent",) if env_id == "refine_or_act" else tuple(env.possible_agents)
-    analytic_outcomes(env_id, env, records, realised, selection)
+    if isinstance(reference, EvalReport) and _replays(reference, policies, env_id, config, int(episodes), int(seed),
+                                                       selection):
+        records, firsts = copy.deepcopy(reference.records[:episodes]), reference.firsts[:episodes]
+        agents = reference.agents
+    else:
+        records, realised, firsts, env = _run(env_id, config, policies, int(episodes), int(seed))
+        agents = ("agent",) if env_id == "refine_or_act" else tuple(env.possible_agents)
+        analytic_outcomes(env_id, env, records, realised, selection)
     if reference:
         ref = reference if isinstance(reference, EvalReport) else \
             _reference_report(env_id, config, {a: reference.get(a, policies[a]) for a in agents}, int(episodes),
@@ -137,7 +145,15 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
             rec.setdefault(k, 0.0)
     return EvalReport(env_id, config, agents, {a: getattr(policies[a], "name", type(policies[a]).__name__)
                                                for a in agents}, int(episodes), int(seed), selection, records,
-                      players=dict(policies))
+                      players=dict(policies), firsts=firsts)
+
+
+def _replays(ref: EvalReport, policies: Mapping[str, Policy], env_id: str, config: dict[str, Any], episodes: int,
+             seed: int, selection: str) -> bool:
+    """Whether evaluating ``policies`` would replay ``ref``: the same policy objects, env, seed and selection."""
+    same = set(policies) == set(ref.players) and all(policies[a] is ref.players[a] for a in policies)
+    return same and ref.env_id == env_id and ref.env_config == config and ref.seed == seed and \
+        ref.episodes >= episodes and ref.selection == selection and len(ref.firsts) >= episodes
 
 
 def _reference_report(env_id: str, config: dict[str, Any], profile: Mapping[str, Policy], episodes: int, seed: int,
@@ -145,7 +161,7 @@ def _reference_report(env_id: str, config: dict[str, Any], profile: Mapping[str,
     records, _, _, _ = _run(env_id, config, profile, episodes, seed)
     agents = tuple(profile)
     return EvalReport(env_id, config, agents, {a: getattr(profile[a], "name", "") for a in agents}, episodes, seed,
-                      "", records, players={a: profile[a] for a in covered})
+                      "", records, players={a: profile[a] for a in covered})  # no firsts: never replayed
 
 
 def _check_reference(ref: EvalReport, env_id: str, config: dict[str, Any], episodes: int, seed: int) -> None:
