@@ -71,6 +71,10 @@ class SB3Policy:
         legal = masks.sum(axis=1, keepdims=True)
         return np.where(total > 0, probs / np.where(total > 0, total, 1.0), masks / np.maximum(legal, 1))
 
+    def action_probabilities_batch(self, observations: Any, masks: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
+        """:meth:`action_probabilities` of many observations with one network call (batched evaluation)."""
+        return self.probabilities_batch(np.stack([self._flat(o) for o in observations]), masks)
+
     def action_probabilities(self, observation: Any, action_mask: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
         """Probabilities over the whole action space; exactly 0 on masked actions."""
         mask = np.asarray(action_mask, dtype=bool)[None]
