@@ -53,11 +53,14 @@ def policy_kinds(agent: Any, env_id: str) -> tuple[str, ...]:
     return kinds
 
 
-def fixed_policies(agent: Any, env_id: str, env_config: dict[str, Any]) -> dict[str, Any]:
-    """The policies of an analytic agent or a baseline, keyed by the environment's roles."""
+def fixed_policies(agent: Any, env_id: str, env_config: dict[str, Any], selection: str | None = None
+                   ) -> dict[str, Any]:
+    """The policies of an analytic agent or a baseline, keyed by the environment's roles; ``selection`` (the
+    scenario's ``[evaluation].selection``) is the analytic agents' default equilibrium selection."""
     from agents.analytic import make_agent
 
-    return {role: make_agent(kind, env_id, env_config=dict(env_config), role=role, **agent.options)
+    return {role: make_agent(kind, env_id, env_config=dict(env_config), role=role, default_selection=selection,
+                             **agent.options)
             for role, kind in zip(ROLES[env_id], policy_kinds(agent, env_id))}
 
 
@@ -117,7 +120,7 @@ def check_scenario(scenario: Any) -> None:
                 train_config(scenario, agent, scenario.seeds[0])
                 check_hyperparams(agent)
             else:
-                fixed_policies(agent, scenario.env.id, scenario.env.config)
+                fixed_policies(agent, scenario.env.id, scenario.env.config, scenario.evaluation.selection)
         except ScenarioError:
             raise
         except Exception as exc:
@@ -194,9 +197,10 @@ def run_unit(scenario: Any, agent_name: str, seed: int, unit_dir: Path, *, resum
             bar.close()
         policies, curve = result.policies, list(result.curve)
     else:
-        policies = fixed_policies(agent, scenario.env.id, scenario.env.config)
+        policies = fixed_policies(agent, scenario.env.id, scenario.env.config, scenario.evaluation.selection)
     ref = scenario.evaluation.reference
-    reference = fixed_policies(scenario.agent(ref), scenario.env.id, scenario.env.config) if ref else None
+    reference = (fixed_policies(scenario.agent(ref), scenario.env.id, scenario.env.config,
+                                scenario.evaluation.selection) if ref else None)
     report = evaluate(scenario.env.id, dict(scenario.env.config), policies, episodes=scenario.evaluation.episodes,
                       seed=seed, reference=reference, selection=scenario.evaluation.selection)
     return {"summary": plain(report.summary()), "welfare": _welfare(report), "curve": stable_curve(curve)}
