@@ -129,13 +129,14 @@ def test_matrix_refine_decision_is_sign_of_refinement_effect(player):
 
 
 def test_worthless_belief_never_refines():
-    """A player believing sigma = 0 sees no gain, so with a positive cost it never refines."""
+    """A player believing sigma_own = sigma_other = 0 sees no gain, so with a positive cost it never refines (with
+    sigma_other > 0 it may: tests/agents/test_beliefs.py)."""
     zero = PerturbationModel(0.0, 0.0)
     env, obs, mask = _roa_obs([0.0, 0.0], sigma=1.0, cost=1e-3, budget=3)
     for mode in ("myopic", "optimal"):
         assert RefineOrActAgent(mode, model=zero).act(obs, mask, rng=np.random.default_rng(0)) >= env.max_options
     cfg = dict(game="rock_paper_scissors", perturbation={"sigma_own": 1.0, "sigma_other": 1.0}, budget=2,
-               cost=1e-3, beliefs=({"sigma_own": 0.0}, {"sigma_own": 0.0}))
+               cost=1e-3, beliefs=({"sigma_own": 0.0, "sigma_other": 0.0}, {"sigma_own": 0.0, "sigma_other": 0.0}))
     menv = refine_matrix_v0.parallel_env(**cfg)
     mobs, _ = menv.reset(seed=0)
     for a in ("player_0", "player_1"):
