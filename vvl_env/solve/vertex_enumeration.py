@@ -2,16 +2,20 @@
 
 Algorithm (von Stengel, "Computing equilibria for two-person games", Handbook of Game Theory 3, 2002, §3; Avis,
 Rosenberg, Savani and von Stengel, Economic Theory 42, 2010; Nisan et al. 2007, Alg. 3.5, as nashpy's
-``vertex_enumeration``). Each game is first shifted and scaled to payoffs ``A, B`` in ``[1, 2]`` (an equilibrium is
-invariant under positive affine maps of each player's payoffs). The best-response polytopes are
+``vertex_enumeration``). Each row of R2 and each column of R1 is first shifted and scaled to ``[1, 2]``
+(:func:`vvl_env.solve.polytope_walk.row_normalised`: the equilibria are unchanged up to rescaling the strategies, undone
+at the end, so every best-response comparison keeps full relative precision). The best-response polytopes are
 ``P = {x >= 0 : B^T x <= 1}`` and ``Q = {y >= 0 : A y <= 1}``, with labels ``i`` for ``x_i = 0`` / ``(A y)_i = 1`` and
 ``m + j`` for ``(B^T x)_j = 1`` / ``y_j = 0``. A vertex of P is fixed by a basis: a support ``I`` and tight columns
 ``T`` with ``|I| = |T| = k`` and ``B[I, T]^T x_I = 1``. All ``C(m + n, m)`` bases are listed once per shape and the
-linear systems solved for the whole batch at once; infeasible and singular bases are masked. Completely labelled
-vertex pairs ``(x, y) != (0, 0)``, normalised to sum 1, are the extreme equilibria.
+linear systems solved for the whole batch at once (Cramer's rule up to k = 3, LAPACK beyond); infeasible and singular
+bases are masked. Completely labelled vertex pairs ``(x, y) != (0, 0)``, normalised to sum 1, are the extreme
+equilibria. This suits batches of small games; one large game is better served by walking the feasible bases only
+(:mod:`vvl_env.solve.walk_equilibria`).
 
-Exactness: exact up to floating point (labels at tolerance ``LABEL_TOL`` on the normalised payoffs). Practical size:
-batches of 10^4 games up to 4 x 4 in well under a second; one 10 x 10 game (184 756 bases) in about a second.
+Exactness: exact up to floating point (labels at tolerance ``LABEL_TOL`` on the normalised payoffs; a basis is
+singular when its determinant is below ``SINGULAR_TOL`` times Hadamard's bound, a scale-free test at the level of
+rounding error). Practical size: batches of 10^4 games up to 4 x 4 in well under a second.
 Degenerate input: a vertex with more labels than its dimension flags the game degenerate; the same vertex may then
 come from several bases, so callers deduplicate (see :mod:`vvl_env.solve.components`).
 """
@@ -25,14 +29,17 @@ from math import comb
 import numpy as np
 import numpy.typing as npt
 
+from vvl_env.solve.polytope_walk import row_normalised
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 LABEL_TOL = 1e-9
 """Tolerance on payoffs normalised to [1, 2] for a constraint to count as tight (a label) or violated."""
-SINGULAR_TOL = 1e-12
-"""A basis is singular when ``|det| / prod(row norms)`` (Hadamard ratio, in [0, 1]) falls below this."""
+SINGULAR_TOL = 1e-14
+"""A basis is singular when ``|det| / prod(row norms)`` (Hadamard ratio, in [0, 1], invariant under scaling any row)
+falls below this: about 50 units of rounding, below which the solution has no correct digit."""
 _CHUNK = 100_000
 """Bases x games solved per chunk, to bound memory."""
 
@@ -40,13 +47,6 @@ _CHUNK = 100_000
 def n_bases(m: int, n: int) -> int:
     """Number of bases of the polytope P of an m x n game: ``C(m + n, m)`` (the work of one enumeration)."""
     return comb(m + n, m)
-
-
-def to_positive(R: FloatArray) -> FloatArray:
-    """Shift and scale each matrix (last two axes) to ``[1, 2]``; a constant matrix maps to ones."""
-    lo = R.min(axis=(-2, -1), keepdims=True)
-    span = R.max(axis=(-2, -1), keepdims=True) - lo
-    return 1.0 + (R - lo) / np.where(span > 0, span, 1.0)
 
 
 @lru_cache(maxsize=64)
@@ -73,6 +73,12 @@ def _solve_block(G: FloatArray) -> tuple[FloatArray, BoolArray]:
         ok = np.abs(det) > SINGULAR_TOL * hadamard
         safe = np.where(ok, det, 1.0)
         return np.stack([(d - b) / safe, (a - c) / safe], axis=-1), ok
+    if k == 3:  # Cramer's rule: v_i = det(M with column i replaced by 1) / det(M), via cross products of rows
+        r0, r1, r2 = M[..., 0, :], M[..., 1, :], M[..., 2, :]
+        c12, c20, c01 = np.cross(r1, r2), np.cross(r2, r0), np.cross(r0, r1)
+        det = np.einsum("...i,...i->...", r0, c12)
+        ok = np.abs(det) > SINGULAR_TOL * hadamard
+        return (c12 + c20 + c01) / np.where(ok, det, 1.0)[..., None], ok
     det = np.linalg.det(M)
     ok = np.abs(det) > SINGULAR_TOL * hadamard
     M = np.where(ok[..., None, None], M, np.eye(k))
@@ -129,18 +135,20 @@ def _enumerate_chunk(A: FloatArray, B: FloatArray, tol: float) -> tuple[IntArray
     return g, x / x.sum(axis=1, keepdims=True), y / y.sum(axis=1, keepdims=True), degenerate
 
 
-def extreme_equilibria(A: FloatArray, B: FloatArray, tol: float = LABEL_TOL) -> tuple[IntArray, FloatArray,
-                                                                                          FloatArray, BoolArray]:
-    """Extreme equilibria of a batch of games with positive payoffs ``A, B`` (G, m, n) (see :func:`to_positive`).
+def extreme_equilibria(R1: FloatArray, R2: FloatArray, tol: float = LABEL_TOL) -> tuple[IntArray, FloatArray,
+                                                                                            FloatArray, BoolArray]:
+    """Extreme equilibria of a batch of games ``(R1, R2)`` (G, m, n), payoffs of any magnitude.
 
     Returns ``game`` (K,) the game index of each equilibrium (sorted), ``x`` (K, m), ``y`` (K, n), and
     ``degenerate`` (G,). In degenerate games an equilibrium may be listed more than once.
     """
-    G, m, n = A.shape
+    G, m, n = R1.shape
+    B, sx = row_normalised(R2)
+    At, sy = row_normalised(np.swapaxes(R1, -1, -2))
     step = max(1, _CHUNK // n_bases(m, n))
-    parts = [_enumerate_chunk(A[s:s + step], B[s:s + step], tol) for s in range(0, G, step)]
-    if len(parts) == 1:
-        return parts[0]
-    offsets = range(0, G, step)
-    return (np.concatenate([p[0] + s for p, s in zip(parts, offsets)]), np.concatenate([p[1] for p in parts]),
-            np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]))
+    parts = [_enumerate_chunk(np.swapaxes(At[s:s + step], -1, -2), B[s:s + step], tol) for s in range(0, G, step)]
+    g = np.concatenate([p[0] + s for p, s in zip(parts, range(0, G, step))])
+    x = np.concatenate([p[1] for p in parts]) / sx[g]
+    y = np.concatenate([p[2] for p in parts]) / sy[g]
+    return (g, x / x.sum(axis=1, keepdims=True), y / y.sum(axis=1, keepdims=True),
+            np.concatenate([p[3] for p in parts]))
