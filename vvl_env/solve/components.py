@@ -20,8 +20,9 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-DEDUP_ATOL = 1e-7
-"""Two strategies closer than this in max-norm are the same point."""
+DEDUP_ATOL = 1e-10
+"""Two strategies closer than this in max-norm are the same point (float paths: one vertex reached from several bases
+differs by rounding only; distinct vertices of games scaled by up to 1e12 may be 1e-9 apart)."""
 _PAIRS = 4_000_000
 """Point-pair coordinates compared per vectorised step (bounds memory)."""
 

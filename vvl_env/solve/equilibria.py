@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vvl_env.model._validate import readonly
-from vvl_env.solve.components import canonical, canonical_order, maximal_bicliques
+from vvl_env.solve.components import DEDUP_ATOL, canonical, canonical_order, maximal_bicliques
 from vvl_env.solve.equilibria_batch import (BatchEquilibria, batch_equilibria, check_tol, equilibrium_payoffs,
                                             select_payoffs, select_profiles)
 from vvl_env.solve.lemke_howson import MAX_PIVOTS, EquilibriumNotFoundError, lemke_howson, lemke_howson_path
@@ -188,7 +188,7 @@ def _parse_method(method: str, m: int, n: int) -> tuple[str, int]:
 def _assemble(R1: FloatArray, R2: FloatArray, x: FloatArray, y: FloatArray, method: str, selection: str, tol: float,
               degenerate: bool, complete: bool, certification: str) -> EquilibriumSet:
     """Deduplicated, canonically ordered set with payoffs, components (when complete) and decisive regrets."""
-    x, y, ix, iy, ex, ey = canonical(x, y)
+    x, y, ix, iy, ex, ey = canonical(x, y, 0.0 if certification == EXACT else DEDUP_ATOL)
     order = canonical_order(x, y)
     x, y, ix, iy = x[order], y[order], ix[order], iy[order]
     pay = np.stack([np.einsum("km,mn,kn->k", x, R1, y), np.einsum("km,mn,kn->k", x, R2, y)], axis=-1)

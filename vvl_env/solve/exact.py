@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import combinations
 from math import lcm
 
 import numpy as np
@@ -77,14 +78,7 @@ class ExactStrategy:
         return np.array([float(Fraction(a, self.den)) for a in self.num])
 
 
-def exact_strategy(R: list[list[int]], support: list[int], tight: list[int]) -> ExactStrategy | None:
-    """The strategy on rows ``support`` of the integer payoffs R (opponent's, shape (d, c)) that makes the columns
-    ``tight`` equally good for the opponent, if that determines it uniquely; None otherwise.
-
-    The opponent's payoff ``(p R)_j`` must be the same for all j in ``tight`` and the probabilities sum to 1.
-    """
-    if not support or not tight:
-        return None
+def _strategy(R: list[list[int]], support: list[int], tight: list[int]) -> ExactStrategy | None:
     j0 = tight[0]
     rows = [[R[i][j] - R[i][j0] for i in support] + [0] for j in tight[1:]]
     rows.append([1] * len(support) + [1])
@@ -97,8 +91,35 @@ def exact_strategy(R: list[list[int]], support: list[int], tight: list[int]) -> 
         num[i] = f.numerator * (den // f.denominator)
     pay = tuple(sum(num[i] * R[i][j] for i in support) for j in range(len(R[0])))
     best = max(pay)
+    if any(pay[j] != best for j in tight):
+        return None
     labels = sum(1 for a in num if a == 0) + sum(1 for p in pay if p == best)
     return ExactStrategy(tuple(num), den, pay, labels)
+
+
+def exact_strategies(R: list[list[int]], support: list[int], tight: list[int]) -> list[ExactStrategy]:
+    """The vertex strategies on rows ``support`` of the integer payoffs R (the opponent's, shape (d, c)) that make
+    the columns ``tight`` the opponent's best replies, each determined uniquely by its equations.
+
+    The opponent's payoff ``(p R)_j`` must be the same for all j in ``tight`` (and maximal) and the probabilities
+    sum to 1. Where that system is inconsistent (a float label was a near-tie, not a tie), up to two of the tight
+    columns are dropped in turn: every distinct vertex so found is returned (two vertices 1e-9 apart look like one
+    degenerate vertex to the float walk).
+    """
+    if not support or not tight:
+        return []
+    one = _strategy(R, support, tight)
+    if one is not None:
+        return [one]
+    out: dict[tuple[tuple[int, ...], int], ExactStrategy] = {}
+    for drop in range(1, min(2, len(tight) - len(support)) + 1):
+        for kept in combinations(tight, len(tight) - drop):
+            s = _strategy(R, support, list(kept))
+            if s is not None:
+                out.setdefault((s.num, s.den), s)
+        if out:
+            break
+    return list(out.values())
 
 
 def is_equilibrium(x: ExactStrategy, y: ExactStrategy) -> bool:

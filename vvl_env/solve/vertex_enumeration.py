@@ -13,9 +13,8 @@ bases are masked. Completely labelled vertex pairs ``(x, y) != (0, 0)``, normali
 equilibria. This suits batches of small games; one large game is better served by walking the feasible bases only
 (:mod:`vvl_env.solve.walk_equilibria`).
 
-Exactness: exact up to floating point (labels at tolerance ``LABEL_TOL`` on the normalised payoffs; a basis is
-singular when its determinant is below ``SINGULAR_TOL`` times Hadamard's bound, a scale-free test at the level of
-rounding error). Practical size: batches of 10^4 games up to 4 x 4 in well under a second.
+Exactness: exact up to floating point (labels at tolerance ``LABEL_TOL`` on the normalised payoffs; a basis that is
+singular to rounding, by the scale-free test ``SINGULAR_TOL``, is trusted only in nondegenerate games). Practical size: batches of 10^4 games up to 4 x 4 in well under a second.
 Degenerate input: a vertex with more labels than its dimension flags the game degenerate; the same vertex may then
 come from several bases, so callers deduplicate (see :mod:`vvl_env.solve.components`).
 """
@@ -38,8 +37,10 @@ BoolArray = npt.NDArray[np.bool_]
 LABEL_TOL = 1e-9
 """Tolerance on payoffs normalised to [1, 2] for a constraint to count as tight (a label) or violated."""
 SINGULAR_TOL = 1e-14
-"""A basis is singular when ``|det| / prod(row norms)`` (Hadamard ratio, in [0, 1], invariant under scaling any row)
-falls below this: about 50 units of rounding, below which the solution has no correct digit."""
+"""A basis is singular to rounding when ``|det| / prod(row norms)`` (Hadamard ratio, in [0, 1], invariant under scaling
+any row) is at most this (about 50 units of rounding). Such bases are not dropped: in a nondegenerate game their
+points are kept when feasible (von Stengel's 6 x 6 game with 75 equilibria has a valid one at 1e-16), in a degenerate
+one dropped (a singular basis may then describe a face, not a vertex)."""
 _CHUNK = 100_000
 """Bases x games solved per chunk, to bound memory."""
 
@@ -60,72 +61,74 @@ def _bases(d: int, c: int) -> tuple[tuple[int, IntArray, IntArray], ...]:
     return tuple(out)
 
 
-def _solve_block(G: FloatArray) -> tuple[FloatArray, BoolArray]:
-    """Solve ``G^T v = 1`` for a stack of k x k matrices G (..., k, k); returns (v, nonsingular)."""
+def _solve_block(G: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Solve ``G^T v = 1`` for a stack of k x k matrices G (..., k, k); returns (v, Hadamard ratio
+    ``|det| / prod(row norms)`` in [0, 1]). An exactly singular matrix gives v = 1 and ratio 0."""
     k = G.shape[-1]
     if k == 1:
-        return 1.0 / G[..., 0], np.ones(G.shape[:-2], dtype=bool)
+        return 1.0 / G[..., 0], np.ones(G.shape[:-2])
     M = np.swapaxes(G, -1, -2)
     hadamard = np.prod(np.linalg.norm(M, axis=-1), axis=-1)
     if k == 2:  # Cramer's rule, vectorised
         a, b, c, d = M[..., 0, 0], M[..., 0, 1], M[..., 1, 0], M[..., 1, 1]
         det = a * d - b * c
-        ok = np.abs(det) > SINGULAR_TOL * hadamard
-        safe = np.where(ok, det, 1.0)
-        return np.stack([(d - b) / safe, (a - c) / safe], axis=-1), ok
+        safe = np.where(det != 0, det, 1.0)
+        return np.stack([(d - b) / safe, (a - c) / safe], axis=-1), np.abs(det) / hadamard
     if k == 3:  # Cramer's rule: v_i = det(M with column i replaced by 1) / det(M), via cross products of rows
         r0, r1, r2 = M[..., 0, :], M[..., 1, :], M[..., 2, :]
         c12, c20, c01 = np.cross(r1, r2), np.cross(r2, r0), np.cross(r0, r1)
         det = np.einsum("...i,...i->...", r0, c12)
-        ok = np.abs(det) > SINGULAR_TOL * hadamard
-        return (c12 + c20 + c01) / np.where(ok, det, 1.0)[..., None], ok
+        return (c12 + c20 + c01) / np.where(det != 0, det, 1.0)[..., None], np.abs(det) / hadamard
     det = np.linalg.det(M)
-    ok = np.abs(det) > SINGULAR_TOL * hadamard
-    M = np.where(ok[..., None, None], M, np.eye(k))
-    return np.linalg.solve(M, np.ones(M.shape[:-1] + (1,)))[..., 0], ok
+    M = np.where((det != 0)[..., None, None], M, np.eye(k))
+    return np.linalg.solve(M, np.ones(M.shape[:-1] + (1,)))[..., 0], np.abs(det) / hadamard
 
 
-def polytope_vertices(M: FloatArray, tol: float = LABEL_TOL) -> tuple[FloatArray, IntArray, BoolArray]:
+def polytope_vertices(M: FloatArray, tol: float = LABEL_TOL) -> tuple[FloatArray, IntArray, BoolArray, BoolArray]:
     """All vertices ``v != 0`` of ``{v >= 0 : M^T v <= 1}`` for a batch of positive matrices M (B, d, c).
 
     Returns ``V`` (B, N, d) basic solutions, ``labels`` (B, N) bit masks (bit ``i < d``: ``v_i = 0``; bit ``d + j``:
-    ``(M^T v)_j = 1``) and ``feasible`` (B, N): the basis is nonsingular and its point lies in the polytope.
+    ``(M^T v)_j = 1``), ``feasible`` (B, N): the point lies in the polytope, and ``ill`` (B, N): the basis is
+    singular to rounding (Hadamard ratio at most ``SINGULAR_TOL``), its point to be trusted only in a nondegenerate
+    game (where d tight facets of a simple polytope meet in a vertex or not at all).
     """
     B, d, c = M.shape
     blocks = _bases(d, c)
     total = sum(len(rows) for _, rows, _ in blocks)
     V = np.zeros((B, total, d))
-    ok = np.zeros((B, total), dtype=bool)
+    ratio = np.zeros((B, total))
     off = 0
     for _, rows, cols in blocks:
         N = len(rows)
         G = M[:, rows[:, :, None], cols[:, None, :]]  # (B, N, k, k): G[b, t, a, e] = M[b, rows[t, a], cols[t, e]]
-        sol, good = _solve_block(G)
+        sol, ratio[:, off:off + N] = _solve_block(G)
         V[:, off + np.arange(N)[:, None], rows] = sol
-        ok[:, off:off + N] = good
         off += N
     slack = 1.0 - V @ M
-    feasible = ok & np.all(V >= -tol, axis=-1) & np.all(slack >= -tol, axis=-1)
+    feasible = (ratio > 0) & np.all(V >= -tol, axis=-1) & np.all(slack >= -tol, axis=-1)
     bits = np.concatenate([V <= tol, np.abs(slack) <= tol], axis=-1)
     labels = bits.astype(np.int64) @ (np.int64(1) << np.arange(d + c, dtype=np.int64))
-    return V, labels, feasible
+    return V, labels, feasible, ratio <= SINGULAR_TOL
 
 
-def _compact(V: FloatArray, labels: IntArray, feasible: BoolArray) -> tuple[FloatArray, IntArray, BoolArray]:
-    """Move the feasible vertices of each game to the front and drop the columns no game needs."""
+def _compact(V: FloatArray, labels: IntArray, feasible: BoolArray, ill: BoolArray, d: int) -> tuple[
+        FloatArray, IntArray, BoolArray, BoolArray]:
+    """Drop ill-conditioned points of degenerate games; move the feasible vertices of each game to the front and drop
+    the columns no game needs. Also returns whether a well-conditioned vertex has more than d labels (degenerate)."""
+    degenerate = np.any(feasible & ~ill & (np.bitwise_count(labels) > d), axis=1)
+    feasible = feasible & ~(ill & degenerate[:, None])
     K = max(int(feasible.sum(axis=1).max(initial=0)), 1)
     order = np.argsort(~feasible, axis=1, kind="stable")[:, :K]
     return (np.take_along_axis(V, order[:, :, None], axis=1), np.take_along_axis(labels, order, axis=1),
-            np.take_along_axis(feasible, order, axis=1))
+            np.take_along_axis(feasible, order, axis=1), degenerate)
 
 
 def _enumerate_chunk(A: FloatArray, B: FloatArray, tol: float) -> tuple[IntArray, FloatArray, FloatArray,
                                                                           BoolArray]:
     Bn, m, n = A.shape
-    Vx, lx, fx = _compact(*polytope_vertices(B, tol))
-    Vy, ly, fy = _compact(*polytope_vertices(np.swapaxes(A, -1, -2), tol))
-    degenerate = (np.any(fx & (np.bitwise_count(lx) > m), axis=1)
-                  | np.any(fy & (np.bitwise_count(ly) > n), axis=1))
+    Vx, lx, fx, dx = _compact(*polytope_vertices(B, tol), m)
+    Vy, ly, fy, dy = _compact(*polytope_vertices(np.swapaxes(A, -1, -2), tol), n)
+    degenerate = dx | dy
     ly = ((ly & ((1 << n) - 1)) << m) | (ly >> n)  # Q's local labels (y_j = 0 first) -> global numbering
     full = (1 << (m + n)) - 1
     match = ((lx[:, :, None] | ly[:, None, :]) == full) & fx[:, :, None] & fy[:, None, :]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vvl_env.solve.exact import ExactStrategy, exact_strategy, integer_matrix, is_equilibrium
+from vvl_env.solve.exact import ExactStrategy, exact_strategies, integer_matrix, is_equilibrium
 from vvl_env.solve.polytope_walk import MAX_BASES, row_normalised, walk_vertices
 
 FloatArray = npt.NDArray[np.float64]
@@ -73,31 +73,29 @@ def certified_equilibria(R1: FloatArray, R2: FloatArray, *, max_bases: int = MAX
     ly = ((ly & ((1 << n) - 1)) << m) | (ly >> n)  # Q's labels (y_j = 0 first) in the global numbering
     lx_l, ly_l = lx.tolist(), ly.tolist()
     I2, I1t = integer_matrix(R2), integer_matrix(R1.T)
-    cache: dict[tuple[int, int], ExactStrategy | None] = {}
+    cache: dict[tuple[int, int], list[ExactStrategy]] = {}
 
-    def strategy(side: int, k: int) -> ExactStrategy | None:
+    def strategies(side: int, k: int) -> list[ExactStrategy]:
         if (side, k) not in cache:
             if side == 0:
-                cache[side, k] = exact_strategy(I2, _bits(lx_l[k], 0, m, 0), _bits(lx_l[k], m, n, 1))
+                cache[side, k] = exact_strategies(I2, _bits(lx_l[k], 0, m, 0), _bits(lx_l[k], m, n, 1))
             else:
-                cache[side, k] = exact_strategy(I1t, _bits(ly_l[k], m, n, 0), _bits(ly_l[k], 0, m, 1))
+                cache[side, k] = exact_strategies(I1t, _bits(ly_l[k], m, n, 0), _bits(ly_l[k], 0, m, 1))
         return cache[side, k]
 
     found: dict[tuple, tuple[ExactStrategy, ExactStrategy]] = {}
     rejected = 0
     for p, q in sorted(_pairs(lx_l, ly_l, m, n)):
-        x, y = strategy(0, p), strategy(1, q)
-        if x is None or y is None or not is_equilibrium(x, y):
-            rejected += 1
-            continue
-        found.setdefault((x.num, x.den, y.num, y.den), (x, y))
+        ok = [(x, y) for x in strategies(0, p) for y in strategies(1, q) if is_equilibrium(x, y)]
+        rejected += not ok
+        for x, y in ok:
+            found.setdefault((x.num, x.den, y.num, y.den), (x, y))
     degenerate = any(x.labels > m or y.labels > n for x, y in found.values())
     if not degenerate:
         suspects = [(0, k) for k, a in enumerate(lx_l) if a.bit_count() > m]
         suspects += [(1, k) for k, b in enumerate(ly_l) if b.bit_count() > n]
         for side, k in suspects[:_DEGENERACY_CHECKS]:
-            s = strategy(side, k)
-            if s is not None and min(s.num) >= 0 and s.labels > (m if side == 0 else n):
+            if any(min(s.num) >= 0 and s.labels > (m if side == 0 else n) for s in strategies(side, k)):
                 degenerate = True
                 break
         else:
