@@ -11,17 +11,18 @@ from typing import Any
 from vvl_env.runs import figures
 from vvl_env.runs.document import Code, Document, Figure, Heading, Para, Table, fmt
 from vvl_env.runs.errors import ScenarioError
-from vvl_env.runs.store import METRICS_FILE, SUMMARY_FILE, read_metrics
+from vvl_env.runs.folders import folder_kind
+from vvl_env.runs.store import METRICS_FILE, SCENARIO_FILE, SUMMARY_FILE, read_metrics
 from vvl_env.runs.summary import unit_records
 
 
 def load_summary(run_dir: str | Path) -> dict[str, Any]:
-    """``summary.json`` of a run folder (a ScenarioError if the run has none yet)."""
-    path = Path(run_dir) / SUMMARY_FILE
-    if not path.exists():
-        raise ScenarioError(f"{run_dir}: no {SUMMARY_FILE} (not a run folder, or the run has not finished: "
-                            f"vvl run --resume {run_dir})")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """``summary.json`` of a finished run folder; a ScenarioError naming the command that makes or finishes one
+    otherwise (a sweep folder: ``vvl report`` / ``vvl compare`` take it whole)."""
+    if folder_kind(run_dir) == "sweep":
+        raise ScenarioError(f"{run_dir} is a sweep folder, not a run folder: vvl report {run_dir} builds its report, "
+                            f"vvl compare {run_dir} puts its cells side by side")
+    return json.loads((Path(run_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))
 
 
 def selected_metrics(summary: dict[str, Any], prefixes: list[str], depth: int | None = 3) -> list[str]:
@@ -40,6 +41,15 @@ def results_table(summary: dict[str, Any], keys: list[str]) -> Table:
     rows = [[name, e["kind"], str(len(e["seeds"]))] + [fmt(e["metrics"].get(k, {"mean": None})) for k in keys]
             for name, e in summary["agents"].items()]
     return Table(["agent", "kind", "seeds"] + keys, rows)
+
+
+def headline_table(run_dir: str | Path) -> Table:
+    """The report's results table of a finished run (agents x the scenario's ``[report].metrics``)."""
+    import tomllib
+
+    summary = load_summary(run_dir)
+    scenario = tomllib.loads((Path(run_dir) / SCENARIO_FILE).read_text(encoding="utf-8"))
+    return results_table(summary, selected_metrics(summary, scenario["report"]["metrics"]))
 
 
 def _agents_table(scenario: dict[str, Any]) -> Table:
