@@ -235,7 +235,18 @@ def test_walk_finds_what_full_enumeration_finds(n: int, seed: int) -> None:
 def test_describe_labels_complete_and_partial_sets() -> None:
     game = random_general_sum(5, 5, rng=np.random.default_rng(4))
     full = equilibria(game, method="vertex_enumeration")
-    assert full.describe().startswith(f"all {len(full)} extreme equilibri") and "complete" in full.describe()
+    assert full.describe().startswith(f"{len(full)} equilibri") and "all extreme equilibria (complete" in full.describe()
     one = equilibria(game, method="lemke_howson:3")
-    assert one.describe().startswith("some: 1 equilibrium") and not one.complete
+    assert one.describe().startswith("1 equilibrium: some, not known to be all") and not one.complete
     assert "selected by max_welfare from all" in full.select("max_welfare").describe()
+
+
+def test_cli_solve_method_and_label(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    from vvl_env.cli import main
+
+    f = tmp_path / "g.json"  # type: ignore[operator]
+    f.write_text('{"R1": [[1, 1], [0, -1e9]], "R2": [[1, 0], [1, 0]]}')
+    assert main(["solve", str(f)]) == 0
+    assert "1 equilibrium: all extreme equilibria (complete; vertex_enumeration)" in capsys.readouterr().out
+    assert main(["solve", str(f), "--method", "lemke_howson_all"]) == 0
+    assert "some, not known to be all (lemke_howson_all" in capsys.readouterr().out

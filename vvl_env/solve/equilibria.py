@@ -110,13 +110,13 @@ class EquilibriumSet:
     def describe(self) -> str:
         """One line: how many equilibria, whether that is all of them, and how they were found and certified."""
         k = len(self)
-        noun = f"{k} {'extreme ' if self.complete else ''}equilibri{'um' if k == 1 else 'a'}"
+        noun = f"{k} equilibri{'um' if k == 1 else 'a'}"
         if self.complete and self.selection == "all":
-            head = f"all {noun} (complete; {self.method})"
+            head = f"{noun}: all extreme equilibria (complete; {self.method})"
         elif self.complete:
-            head = f"{noun} selected by {self.selection} from all (complete; {self.method})"
+            head = f"{noun} selected by {self.selection} from all extreme equilibria (complete; {self.method})"
         else:
-            head = f"some: {noun} ({self.method}, {self.selection}; not known to be all)"
+            head = f"{noun}: some, not known to be all ({self.method})"
         return (f"{head}; certified {self.certification}; max decisive regret {self.max_regret:.1e}"
                 f"{'; DEGENERATE game' if self.degenerate else ''}")
 
@@ -205,8 +205,9 @@ def _lemke_howson_all(R1: FloatArray, R2: FloatArray, tol: float, max_pivots: in
     if not ok:
         raise EquilibriumNotFoundError(f"Lemke-Howson found no verified equilibrium of the {m}x{n} game from any "
                                        f"label within max_pivots={max_pivots} pivots each; raise max_pivots or tol")
-    return _assemble(R1, R2, np.array([p.x for p in ok]), np.array([p.y for p in ok]), "lemke_howson_all",
-                     f"lemke_howson_all ({len(ok)} of {m + n} paths ended at a certified equilibrium)", tol,
+    return _assemble(R1, R2, np.array([p.x for p in ok]), np.array([p.y for p in ok]),
+                     f"lemke_howson_all: distinct ends of the {len(ok)} of {m + n} label paths that ended certified",
+                     "lemke_howson_all", tol,
                      any(p.degenerate for p in ok), False, f"decisive regret <= {tol:g}")
 
 
