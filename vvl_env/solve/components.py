@@ -35,6 +35,11 @@ def dedupe(points: FloatArray, atol: float = DEDUP_ATOL) -> tuple[FloatArray, In
     d = points.shape[1] if points.ndim == 2 else 0
     if len(points) == 0:
         return np.empty((0, d)), np.empty(0, dtype=np.int64)
+    if atol == 0.0:  # exact identity: hash the rows
+        seen: dict[bytes, int] = {}
+        index = np.array([seen.setdefault(p.tobytes(), len(seen)) for p in points], dtype=np.int64)
+        _, first = np.unique(index, return_index=True)
+        return points[first], index
     step = max(1, _PAIRS // max(len(points) * max(d, 1), 1))
     first = np.concatenate([np.argmax(np.abs(points[s:s + step, None, :] - points[None]).max(axis=-1) <= atol, axis=1)
                             for s in range(0, len(points), step)])

@@ -29,9 +29,9 @@ FloatArray = npt.NDArray[np.float64]
 
 def integer_matrix(R: FloatArray) -> list[list[int]]:
     """``R * 2^e`` as Python integers, exactly, for the smallest common ``e >= 0`` that makes every entry integral."""
-    fr = [[Fraction(float(a)) for a in row] for row in R]
-    den = lcm(*(f.denominator for row in fr for f in row))
-    return [[int(f * den) for f in row] for row in fr]
+    fr = [[float(a).as_integer_ratio() for a in row] for row in R.tolist()]
+    den = lcm(*(q for row in fr for _, q in row))
+    return [[p * (den // q) for p, q in row] for row in fr]
 
 
 def _solve(rows: list[list[int]]) -> list[Fraction] | None:
@@ -75,7 +75,7 @@ class ExactStrategy:
         return max(self.pay)
 
     def as_float(self) -> FloatArray:
-        return np.array([float(Fraction(a, self.den)) for a in self.num])
+        return np.array([a / self.den for a in self.num])  # int / int rounds correctly
 
 
 def _strategy(R: list[list[int]], support: list[int], tight: list[int]) -> ExactStrategy | None:

@@ -61,6 +61,13 @@ def _bases(d: int, c: int) -> tuple[tuple[int, IntArray, IntArray], ...]:
     return tuple(out)
 
 
+def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Cross product over the last axis (np.cross without its axis bookkeeping)."""
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+
+
 def _solve_block(G: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Solve ``G^T v = 1`` for a stack of k x k matrices G (..., k, k); returns (v, Hadamard ratio
     ``|det| / prod(row norms)`` in [0, 1]). An exactly singular matrix gives v = 1 and ratio 0."""
@@ -76,7 +83,7 @@ def _solve_block(G: FloatArray) -> tuple[FloatArray, FloatArray]:
         return np.stack([(d - b) / safe, (a - c) / safe], axis=-1), np.abs(det) / hadamard
     if k == 3:  # Cramer's rule: v_i = det(M with column i replaced by 1) / det(M), via cross products of rows
         r0, r1, r2 = M[..., 0, :], M[..., 1, :], M[..., 2, :]
-        c12, c20, c01 = np.cross(r1, r2), np.cross(r2, r0), np.cross(r0, r1)
+        c12, c20, c01 = _cross(r1, r2), _cross(r2, r0), _cross(r0, r1)
         det = np.einsum("...i,...i->...", r0, c12)
         return (c12 + c20 + c01) / np.where(det != 0, det, 1.0)[..., None], np.abs(det) / hadamard
     det = np.linalg.det(M)

@@ -25,8 +25,12 @@ import numpy.typing as npt
 
 from vvl_env.solve.exact import ExactStrategy, exact_strategies, integer_matrix, is_equilibrium
 from vvl_env.solve.polytope_walk import MAX_BASES, row_normalised, walk_vertices
+from vvl_env.solve.vertex_enumeration import n_bases, polytope_vertices
 
 FloatArray = npt.NDArray[np.float64]
+SMALL_BASES = 70
+"""Polytopes with at most this many bases ``C(d + c, d)`` (4 x 4) list every basis in one vectorised pass instead of
+walking (fewer numpy calls for tiny games)."""
 _DEGENERACY_CHECKS = 200
 """Float-degenerate vertices checked exactly (until one confirms) when no equilibrium shows degeneracy itself."""
 
@@ -44,6 +48,16 @@ class CertifiedEquilibria:
 
 def _bits(mask: int, lo: int, count: int, want: int) -> list[int]:
     return [k for k in range(count) if (mask >> (lo + k)) & 1 == want]
+
+
+def vertex_labels(M: FloatArray, max_bases: int = MAX_BASES) -> npt.NDArray[np.int64]:
+    """Label masks of the vertices ``v != 0`` of ``{v >= 0 : M^T v <= 1}`` (see :mod:`vvl_env.solve.polytope_walk`)."""
+    d, c = M.shape
+    if n_bases(d, c) > SMALL_BASES:
+        return walk_vertices(M, max_bases=max_bases)[1]
+    _, labels, feasible, ill = polytope_vertices(M[None])
+    degenerate = np.any(feasible & ~ill & (np.bitwise_count(labels) > d))
+    return np.unique(labels[feasible & ~(ill & degenerate)])
 
 
 def _pairs(lx: list[int], ly: list[int], m: int, n: int) -> set[tuple[int, int]]:
@@ -68,8 +82,8 @@ def certified_equilibria(R1: FloatArray, R2: FloatArray, *, max_bases: int = MAX
     feasible bases.
     """
     m, n = R1.shape
-    Vx, lx = walk_vertices(row_normalised(R2)[0], max_bases=max_bases)
-    Vy, ly = walk_vertices(row_normalised(R1.T)[0], max_bases=max_bases)
+    lx = vertex_labels(row_normalised(R2)[0], max_bases)
+    ly = vertex_labels(row_normalised(R1.T)[0], max_bases)
     ly = ((ly & ((1 << n) - 1)) << m) | (ly >> n)  # Q's labels (y_j = 0 first) in the global numbering
     lx_l, ly_l = lx.tolist(), ly.tolist()
     I2, I1t = integer_matrix(R2), integer_matrix(R1.T)
@@ -100,7 +114,7 @@ def certified_equilibria(R1: FloatArray, R2: FloatArray, *, max_bases: int = MAX
                 break
         else:
             degenerate = len(suspects) > _DEGENERACY_CHECKS
-    pairs = sorted(found.values(), key=lambda e: (tuple(-a for a in e[0].as_float()), tuple(-b for b in e[1].as_float())))
+    pairs = list(found.values())
     xs = np.array([x.as_float() for x, _ in pairs]).reshape(len(pairs), m)
     ys = np.array([y.as_float() for _, y in pairs]).reshape(len(pairs), n)
     return CertifiedEquilibria(xs, ys, degenerate, rejected)
