@@ -6,7 +6,7 @@ allocated: JSON nested deeper than a matrix, matrices of more than :data:`MAX_CE
 that are not numbers (booleans, numeric strings, ``NaN``/``Infinity``), numbers beyond :data:`MAX_PAYOFF` in size
 (a 400-digit integer; ``1e308`` and ``-1e308`` whose difference overflows: rescale the game, equilibria are
 invariant to positive affine maps of each player's payoffs), labels that are not strings. :func:`check_solvable`
-refuses games too big for the solver's methods, saying which method to use instead.
+refuses games too big to solve here before a solver allocates for them.
 """
 
 from __future__ import annotations
@@ -102,16 +102,10 @@ def load_game_file(path: str | Path) -> Game:
         raise ValueError(text_ if text_.startswith(str(path)) else f"GAME {path}: {text_}") from None
 
 
-def check_solvable(shape: tuple[int, int], method: str = "auto") -> None:
-    """Refuse a game the solver cannot finish in reasonable time with ``method``, saying what to use instead."""
-    from vvl_env.solve.equilibria import ENUMERATION_LIMIT
-    from vvl_env.solve.vertex_enumeration import n_bases
-
+def check_solvable(shape: tuple[int, int]) -> None:
+    """Refuse a game too big to hold and solve here, before any solver allocates for it (the solvers guard their
+    own time and memory per method)."""
     m, n = shape
     if m * n > MAX_SOLVE_CELLS:
         raise ValueError(f"GAME: {m} x {n} is too big to solve here (at most {MAX_SOLVE_CELLS} entries, e.g. "
                          f"500 x 500); reduce the game (remove dominated actions) first")
-    if method == "vertex_enumeration" and n_bases(m, n) > ENUMERATION_LIMIT:
-        raise ValueError(f"GAME: {m} x {n} is too big for exact enumeration (C(m + n, m) = {n_bases(m, n):.3g} "
-                         f"bases, at most {ENUMERATION_LIMIT}); use --method lemke_howson (one equilibrium) or "
-                         f"--method auto")
