@@ -215,6 +215,7 @@ class Scenario(_Model):
 
         Raises :class:`ScenarioError`: values TOML cannot hold or that do not fit the models.
         """
+        _check_nesting(data, "scenario")
         check_values(data)
         try:
             return cls.model_validate(data)
@@ -250,11 +251,15 @@ def parse_toml(path: str | Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
     except RecursionError:
         raise ScenarioError(f"{path}: not valid TOML (arrays or inline tables nested too deep)") from None
+    _check_nesting(data, str(path))
+    return data
+
+
+def _check_nesting(data: Any, where: str) -> None:
     try:
-        check_nesting(data, str(path))
+        check_nesting(data, where)
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
-    return data
 
 
 def validate_scenario(data: Any, *, name: str = "scenario", deep: bool = True, overrides: Sequence[str] = (),
@@ -268,6 +273,7 @@ def validate_scenario(data: Any, *, name: str = "scenario", deep: bool = True, o
     """
     if not isinstance(data, dict):
         raise ScenarioError(f"scenario: must be a table of keys, got {type(data).__name__}")
+    _check_nesting(data, "scenario")
     data = apply_overrides(data, overrides) if overrides else dict(data)
     data.setdefault("name", name)
     scenario = Scenario.from_data(data)
