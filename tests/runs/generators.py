@@ -101,3 +101,24 @@ def game_texts(draw: st.DrawFn) -> str:
         game["row_labels"] = draw(st.one_of(st.lists(st.one_of(st.text(max_size=3), st.integers()), max_size=4),
                                             st.text(max_size=3)))
     return json.dumps(game)
+
+
+ENV_KEYS = {"refine_or_act": ["values", "cost", "budget", "perturbation", "belief", "max_options", "invalid_penalty"],
+            "refine_matrix_v0": ["game", "R1", "R2", "budget", "cost", "rounds", "perturbation", "beliefs",
+                                 "visibility", "max_actions"],
+            "refine_bargain_v0": ["K", "weights", "cost", "grid", "delta", "horizon", "first_proposer", "d",
+                                  "budget", "visibility", "beliefs"]}
+
+
+@st.composite
+def env_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """An analytic-agent scenario of a random environment whose config holds random (or bad) values at its keys."""
+    env_id = draw(st.sampled_from(sorted(ENV_KEYS)))
+    keys = draw(st.lists(st.sampled_from(ENV_KEYS[env_id]), min_size=1, max_size=3, unique=True))
+    config = {k: draw(st.one_of(TOML_VALUES, BAD_NUMBERS.filter(lambda v: v is not None),
+                                st.lists(BAD_NUMBERS.filter(lambda v: v is not None), min_size=2, max_size=2)))
+              for k in keys}
+    policy = draw(st.sampled_from(["bayes_myopic", "bayes_optimal", "never_refine", "random"]))
+    kind = "analytic" if policy.startswith("bayes") else "baseline"
+    return {"name": "e", "env": {"id": env_id, "config": config}, "evaluation": {"episodes": 5},
+            "agents": [{"name": "a", "kind": kind, "policy": policy}]}

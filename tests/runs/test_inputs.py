@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.runs.conftest import run_cli, tiny, write
-from tests.runs.generators import TOML_VALUES, bad_number_scenarios, game_texts, malformed_scenarios, put
+from tests.runs.generators import (TOML_VALUES, bad_number_scenarios, env_scenarios, game_texts, malformed_scenarios,
+                                  put)
 from vvl_env.model.game_file import check_solvable, load_game_file
 from vvl_env.runs import toml_io
 from vvl_env.runs.errors import LargeScenarioWarning, ScenarioError
@@ -63,6 +64,19 @@ def test_malformed_structures_give_a_scenario_error_or_a_valid_scenario(data: di
         scenario = validate_scenario(data, deep=False)
     except ScenarioError as exc:
         assert "\n" not in str(exc) and len(str(exc)) < 2000
+        return
+    assert Scenario.from_data(tomllib.loads(toml_io.dumps(scenario.to_dict()))) == scenario
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(env_scenarios())
+def test_random_environment_configurations_are_refused_cleanly_or_run(data: dict[str, Any]) -> None:
+    """Deep validation builds the environment and the agent: only a ScenarioError may come out, never a traceback
+    from inside numpy, and never a long wait (the work limits hold before anything is built)."""
+    try:
+        scenario = validate_scenario(data)
+    except ScenarioError as exc:
+        assert "\n" not in str(exc) and str(exc).split(":")[0].startswith(("env.config", "agents", "evaluation"))
         return
     assert Scenario.from_data(tomllib.loads(toml_io.dumps(scenario.to_dict()))) == scenario
 
