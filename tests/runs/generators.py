@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
@@ -122,3 +125,21 @@ def env_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     kind = "analytic" if policy.startswith("bayes") else "baseline"
     return {"name": "e", "env": {"id": env_id, "config": config}, "evaluation": {"episodes": 5},
             "agents": [{"name": "a", "kind": kind, "policy": policy}]}
+
+
+def special_files(folder: Path) -> list[Path]:
+    """Files no reader may choke on, created in ``folder``: deep arrays, dotted keys and inline tables, 1 MiB + 1
+    byte of comment, Latin-1 text, a symlink loop, a FIFO, a 300-character name (missing), a deep JSON array; then
+    ``/dev/zero``, ``/proc/self/mem`` (Linux) and the folder itself."""
+    texts = {"deep.toml": "a = " + "[" * 900 + "]" * 900, "dotted.toml": "a." * 5000 + "b = 1",
+             "inline.toml": "a = " + "{x = " * 500 + "1" + "}" * 500, "big.toml": "#" * (2**20 + 1),
+             "deep.json": "[" * 100_000 + "]" * 100_000}
+    for name, text in texts.items():
+        (folder / name).write_text(text)
+    (folder / "latin1.toml").write_bytes(b"name = \"caf\xe9\"\n")
+    os.symlink("loop_b.toml", folder / "loop_a.toml")
+    os.symlink("loop_a.toml", folder / "loop_b.toml")
+    os.mkfifo(folder / "fifo.toml")
+    proc = [Path("/proc/self/mem")] if sys.platform.startswith("linux") else []
+    return [folder / n for n in (*texts, "latin1.toml", "loop_a.toml", "fifo.toml")] + \
+        [folder / ("x" * 300 + ".toml"), Path("/dev/zero"), *proc, folder]

@@ -1,8 +1,11 @@
 """Scenario files: the pydantic models of a ``scenarios/*.toml`` file and ``load_scenario``.
 
-A scenario is checked completely before anything runs: the TOML syntax, then structure, types and ranges (pydantic,
-unknown keys forbidden), then consistency across fields, then the environment configuration and every agent by
-constructing them once (``vvl_env.runs.execute``). Every failure is a :class:`ScenarioError` (a ``ValueError``), one
+A scenario is checked completely before anything runs: the file (``vvl_env.textfile``: a regular UTF-8 file, size
+and nesting limits), the TOML syntax, ``--set`` overrides applied (``vvl_env.runs.grid``), values TOML can write back
+exactly (``vvl_env.runs.values``), structure, types and ranges (pydantic, unknown keys forbidden), consistency across
+fields, SB3 argument ranges and magnitudes (``vvl_env.runs.checks``), the work and memory the run implies
+(``vvl_env.runs.limits``), then the environment configuration and every agent by constructing them once
+(``vvl_env.runs.execute``). Every failure is a :class:`ScenarioError` (a ``ValueError``), one
 paragraph naming the field, the value and what is allowed, e.g. ``agents[1].learning_rate: must be > 0, got -0.1``.
 """
 
