@@ -12,7 +12,7 @@ more per iteration say so in ``evaluations_per_iteration``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +29,9 @@ class GameBatch:
     R2: FloatArray
     row_mask: BoolArray
     col_mask: BoolArray
+    scale: FloatArray = field(init=False, repr=False)
+    A1: FloatArray = field(init=False, repr=False)
+    A2: FloatArray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         cells = self.row_mask[:, :, None] & self.col_mask[:, None, :]

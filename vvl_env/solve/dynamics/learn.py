@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -73,12 +74,13 @@ def run_dynamics(games: GameBatch, method: str, params: dict[str, Any], record: 
     sx, sy, weight = x.copy(), y.copy(), 1.0
     nc_last = np.empty((len(record), games.shape[0]))
     nc_avg = np.empty_like(nc_last)
+    payoffs, masks = (games.R1, games.R2), (games.row_mask, games.col_mask)
     k = 0
     steps = range(1, int(record[-1]) + 1)
     if progress:
         from tqdm import tqdm
         steps = tqdm(steps, desc=method, unit="it", mininterval=1.0)
-    for t in (0, *steps):
+    for t in itertools.chain((0,), steps):
         if t > 0:
             x, y = dynamics.step(x, y)
             w = t + 1.0 if linear else 1.0
@@ -86,10 +88,8 @@ def run_dynamics(games: GameBatch, method: str, params: dict[str, Any], record: 
             sy += w * y
             weight += w
         while k < len(record) and record[k] == t:
-            args = (games.R1, games.R2)
-            masks = (games.row_mask, games.col_mask)
-            nc_last[k] = masked_gains(*args, x, y, *masks).sum(-1)
-            nc_avg[k] = masked_gains(*args, sx / weight, sy / weight, *masks).sum(-1)
+            nc_last[k] = masked_gains(*payoffs, x, y, *masks).sum(-1)
+            nc_avg[k] = masked_gains(*payoffs, sx / weight, sy / weight, *masks).sum(-1)
             k += 1
     return x, y, sx / weight, sy / weight, nc_last, nc_avg
 

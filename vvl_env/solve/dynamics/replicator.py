@@ -8,8 +8,9 @@ and Piliouras 2018), by classical 4th-order Runge-Kutta with time step ``dt`` (d
 
 Iterates: in a zero-sum game with an interior equilibrium the orbits are closed (KL divergence to the equilibrium is
 conserved), so the last iterate cycles and never converges; the time average converges to the equilibrium set, with
-NashConv <= (KL(x*, x_0) + KL(y*, y_0)) / (t dt) in normalised units (the continuous FTRL regret bound). In exact potential games
-the potential increases along orbits and interior orbits converge to rest points. Shapley's game: the orbits spiral
+NashConv <= (max_i log(1 / x_0i) + max_j log(1 / y_0j)) / (t dt) in normalised units (the continuous FTRL regret
+bound; log m + log n from the uniform start). In exact potential games the potential increases along orbits and
+interior orbits converge to rest points. Shapley's game: the orbits spiral
 out towards a heteroclinic cycle on the boundary. Four game evaluations per iteration (the Runge-Kutta stages).
 """
 
