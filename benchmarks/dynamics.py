@@ -46,10 +46,10 @@ def families(seed: int = 0) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
     mp, rps = matching_pennies(), rock_paper_scissors()
     phi, f, g = rng.uniform(-1, 1, (3, 3)), rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3)
     same = PerturbationModel(sigma_own=0.5, sigma_other=0.5, rho=1.0)  # E = D keeps the potential
-    potential = refine(refine(Game(phi + f[None, :], phi + g[:, None]), 0, 0, same.sample(rng=rng, n=3)),
-                       1, 1, same.sample(rng=rng, n=4))
+    potential = refine(refine(Game(phi + f[None, :], phi + g[:, None]), 0, 0, same.sample(rng=rng, n_opposing=3)),
+                       1, 1, same.sample(rng=rng, n_opposing=4))
     law = PerturbationModel(sigma_own=1.0, sigma_other=1.0, rho=0.0)
-    refined_mp = [refine(refine(mp, 0, 0, law.sample(rng=rng, n=2)), 1, 0, law.sample(rng=rng, n=3))
+    refined_mp = [refine(refine(mp, 0, 0, law.sample(rng=rng, n_opposing=2)), 1, 0, law.sample(rng=rng, n_opposing=3))
                   for _ in range(10)]
     return {
         "matching_pennies": [(mp.R1, mp.R2)],

@@ -20,12 +20,14 @@ TARGET = 1e-3
 
 
 def _padded_zero_sum(n3: int, n5: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """MP, RPS, n3 random 3x3 and n5 random 5x5 zero-sum games (entries U[-1, 1], seed 2026) padded to 5x5 with junk."""
+    """MP, RPS, n3 random 3x3 and n5 random 5x5 zero-sum games (entries U[-1, 1], seed 2026) padded with junk to the
+    largest shape."""
     rng = np.random.default_rng(2026)
     games = [matching_pennies().R1, rock_paper_scissors().R1]
     games += list(rng.uniform(-1, 1, (n3, 3, 3))) + list(rng.uniform(-1, 1, (n5, 5, 5)))
-    R = np.full((len(games), 5, 5), 7.0)  # junk padding: a best response if masks were ignored
-    rows = np.zeros((len(games), 5), dtype=bool)
+    k = max(g.shape[0] for g in games)
+    R = np.full((len(games), k, k), 7.0)  # junk padding: a best response if masks were ignored
+    rows = np.zeros((len(games), k), dtype=bool)
     for b, g in enumerate(games):
         R[b, :g.shape[0], :g.shape[1]] = g
         rows[b, :g.shape[0]] = True
@@ -128,7 +130,7 @@ def _refined_potential_game() -> Game:
     phi, f, g = rng.uniform(-1, 1, (3, 3)), rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3)
     law = PerturbationModel(sigma_own=0.5, sigma_other=0.5, rho=1.0)
     base = Game(phi + f[None, :], phi + g[:, None])
-    return refine(refine(base, 0, 0, law.sample(rng=rng, n=3)), 1, 1, law.sample(rng=rng, n=4))
+    return refine(refine(base, 0, 0, law.sample(rng=rng, n_opposing=3)), 1, 1, law.sample(rng=rng, n_opposing=4))
 
 
 def test_refined_potential_game_fictitious_play_and_replicator_reach_an_equilibrium() -> None:

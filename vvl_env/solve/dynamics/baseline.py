@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from vvl_env.model._validate import check_rng
 from vvl_env.solve.dynamics.games import FloatArray, GameBatch
 from vvl_env.solve.dynamics.learn import METHODS, resolve_params, run_dynamics
 from vvl_env.solve.exploitability import batch_inputs
@@ -68,8 +69,7 @@ def baseline_curve(R1: npt.ArrayLike, R2: npt.ArrayLike, method: str, evaluation
     evaluations than a learner it is drawn next to. NashConv is averaged over the B games, in game units.
     """
     A, Bm, rm, cm = batch_inputs(R1, R2, row_mask, col_mask)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_rng(rng)
     params = resolve_params(method, method_params)
     budgets = _budgets(evaluations)
     per_iteration = METHODS[method].evaluations_per_iteration

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from vvl_env.model._validate import _show, check_choice, check_real
+from vvl_env.model._validate import check_choice, check_int, check_real, check_rng
 from vvl_env.solve.dynamics.fictitious_play import FictitiousPlay
 from vvl_env.solve.dynamics.games import GameBatch, initial_strategy
 from vvl_env.solve.dynamics.mmd import MagneticMirrorDescent, MagnetResetMMD
@@ -33,12 +33,6 @@ AVERAGING = ("uniform", "linear")
 INITS = ("random", "pure", "uniform")
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: must be an integer >= 1, got {_show(value)}")
-    return int(value)
-
-
 def resolve_params(method: str, params: dict[str, Any]) -> dict[str, Any]:
     """The method's parameters with defaults filled in and every value checked (ValueError naming it)."""
     check_choice("method", method, tuple(METHODS))
@@ -50,7 +44,7 @@ def resolve_params(method: str, params: dict[str, Any]) -> dict[str, Any]:
     out = allowed | params
     for key, value in out.items():
         if key == "reset_every":
-            out[key] = _positive_int(key, value)
+            out[key] = check_int(key, value, 1)
         elif key == "averaging":
             check_choice(key, value, AVERAGING)
         elif key == "init":
@@ -144,11 +138,10 @@ def learn(R1: npt.ArrayLike, R2: npt.ArrayLike, method: str = "rm+", iterations:
     (True, 'average', [[0.5, 0.5]])
     """
     A, Bm, rm, cm = batch_inputs(R1, R2, row_mask, col_mask)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_rng(rng)
     params = resolve_params(method, method_params)
-    iterations = _positive_int("iterations", iterations)
-    record_every = _positive_int("record_every", record_every)
+    iterations = check_int("iterations", iterations, 1)
+    record_every = check_int("record_every", record_every, 1)
     target = check_real("target", target, low=0.0, low_open=True)
     steps = np.unique(np.append(np.arange(record_every, iterations + 1, record_every), iterations))
     games = GameBatch(A, Bm, rm, cm)
