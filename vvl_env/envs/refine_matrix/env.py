@@ -129,10 +129,10 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
-from pettingzoo.utils import wrappers
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from vvl_env.envs.actions import check_joint, episode_error, illegal_action
+from vvl_env.envs.aec import aec_env
 from vvl_env.envs.refine_matrix.config import AGENTS, make_config
 from vvl_env.envs.refine_matrix.core import MatrixCore
 from vvl_env.envs.refine_matrix.layout import PHASES
@@ -296,8 +296,5 @@ def raw_env(**config: Any):
 
 
 def env(**config: Any):
-    """The AEC env in PettingZoo's standard wrappers (AssertOutOfBounds, OrderEnforcing)."""
-    e = raw_env(**config)
-    e = wrappers.AssertOutOfBoundsWrapper(e)
-    e = wrappers.OrderEnforcingWrapper(e)
-    return e
+    """The AEC env, each action checked at its agent's turn, order enforced (``vvl_env.envs.aec``)."""
+    return aec_env(parallel_env(**config))
