@@ -1,7 +1,8 @@
 """Solver benchmarks, side by side in one run; writes ``benchmarks/results/solvers.json``.
 
 Run on demand (not part of the tests): ``python benchmarks/solvers.py [--quick]``. Each section answers one question
-against a peer measured in the same run (nashpy), since this shared machine varies 20-50 % between runs.
+against a peer measured in the same run (nashpy; Gambit's enummixed and lcp via pygambit and Debian's lrsnash where
+installed), since this shared machine varies 20-50 % between runs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_equilibria import bench_equilibria, bench_peers  # noqa: E402
 from bench_refinement_value import bench_refinement_value  # noqa: E402
-from bench_zero_sum import bench_zero_sum  # noqa: E402
+from bench_zero_sum import bench_zero_sum, bench_zero_sum_nxn  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "solvers.json"
 
@@ -64,6 +65,7 @@ def main() -> None:
         "machine": {"platform": platform.platform(), "processor": platform.processor(), "python": sys.version.split()[0],
                     "numpy": np.__version__, "scipy": scipy.__version__, "nashpy": nashpy.__version__},
         "zero_sum_2x2": bench_zero_sum(n_games=100_000 // scale),
+        "zero_sum_nxn": bench_zero_sum_nxn(n_games=10_000 // scale),
         "equilibria": bench_equilibria(n_games=1000 // scale),
         "equilibria_vs_peers": bench_peers(((2, 2), (3, 3), (4, 4), (6, 6), (8, 8)) if args.quick else
                                            tuple((n, n) for n in (2, 3, 4, 6, 8, 10, 12, 13, 15))),
