@@ -61,7 +61,7 @@ if __name__ == "__main__":
     print(json.dumps(bench_equilibria(), indent=2))
 
 
-# --- single games against exact peers: Gambit (pygambit), lrsnash, nashpy -----------------------------------------------
+# --- single games against exact peers: Gambit (pygambit), lrsnash, nashpy ------------------------------
 
 def _gambit_sets(A: np.ndarray, B: np.ndarray, solver: str) -> list:
     import pygambit as gbt
@@ -132,7 +132,8 @@ def bench_peers(shapes: tuple[tuple[int, int], ...] = tuple((n, n) for n in (2, 
                 seed: int = 0, degenerate: bool = False) -> dict:
     """Per-game time of :func:`vvl_env.solve.equilibria.equilibria` and each peer on the same random m x n games.
 
-    Games per shape: 50 up to 8 x 8, 10 up to 12 x 12, 3 beyond; the slow peers run on the first 1-2 above 6 x 6. Payoffs
+    Games per shape: 50 up to 8 x 8, 10 up to 12 x 12, 3 beyond; the slow peers run on the first 1-2 above 6 x 6.
+    Payoffs
     i.i.d. uniform on [-1, 1], or (``degenerate``) integers in {0, 1, 2} (ties everywhere). Reported per peer: seconds
     per game, the ratio peer / vvl, and games whose sets differ from vvl's (order-free, atol 1e-6; ``lcp`` is
     compared as a subset: it finds only equilibria reachable by Lemke-Howson paths). vvl's peak traced memory

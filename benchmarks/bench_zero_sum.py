@@ -85,7 +85,8 @@ def bench_zero_sum_nxn(sizes: tuple[int, ...] = (3, 4, 5), n_games: int = 10_000
         t_lp = _best_of(lambda: [zero_sum_value(A) for A in R[:n_reference]], 1) / n_reference
         lp = np.array([zero_sum_value(A).value for A in R[:n_reference]])
         rows[f"{n}x{n}"] = {"n_games": n_games, "batched_s_per_game": t_batch, "lp_s_per_game": t_lp,
-                            "speedup_vs_lp": t_lp / t_batch, "max_abs_diff_vs_lp": float(np.abs(v[:n_reference] - lp).max())}
+                            "speedup_vs_lp": t_lp / t_batch,
+                            "max_abs_diff_vs_lp": float(np.abs(v[:n_reference] - lp).max())}
     return {"question": "per-game time of batched n x n zero-sum values vs one HiGHS LP per game", "seed": seed,
             "sizes": rows}
 

@@ -60,7 +60,8 @@ def render(results: dict) -> str:
     lines.append(f"| equilibrium sets differing from nashpy's ({compared:,} games) | "
                  f"{sum(s['mismatches'] for s in shapes.values())} mismatches | | |")
     for row in mc["rows"]:
-        lines.append(f"| Monte Carlo value of refinement ({row['rrp']}) | {row['draws_per_s'] / 1e6:.3g} M draws/s | | |")
+        rate = row["draws_per_s"] / 1e6
+        lines.append(f"| Monte Carlo value of refinement ({row['rrp']}) | {rate:.3g} M draws/s | | |")
     head = ["", "| game | games | vvl `equilibria` per game (certified exactly) | vvl peak memory | fastest exact peer "
             "| ratio | Gambit enummixed float / lcp ratio | sets differing |", "| --- " * 8 + "|"]
     lines += ["", "One game at a time, random payoffs uniform on [-1, 1] (ratio = peer time / vvl time):"] + head[1:]
@@ -68,8 +69,8 @@ def render(results: dict) -> str:
     lines += ["", "Degenerate games (integer payoffs in {0, 1, 2}):"] + head[1:]
     lines += _peers_rows(results["equilibria_vs_peers_degenerate"])
     big = results["largest_within_30s_1GB"]
-    runs = "; ".join(f"{k}: {v['s']:.3g} s, {v['peak_rss_GB']:.2g} GB" if v.get("s") is not None else f"{k}: {v['note']}"
-                     for k, v in big["runs"].items())
+    runs = "; ".join(f"{k}: {v['s']:.3g} s, {v['peak_rss_GB']:.2g} GB" if v.get("s") is not None
+                     else f"{k}: {v['note']}" for k, v in big["runs"].items())
     lines += ["", f"Largest random n x n game whose extreme equilibria are all found within {big['seconds']:g} s and "
                   f"{big['gigabytes']:g} GB (peak RSS of a fresh process): **{big['largest_n']}x{big['largest_n']}** "
                   f"({runs})."]

@@ -25,7 +25,8 @@ VS_R1 = np.array([[9504, -660, 19976, -20526, 1776, -8976], [-111771, 31680, -13
                   [1303104, -453420, 1227336, -1718376, 72336, -461736],
                   [737154, -227040, 774576, -1039236, 48081, -300036]], dtype=float)
 VS_R2 = np.array([[72336, 48081, 29216, 14124, 1776, -8514], [-461736, -300036, -178761, -84436, -8976, 52764],
-                  [1227336, 774576, 451176, 208626, 19976, -130944], [-1718376, -1039236, -586476, -263076, -20526, 168124],
+                  [1227336, 774576, 451176, 208626, 19976, -130944],
+                  [-1718376, -1039236, -586476, -263076, -20526, 168124],
                   [1303104, 737154, 397584, 171204, 9504, -111771], [-453420, -227040, -113850, -45936, -660, 31680]],
                  dtype=float)
 
@@ -38,7 +39,7 @@ def exact_regret(R1: np.ndarray, R2: np.ndarray, x: np.ndarray, y: np.ndarray) -
     return max(max(Ay) - xf.dot(Ay), max(xB) - xB.dot(yf))
 
 
-# --- the minimal failing cases of the issue ----------------------------------------------------------------------------
+# --- the minimal failing cases of the issue ------------------------------------------------------------
 
 @pytest.mark.parametrize("low", [-1e8, -1e9, -1e12])
 def test_strictly_dominated_row_with_huge_loss(low: float) -> None:
@@ -71,7 +72,7 @@ def test_payoffs_spanning_eighteen_orders_of_magnitude() -> None:
     assert batch.count[0] == 3 and not batch.degenerate[0]
 
 
-# --- large integer payoffs: von Stengel's 6 x 6 game ---------------------------------------------------------------------
+# --- large integer payoffs: von Stengel's 6 x 6 game --------------------------------------------------
 
 @pytest.mark.parametrize("scale", [1.0, 1e6])
 def test_von_stengel_6x6_has_75_equilibria(scale: float) -> None:
@@ -235,7 +236,8 @@ def test_walk_finds_what_full_enumeration_finds(n: int, seed: int) -> None:
 def test_describe_labels_complete_and_partial_sets() -> None:
     game = random_general_sum(5, 5, rng=np.random.default_rng(4))
     full = equilibria(game, method="vertex_enumeration")
-    assert full.describe().startswith(f"{len(full)} equilibri") and "all extreme equilibria (complete" in full.describe()
+    assert full.describe().startswith(f"{len(full)} equilibri")
+    assert "all extreme equilibria (complete" in full.describe()
     one = equilibria(game, method="lemke_howson:3")
     assert one.describe().startswith("1 equilibrium: some, not known to be all") and not one.complete
     assert "selected by max_welfare from all" in full.select("max_welfare").describe()

@@ -3,7 +3,8 @@
 Exactness: floating point: vertex enumeration of the best-response polytopes (normalised per row of R2 and column of
 R1), every profile verified to a regret of at most ``tol`` relative to the payoff differences that decide each best
 response (:func:`vvl_env.solve.verify.decisive_regrets`), where :func:`vvl_env.solve.equilibria.equilibria` certifies
-exactly; the two agree game by game, in the same canonical order (tests check it, also on games scaled by 1e-6 .. 1e12). Practical size: shapes
+exactly; the two agree game by game, in the same canonical order (tests check it, also on games scaled by 1e-6 ..
+1e12). Practical size: shapes
 with at most ``BATCH_LIMIT`` bases ``C(m + n, m)`` (up to 8 x 8); tens of microseconds per 4 x 4 game. The work is
 vectorised over the batch; only degenerate games (deduplication) and the Lemke-Howson rule loop in Python.
 Degenerate games are flagged in ``degenerate`` and their extreme equilibria deduplicated.

@@ -10,7 +10,8 @@ minimum-ratio test are broken lexicographically on the rows of the basis inverse
 path is unique and cannot cycle, also in degenerate games.
 
 Exactness: floating-point pivoting; the end point is accepted only if it verifies as a ``tol``-equilibrium (regret
-relative to the payoff differences that decide each best response, :func:`vvl_env.solve.verify.decisive_regrets`). Practical size: each pivot is O(m n); random 15 x 15 games take tens of pivots (milliseconds). Worst-case
+relative to the payoff differences that decide each best response, :func:`vvl_env.solve.verify.decisive_regrets`).
+Practical size: each pivot is O(m n); random 15 x 15 games take tens of pivots (milliseconds). Worst-case
 paths are exponentially long (Savani and von Stengel 2006): ``max_pivots`` bounds each path, and
 :func:`lemke_howson` falls back to the next labels ``k + 1, k + 2, ... (mod m + n)`` before raising
 :class:`EquilibriumNotFoundError`. It never hangs.

@@ -5,7 +5,8 @@ floating-point accuracy. By default they are *relative*: each player's payoffs a
 ``[0, 1]`` by their range ``max R - min R`` (a constant matrix has regret 0), so one tolerance serves payoffs of any
 magnitude (1e-6 .. 1e10) when they span a similar range. :func:`decisive_regrets` (used by the solvers) divides
 instead by the payoff differences that decide each best response (per column of R1, per row of R2, weighted by the
-opponent's strategy), so a dominated row with a huge loss cannot hide a regret. Practical size: any; every function broadcasts over leading batch dimensions
+opponent's strategy), so a dominated row with a huge loss cannot hide a regret. Practical size: any; every function
+broadcasts over leading batch dimensions
 (``R1, R2`` of shape (..., m, n), ``x`` (..., m), ``y`` (..., n)). Degenerate input needs no special care.
 """
 
