@@ -252,3 +252,21 @@ def test_cli_solve_method_and_label(tmp_path: object, capsys: pytest.CaptureFixt
     assert "1 equilibrium: all extreme equilibria (complete; vertex_enumeration)" in capsys.readouterr().out
     assert main(["solve", str(f), "--method", "lemke_howson_all"]) == 0
     assert "some, not known to be all (lemke_howson_all" in capsys.readouterr().out
+
+
+def test_lemke_howson_graph_reaches_the_mixed_equilibrium_of_battle_of_the_sexes() -> None:
+    # From (0, 0) every label leads to a pure equilibrium; only paths started at those reach the mixed one
+    # (x, y) = ((2/3, 1/3), (1/3, 2/3)) (worked by hand in test_equilibria).
+    game = (np.array([[2.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 2.0]]))
+    eq = equilibria(game, method="lemke_howson_all")
+    assert len(eq) == 3 and not eq.complete and "reachable by Lemke-Howson" in eq.method
+    assert same_profiles(list(eq.profiles), list(equilibria(game).profiles), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lemke_howson_graph_is_a_subset_of_all(seed: int) -> None:
+    game = random_general_sum(7, 7, rng=np.random.default_rng(seed))
+    full, some = equilibria(game), equilibria(game, method="lemke_howson_all")
+    assert 1 <= len(some) <= len(full) and some.max_regret <= 1e-9
+    assert all(any(np.allclose(x, u, atol=1e-9) and np.allclose(y, v, atol=1e-9) for u, v in full.profiles)
+               for x, y in some.profiles)

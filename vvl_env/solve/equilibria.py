@@ -13,7 +13,8 @@ Methods and what they promise (``EquilibriumSet.complete``, ``.certification``, 
   degenerate flag is decided exactly. Random 12 x 12 games in well under a second, 15 x 15 in seconds; ``max_bases``
   refuses with a clear message before the walk outgrows memory.
 - ``"lemke_howson"`` / ``"lemke_howson:k"``: one equilibrium, the end of the path dropping label k;
-  ``"lemke_howson_all"``: the distinct ends of the paths from every label (some equilibria, not necessarily all).
+  ``"lemke_howson_all"``: every equilibrium reachable by Lemke-Howson paths from (0, 0) and from each equilibrium
+  found, for every label (some equilibria, not necessarily all).
   Certified by regret relative to the payoff differences that decide each best response
   (:func:`vvl_env.solve.verify.decisive_regrets`) at most ``tol``.
 - ``"auto"``: vertex enumeration; if the walk would pass ``max_bases``, ``"lemke_howson_all"`` with a warning.
@@ -35,7 +36,7 @@ from vvl_env.solve.components import DEDUP_ATOL, canonical, canonical_order, max
 from vvl_env.solve.equilibrium_set import EXACT, EquilibriumSet, make_set
 from vvl_env.solve.equilibria_batch import (BatchEquilibria, batch_equilibria, check_tol, equilibrium_payoffs,
                                             select_payoffs, select_profiles)
-from vvl_env.solve.lemke_howson import MAX_PIVOTS, EquilibriumNotFoundError, lemke_howson, lemke_howson_path
+from vvl_env.solve.lemke_howson import MAX_PIVOTS, EquilibriumNotFoundError, lemke_howson, lemke_howson_graph
 from vvl_env.solve.polytope_walk import MAX_BASES, EnumerationLimitError
 from vvl_env.solve.selection import SelectionRule
 from vvl_env.solve.verify import GameLike, decisive_regrets, payoff_arrays
@@ -79,14 +80,14 @@ def _assemble(R1: FloatArray, R2: FloatArray, x: FloatArray, y: FloatArray, meth
 
 def _lemke_howson_all(R1: FloatArray, R2: FloatArray, tol: float, max_pivots: int) -> EquilibriumSet:
     m, n = R1.shape
-    paths = [lemke_howson_path(R1, R2, k, max_pivots) for k in range(m + n)]
-    ok = [p for p in paths if p is not None and decisive_regrets(R1, R2, p.x, p.y).max() <= tol]
+    ends, cut = lemke_howson_graph(R1, R2, max_pivots)
+    ok = [p for p in ends if decisive_regrets(R1, R2, p.x, p.y).max() <= tol]
     if not ok:
         raise EquilibriumNotFoundError(f"Lemke-Howson found no verified equilibrium of the {m}x{n} game from any "
                                        f"label within max_pivots={max_pivots} pivots each; raise max_pivots or tol")
-    return _assemble(R1, R2, np.array([p.x for p in ok]), np.array([p.y for p in ok]),
-                     f"lemke_howson_all: distinct ends of the {len(ok)} of {m + n} label paths that ended certified",
-                     "lemke_howson_all", tol,
+    how = (f"lemke_howson_all: reachable by Lemke-Howson paths from (0, 0) and from each equilibrium found, every "
+           f"label ({len(ends)} ends, {len(ends) - len(ok)} failing certification, {cut} paths cut off)")
+    return _assemble(R1, R2, np.array([p.x for p in ok]), np.array([p.y for p in ok]), how, "lemke_howson_all", tol,
                      any(p.degenerate for p in ok), False, f"decisive regret <= {tol:g}")
 
 
@@ -153,7 +154,7 @@ def equilibria(game: GameLike, *, method: str = "auto", tol: float = 1e-9, max_p
     except EnumerationLimitError as exc:
         if kind == "vertex_enumeration":
             raise
-        warnings.warn(f"equilibria: {exc}; returning the Lemke-Howson ends from every label instead (some "
+        warnings.warn(f"equilibria: {exc}; returning the equilibria reachable by Lemke-Howson paths instead (some "
                       f"equilibria, not necessarily all)", RuntimeWarning, stacklevel=2)
         return _lemke_howson_all(R1, R2, tol, max_pivots)
     if found.rejected:
