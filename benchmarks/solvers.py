@@ -70,7 +70,7 @@ def main() -> None:
         "equilibria_vs_peers": bench_peers(((2, 2), (3, 3), (4, 4), (6, 6), (8, 8)) if args.quick else
                                            tuple((n, n) for n in (2, 3, 4, 6, 8, 10, 12, 13, 15))),
         "equilibria_vs_peers_degenerate": bench_peers(((3, 3), (3, 8), (4, 4), (6, 6)), seed=1, degenerate=True),
-        "largest_within_30s_1GB": largest_within(),
+        "largest_within_30s_1GB": largest_within(seconds=2.0 if args.quick else 30.0),
         "refinement_value_mc": bench_refinement_value(draws=10_000_000 // scale),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -100,7 +100,7 @@ def equilibria(game: GameLike, *, method: str = "auto", tol: float = 1e-9, max_p
     game : Game or (R1, R2)
         The game, or its payoff matrices of shape (m, n).
     method : str
-        ``"auto"`` (all, by vertex enumeration; beyond ``max_bases`` the Lemke-Howson ends from every label, with a
+        ``"auto"`` (all, by vertex enumeration; beyond ``max_bases`` those reachable by Lemke-Howson paths, with a
         warning), ``"vertex_enumeration"`` (all; raises beyond ``max_bases``), ``"lemke_howson"`` (label 0),
         ``"lemke_howson:k"`` or ``"lemke_howson_all"``. See the module docstring.
     tol : float
