@@ -124,6 +124,8 @@ def _dedup(pairs: list) -> list:
 
 PEER_LIMITS = {"enummixed_float": 12, "enummixed_rational": 8, "lcp": 15, "lrsnash": 12,
                "nashpy_vertex_enumeration": 6}
+SLOW_PEERS = {"enummixed_rational": 3, "nashpy_vertex_enumeration": 5}
+"""Games these peers solve per shape at most (seconds per game at 6 x 6 and beyond)."""
 """Largest size max(m, n) each peer runs at (here Gambit enummixed takes ~20 s per 12 x 12 game, its rational mode
 ~20 s at 8 x 8, nashpy ~1 s at 6 x 6)."""
 
@@ -132,7 +134,8 @@ def bench_peers(shapes: tuple[tuple[int, int], ...] = tuple((n, n) for n in (2, 
                 seed: int = 0, degenerate: bool = False) -> dict:
     """Per-game time of :func:`vvl_env.solve.equilibria.equilibria` and each peer on the same random m x n games.
 
-    Games per shape: 50 up to 8 x 8, 10 up to 12 x 12, 3 beyond; the slow peers run on the first 1-2 above 6 x 6.
+    Games per shape: 20 up to 8 x 8, 5 up to 12 x 12, 2 beyond; the peers run on the first 1-2 above 6 x 6, the slow
+    ones (``SLOW_PEERS``) on at most 3-5.
     Payoffs
     i.i.d. uniform on [-1, 1], or (``degenerate``) integers in {0, 1, 2} (ties everywhere). Reported per peer: seconds
     per game, the ratio peer / vvl, and games whose sets differ from vvl's (order-free, atol 1e-6; ``lcp`` is
@@ -154,7 +157,7 @@ def bench_peers(shapes: tuple[tuple[int, int], ...] = tuple((n, n) for n in (2, 
     rows = {}
     for m, n in shapes:
         size = max(m, n)
-        k = 50 if size <= 8 else 10 if size <= 12 else 3
+        k = 20 if size <= 8 else 5 if size <= 12 else 2
         if degenerate:
             games = rng.integers(0, 3, size=(k, 2, m, n)).astype(float)
         else:
@@ -173,9 +176,7 @@ def bench_peers(shapes: tuple[tuple[int, int], ...] = tuple((n, n) for n in (2, 
             if size > limit or (name == "lrsnash" and not have_lrs) or (name.startswith(("enum", "lcp")) and
                                                                       not have_gambit):
                 continue
-            kp = k if size <= 6 else 2 if size <= 10 else 1
-            if name == "nashpy_vertex_enumeration":
-                kp = min(kp, 10)
+            kp = min(k if size <= 6 else 2 if size <= 10 else 1, SLOW_PEERS.get(name, k))
             _peer(name, games[0, 0], games[0, 1])  # warm-up
             t0 = time.perf_counter()
             theirs = [_dedup(_peer(name, A, B)) for A, B in games[:kp]]

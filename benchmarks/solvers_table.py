@@ -1,13 +1,16 @@
 """The README's Benchmarks tables, rendered from ``benchmarks/results/solvers.json`` (so every number there comes from
 the file; ``tests/solve/test_benchmarks_table.py`` checks the README against it). ``python benchmarks/solvers_table.py``
-prints the tables."""
+prints the tables; ``--write`` puts them into README.md between its ``solvers-table`` markers."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results" / "solvers.json"
+README = Path(__file__).resolve().parent.parent / "README.md"
+MARKERS = ("<!-- solvers-table -->\n", "<!-- /solvers-table -->")
 EXACT_PEERS = ("enummixed_rational", "lrsnash")
 
 
@@ -45,7 +48,9 @@ def render(results: dict) -> str:
     zs, eq, mc = results["zero_sum_2x2"], results["equilibria"], results["refinement_value_mc"]
     shapes = eq["shapes"]
     compared = sum(s["nashpy_games"] for s in shapes.values())
-    lines = ["| question | vvl | peer, same run | ratio |", "| --- | --- | --- | --- |",
+    lines = [f"Measured {results['started'][:10]} on this project's 2-core {results['machine']['platform'].split('-')[0]} "
+             f"machine while other jobs ran (`benchmarks/results/solvers.json`):", "",
+             "| question | vvl | peer, same run | ratio |", "| --- | --- | --- | --- |",
              f"| value of a 2x2 zero-sum game, per game ({zs['n_games']:,} games) | {_t(zs['batched_s_per_game'])} "
              f"(batched closed form) | nashpy `linear_program` {_t(zs['nashpy_linear_program_s_per_game'])} | "
              f"**{_x(zs['speedup_vs_nashpy'])}** |"]
@@ -77,5 +82,16 @@ def render(results: dict) -> str:
     return "\n".join(lines)
 
 
+def readme_section(readme: str) -> str:
+    """The text between the README's markers."""
+    start = readme.index(MARKERS[0]) + len(MARKERS[0])
+    return readme[start:readme.index(MARKERS[1])]
+
+
 if __name__ == "__main__":
-    print(render(json.loads(RESULTS.read_text())))
+    table = render(json.loads(RESULTS.read_text()))
+    if "--write" in sys.argv:
+        text = README.read_text()
+        README.write_text(text.replace(MARKERS[0] + readme_section(text), MARKERS[0] + table + "\n"))
+    else:
+        print(table)

@@ -13,8 +13,8 @@ processed as a batch (one ``inv`` per basis, vectorised ratio tests), in chunks 
 Exactness: floating point; a constraint counts as tight (a label) when its slack is at most ``LABEL_TOL`` on the
 normalised polytope, and a pivot needs a scale-free cosine ``g_l delta / (|g_l| |delta|)`` above ``PIVOT_TOL`` (no fixed
 determinant cutoff). Callers certify what they take from it (see :mod:`vvl_env.solve.exact`). Practical size: the work
-is proportional to the number of feasible bases (a few thousand for random 10 x 10 games); ``max_bases`` refuses
-before memory runs out.
+is proportional to the number of feasible bases (random games: about 900 vertices at 10 x 10, 4,600 at 12 x 12, 42,000
+at 15 x 15); ``max_bases`` refuses before memory runs out.
 """
 
 from __future__ import annotations
