@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.runs.conftest import tiny, write
 from vvl_env.runs.sweep import run_cell, run_sweep
 from vvl_env.runs.sweep_report import read_csv
@@ -28,6 +30,7 @@ def flaky_cell(scenario_data: dict[str, Any], cell_dir: str) -> dict[str, Any]:
 
 
 def test_local_and_ray_sweeps_give_the_same_table(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="the ray extra is not installed (pip install -e '.[ray]')")
     scenario = write(tmp_path / "grid.toml", grid())
     local = run_sweep(scenario, tmp_path / "local", backend="local", workers=2, quiet=True)
     ray = run_sweep(scenario, tmp_path / "ray", backend="ray", workers=2, quiet=True)
