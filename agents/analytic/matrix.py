@@ -4,7 +4,8 @@ the reference equilibrium of the game it sees.
 Actions (the env's module docstring): 0 pass, ``1 + k`` refine own action k, ``1 + M + k`` play own action k.
 
 Refine rules (``mode``): ``"myopic"`` refines own action ``argmax_k g_k`` iff ``rounds * g_k > c``, where g_k is
-the one-step gain of :func:`agents.analytic.matrix_value.one_step_gains` (Monte Carlo, ``n`` draws, ``seed``) and
+the one-step gain of :func:`agents.analytic.matrix_gains.one_step_gains` (Monte Carlo, up to ``n`` draws, ``seed``;
+with ``adaptive`` it stops drawing once the decision is settled at 4 standard errors) and
 c the mean cost of its own refinement from the observation; ``"optimal"`` follows
 :func:`agents.analytic.matrix_value.lookahead` (backward induction over its own refinements, opponent's fixed);
 ``"never"`` passes; ``"always"`` refines its action of largest equilibrium weight while budget and mask allow.
@@ -78,7 +79,10 @@ class MatrixAgent:
     rounds : int
         Rounds of play (the env's ``rounds``): gains are per round, costs per episode.
     n, n_outer, n_inner, seed : int
-        Monte Carlo sizes of the one-step gain and of the depth-2 lookahead; the seed of every estimate.
+        Monte Carlo sizes of the one-step gain (at most ``n`` draws) and of the depth-2 lookahead; the seed of every
+        estimate.
+    adaptive : bool
+        Stop the one-step gain's draws once the refine decision is settled (:mod:`agents.analytic.matrix_gains`).
     cost : float, optional
         Cost the agent expects to pay per refinement; default: the mean cost in its observation.
     """
@@ -86,7 +90,7 @@ class MatrixAgent:
     def __init__(self, mode: Mode = "myopic", *, belief: PerturbationModel | None = None,
                  selection: str = "max_welfare", role: str = "player_0", rounds: int = 1, n: int = 2000,
                  n_outer: int = 200, n_inner: int = 200, seed: int = 0, cost: float | None = None,
-                 name: str | None = None) -> None:
+                 adaptive: bool = True, name: str | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode: must be one of {MODES}, got {mode!r}")
         try:
@@ -100,6 +104,7 @@ class MatrixAgent:
             raise ValueError(f"belief: must be a PerturbationModel or None, got {belief!r}")
         self.mode, self.belief, self.selection, self.rounds = mode, belief, selection, int(rounds)
         self.n, self.n_outer, self.n_inner, self.seed, self.cost = int(n), int(n_outer), int(n_inner), int(seed), cost
+        self.adaptive = bool(adaptive)
         self.name = name or f"refine_matrix/{mode}"
         self._cache = LRUCache()
         self._played = LRUCache(1 << 16)  # realised game -> [episodes in which it was played]
@@ -115,7 +120,8 @@ class MatrixAgent:
         key = ("look", model, cost, budget) + array_key(view.own, view.other)
         return self._cache.get(key, lambda: lookahead(
             *view.canonical(self.player), self.player, model, cost=cost, budget=budget, rounds=self.rounds,
-            n=self.n, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed, selection=self.selection))
+            n=self.n, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed, selection=self.selection,
+            adaptive=self.adaptive))
 
     def _occurrence(self, key: tuple[Any, ...]) -> list[int]:
         return self._played.get(key, lambda: [0])

@@ -291,3 +291,45 @@ def test_all_selection_plays_the_average_of_the_extreme_equilibria():
     assert max(r["nash_conv"] for r in rep.records) < 1e-6
     assert rep.records[0]["eq_payoff/player_0"] == pytest.approx(11 / 9)
     assert len({r["payoff/player_0"] for r in rep.records}) > 2  # the pure equilibria and the mixed one all occur
+
+
+# --- the one-step gain: batched, common random numbers, sequential stopping ------------------------------------------
+
+@pytest.mark.parametrize("player", [0, 1])
+def test_batched_gains_equal_refinement_effect(player):
+    """Without a threshold the batched estimate is refinement_effect's (the solver layer's Monte Carlo) on the same
+    draws, to rounding, for every own action."""
+    from agents.analytic.matrix_gains import one_step_gains
+
+    rng = np.random.default_rng(5)
+    R1, R2 = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+    law = PerturbationModel(1.0, 0.7, 0.4)
+    gains, se, used = one_step_gains(R1, R2, player, law, n=600, seed=9, selection="all")
+    for k in range(R1.shape[player]):
+        ref = refinement_effect(Game(R1, R2), [(player, k)], law, n=600, rng=np.random.default_rng(9),
+                                selection="all").gain(player)
+        assert gains[k] == pytest.approx(ref.mean, abs=1e-12) and se[k] == pytest.approx(ref.stderr, rel=1e-9)
+    assert used == 600
+
+
+def test_sequential_stopping_keeps_the_decision():
+    """The adaptive estimate decides as the full-n one wherever the full-n decision is clear (best gain more than
+    4 standard errors from the cost), and stops early on most of those games."""
+    from agents.analytic.matrix_gains import one_step_gains
+
+    rng = np.random.default_rng(11)
+    law, early, clear = PerturbationModel(1.0, 1.0), 0, 0
+    for i in range(16):
+        R1, R2 = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+        full, se, _ = one_step_gains(R1, R2, i % 2, law, n=2000, seed=0, selection="max_welfare")
+        k = int(np.argmax(full))
+        for cost in (full[k] - 0.3, full[k] + 0.3, full[k] - 5 * se[k]):
+            fast, _, used = one_step_gains(R1, R2, i % 2, law, n=2000, seed=0, selection="max_welfare",
+                                           threshold=cost)
+            if abs(full[k] - cost) > 4 * se[k]:
+                clear += 1
+                early += used < 2000
+                assert (fast.max() > cost) == (full[k] > cost)
+                if full[k] > cost and np.all(full[k] - np.delete(full, k) > 8 * se.max()):
+                    assert int(np.argmax(fast)) == k
+    assert early >= 0.5 * clear
