@@ -10,7 +10,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-STUDY_NAMES: tuple[str, ...] = ("single_agent", "costs", "zero_sum", "bargaining", "beliefs", "learners")
+STUDY_NAMES: tuple[str, ...] = ("single_agent", "costs", "zero_sum", "bargaining", "beliefs", "learners",
+                                 "refinement_sign")
 _FIELDS = {"study", "seed", "size", "description"}
 
 

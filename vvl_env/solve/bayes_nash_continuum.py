@@ -10,6 +10,8 @@ so the informed player's behaviour is a threshold rule in its offsets. The uninf
 action, ``g(y) = E_t[B_t(r_t(y), 0) - B_t(r_t(y), 1)]``, is continuous in y. An equilibrium is an interior y* with
 ``g(y*) = 0`` (then it mixes), or a corner: y = 1 with ``g(1) >= 0``, y = 0 with ``g(0) <= 0``. The expectation over
 types is a sample average over ``n`` draws (sample-average approximation); y* is found by bisection on the sampled g.
+Where several equilibria exist the rule is fixed: y = 1 if it is one, else y = 0, else the interior root (bisection
+from [0, 1]).
 
 Exactness: no discretisation of the types (the equilibrium of the continuum game, not of K sampled types); the only
 error is the sampling of the type integral, stated by solving ``replications`` independent samples and reporting the
