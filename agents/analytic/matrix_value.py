@@ -117,7 +117,7 @@ def _inner_values(R1: FloatArray, R2: FloatArray, player: int, model: Perturbati
     """``V_1`` of each game of the batch (B, m, n): stop, or refine the best own action once (common draws)."""
     B, m, n = R1.shape
     best = rounds * equilibrium_payoffs(R1, R2, selection)[:, player]
-    outcome = model.sample(rng=rng, n=R1.shape[2 - player], size=n_inner)
+    outcome = model.sample(rng=rng, n_opposing=R1.shape[2 - player], size=n_inner)
     big1 = np.broadcast_to(R1[:, None], (B, n_inner, m, n))
     big2 = np.broadcast_to(R2[:, None], (B, n_inner, m, n))
     stop = best.copy()
@@ -146,7 +146,7 @@ def lookahead(R1: FloatArray, R2: FloatArray, player: int, model: PerturbationMo
         return Lookahead(stop, stop + rounds * gains - cost, rounds * errs, 1, used, 0)
     q, se = np.empty(m), np.empty(m)
     for k in range(m):
-        outcome = model.sample(rng=np.random.default_rng(seed), n=R1.shape[1 - player], size=n_outer)
+        outcome = model.sample(rng=np.random.default_rng(seed), n_opposing=R1.shape[1 - player], size=n_outer)
         A1, A2 = refine_arrays(np.broadcast_to(R1, (n_outer,) + R1.shape), np.broadcast_to(R2, (n_outer,) + R1.shape),
                                player, k, outcome)
         flat = np.concatenate([A1.reshape(n_outer, -1), A2.reshape(n_outer, -1)], axis=1)

@@ -241,7 +241,7 @@ def _refined_games(count: int, rng: np.random.Generator) -> list[tuple[np.ndarra
         law = PerturbationModel(1.0, 1.0, float(rng.uniform(-1, 1)))
         for _ in range(int(rng.integers(1, 3))):
             player = int(rng.integers(2))
-            outcome = law.sample(rng=rng, n=R1.shape[1 - player])
+            outcome = law.sample(rng=rng, n_opposing=R1.shape[1 - player])
             if degenerate:
                 outcome = type(outcome)(outcome.q, *(np.round(o) for o in (outcome.own1, outcome.own2,
                                                                             outcome.other1, outcome.other2)))

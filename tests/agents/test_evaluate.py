@@ -38,7 +38,10 @@ def test_refine_or_act_deterministic_payoffs_and_regret():
         [0.9, 0.9])
     assert s["eval/refine_rate/agent"]["mean"] == 1.0 and s["eval/refine_rate/agent/action_0"]["mean"] == 1.0
     assert s["eval/refine_rate/agent/turn_0"]["mean"] == 1.0
-    assert s["eval/regret/agent"]["mean"] == pytest.approx(0.1) and s["eval/regret/agent"]["n"] == 20
+    # against the never-refining reference the payoff falls short by the cost; acting on the best option (value 1
+    # after refining a sigma-0 option) leaves no regret against the agent's own best deviation
+    assert s["eval/shortfall/agent"]["mean"] == pytest.approx(0.1) and s["eval/shortfall/agent"]["n"] == 20
+    assert s["eval/regret/agent"]["mean"] == 0.0
     assert s["eval/nash_conv"]["mean"] == 0.0 and s["eval/cost/agent"]["mean"] == pytest.approx(0.1)
     rows = rep.table()
     assert {"metric", "mean", "ci_low", "ci_high", "n"} <= set(rows[0]) and len(rep.records) == 20

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from vvl_env.envs.actions import parse_invalid_action
 from vvl_env.model._validate import check_choice
 from vvl_env.model.game import NAMED_GAMES, Game, named_game
 from vvl_env.model.cost import parse_cost
@@ -22,6 +23,7 @@ AGENTS: tuple[str, str] = ("player_0", "player_1")
 Visibility = Literal["public", "own"]
 VISIBILITIES: tuple[str, ...] = ("public", "own")
 RENDER_MODES: tuple[str | None, ...] = (None, "human", "ansi")
+MAX_ACTIONS = 64  # padding M: observations hold 2 M^2 payoffs, refinement tables O(M^3) entries
 
 
 def _pair(name: str, value: Any) -> tuple[Any, Any]:
@@ -71,6 +73,11 @@ class RefineMatrixConfig:
     max_actions : int, optional
         Padding size M of payoff matrices and action spaces; default ``max(m + budget_0, n + budget_1)``.
     render_mode : None, "human" or "ansi"
+    invalid_action : "raise" or "penalize"
+        A masked action raises ``ValueError`` (default) or ends the episode with ``-invalid_action_penalty`` for
+        the offender (``vvl_env.envs.actions``).
+    invalid_action_penalty : float >= 0
+        The penalty of a masked action under "penalize" (default 1).
     """
 
     game: Any = None
@@ -84,6 +91,8 @@ class RefineMatrixConfig:
     visibility: Visibility = "public"
     max_actions: int | None = None
     render_mode: str | None = None
+    invalid_action: str = "raise"
+    invalid_action_penalty: float = 1.0
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -109,12 +118,21 @@ class RefineMatrixConfig:
         check_choice("visibility", self.visibility, VISIBILITIES)
         m, n = self.game.shape
         need = max(m + self.budget[0], n + self.budget[1])
+        if need > MAX_ACTIONS:
+            field = "budget" if max(m, n) <= MAX_ACTIONS else "game"
+            raise ValueError(f"{field}: actions plus budget may reach at most {MAX_ACTIONS} per player (the padding "
+                             f"size of observations), got {m} + {self.budget[0]} rows, {n} + {self.budget[1]} columns")
         if self.max_actions is None:
             set_(self, "max_actions", need)
         else:
             set_(self, "max_actions", _count("max_actions", self.max_actions, need))
+            if self.max_actions > MAX_ACTIONS:
+                raise ValueError(f"max_actions: must be at most {MAX_ACTIONS}, got {self.max_actions}")
         if self.render_mode not in RENDER_MODES:
             raise ValueError(f"render_mode: must be one of {RENDER_MODES}; got {self.render_mode!r}")
+        mode, penalty = parse_invalid_action(self.invalid_action, self.invalid_action_penalty)
+        set_(self, "invalid_action", mode)
+        set_(self, "invalid_action_penalty", penalty)
 
     def _base_game(self) -> Game:
         if self.R1 is not None:
