@@ -13,12 +13,12 @@ c the mean cost of its own refinement from the observation; ``"optimal"`` follow
 Play: both players take their part of one equilibrium of the realised game, stated in the canonical frame
 ``(R1, R2)`` (rows: player_0) that each rebuilds from its own-first view and its ``role``; ``selection`` picks it:
 ``"max_welfare"`` / ``"min_welfare"`` (ties: the solver's first), ``"lemke_howson:k"`` (label k of the canonical
-frame: k < m is player_0's action k) or ``"all"``: one extreme equilibrium drawn uniformly by both players from a
-*shared per-episode seed*, ``SeedSequence([seed, digest of the realised game, occurrence])``, where ``occurrence``
-counts the earlier episodes in which this agent played that same game. Both players see the same realised game and
-play the same episodes, so they draw the same equilibrium, and over episodes each extreme equilibrium is played with
-probability 1/K: the played payoffs average the "all" statistic in expectation. (Both agents must play every
-episode together, as the pair that ``make_agent`` builds for a scenario does.) Results are cached per realised game.
+frame: k < m is player_0's action k) or ``"all"``: one extreme equilibrium, number ``h mod K`` of the K in the solver's order, where ``h`` is a hash of
+``(seed, the realised game)`` (:func:`shared_draw`). Both players see the same realised game, so they play the same
+equilibrium: every episode is a Nash profile. Over realised games that vary (a continuous law of refinement) the
+draws are independent and uniform, so the played payoffs average the "all" statistic in expectation; a realised game
+that repeats (no refinement, discrete laws) gets the same equilibrium in every episode, uniform over the ``seed``
+(the runner passes the run seed, so a scenario's seeds average it). Results are cached per realised game.
 """
 
 from __future__ import annotations
@@ -54,12 +54,12 @@ def equilibrium_profiles(R1: FloatArray, R2: FloatArray, selection: str) -> tupl
     return xs / xs.sum(axis=1, keepdims=True), ys / ys.sum(axis=1, keepdims=True)
 
 
-def shared_draw(seed: int, R1: FloatArray, R2: FloatArray, occurrence: int) -> int:
-    """A uniform 63-bit integer from ``SeedSequence([seed, digest of (R1, R2), occurrence])``: the same for both
-    players of one episode (they see the same realised game), fresh for every repetition of a game."""
+def shared_draw(seed: int, R1: FloatArray, R2: FloatArray) -> int:
+    """A uniform 63-bit integer from ``SeedSequence([seed, digest of (R1, R2)])``: the same for both players of an
+    episode (they see the same realised game), independent across realised games and seeds."""
     words = np.frombuffer(hashlib.blake2b(R1.tobytes() + R2.tobytes() + repr(R1.shape).encode(),
                                           digest_size=16).digest(), dtype=np.uint32)
-    return int(np.random.default_rng([int(seed), *words.tolist(), int(occurrence)]).integers(2**63 - 1))
+    return int(np.random.default_rng([int(seed), *words.tolist()]).integers(2**63 - 1))
 
 
 class MatrixAgent:
@@ -107,7 +107,6 @@ class MatrixAgent:
         self.adaptive = bool(adaptive)
         self.name = name or f"refine_matrix/{mode}"
         self._cache = LRUCache()
-        self._played = LRUCache(1 << 16)  # realised game -> [episodes in which it was played]
 
     def _model(self, view: MatrixView) -> PerturbationModel:
         return self.belief if self.belief is not None else view.model
@@ -123,18 +122,12 @@ class MatrixAgent:
             n=self.n, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed, selection=self.selection,
             adaptive=self.adaptive))
 
-    def _occurrence(self, key: tuple[Any, ...]) -> list[int]:
-        return self._played.get(key, lambda: [0])
-
     def strategy(self, view: MatrixView) -> FloatArray:
         """This player's part of the equilibrium of the realised game under ``selection`` (module docstring)."""
         R1, R2 = view.canonical(self.player)
         key = array_key(R1, R2)
         xs, ys = self._cache.get(("eq",) + key, lambda: equilibrium_profiles(R1, R2, self.selection))
-        pick = 0
-        if len(xs) > 1:  # "all": the shared draw of this episode; its occurrence is counted when play starts
-            occurrence = self._occurrence(key)[0] - (view.phase == PLAY and view.round > 0)
-            pick = shared_draw(self.seed, R1, R2, max(occurrence, 0)) % len(xs)
+        pick = shared_draw(self.seed, R1, R2) % len(xs) if len(xs) > 1 else 0  # "all": the shared draw
         return (xs, ys)[self.player][pick]
 
     def refine_choice(self, view: MatrixView) -> int | None:
@@ -161,8 +154,4 @@ class MatrixAgent:
         return point_mass(0, mask.size)
 
     def act(self, observation: Any, action_mask: npt.ArrayLike, *, rng: np.random.Generator) -> int:
-        action = draw(self.action_probabilities(observation, action_mask), rng)
-        view = parse_view(observation["observation"] if isinstance(observation, dict) else observation)
-        if view.phase == PLAY and view.round == 0 and SelectionRule.parse(self.selection).kind == "all":
-            self._occurrence(array_key(*view.canonical(self.player)))[0] += 1  # this episode played the game
-        return action
+        return draw(self.action_probabilities(observation, action_mask), rng)
