@@ -5,20 +5,21 @@ Actions (the env's module docstring): 0 pass, ``1 + k`` refine own action k, ``1
 
 Refine rules (``mode``): ``"myopic"`` refines own action ``argmax_k g_k`` iff ``rounds * g_k > c``, where g_k is
 the one-step gain of :func:`agents.analytic.matrix_gains.one_step_gains` (Monte Carlo, up to ``n`` draws, ``seed``;
-with ``adaptive`` it stops drawing once the decision is settled at 4 standard errors) and
-c the mean cost of its own refinement from the observation; ``"optimal"`` follows
+with ``adaptive`` it stops drawing once the decision is settled at 4 standard errors) and c the mean cost of its
+own refinement from the observation; ``"optimal"`` follows
 :func:`agents.analytic.matrix_value.lookahead` (backward induction over its own refinements, opponent's fixed);
 ``"never"`` passes; ``"always"`` refines its action of largest equilibrium weight while budget and mask allow.
 
 Play: both players take their part of one equilibrium of the realised game, stated in the canonical frame
 ``(R1, R2)`` (rows: player_0) that each rebuilds from its own-first view and its ``role``; ``selection`` picks it:
 ``"max_welfare"`` / ``"min_welfare"`` (ties: the solver's first), ``"lemke_howson:k"`` (label k of the canonical
-frame: k < m is player_0's action k) or ``"all"``: one extreme equilibrium, number ``h mod K`` of the K in the solver's order, where ``h`` is a hash of
-``(seed, the realised game)`` (:func:`shared_draw`). Both players see the same realised game, so they play the same
-equilibrium: every episode is a Nash profile. Over realised games that vary (a continuous law of refinement) the
-draws are independent and uniform, so the played payoffs average the "all" statistic in expectation; a realised game
-that repeats (no refinement, discrete laws) gets the same equilibrium in every episode, uniform over the ``seed``
-(the runner passes the run seed, so a scenario's seeds average it). Results are cached per realised game.
+frame: k < m is player_0's action k) or ``"all"``: one extreme equilibrium, number ``h mod K`` of the K in the
+solver's order, where ``h`` is a hash of ``(seed, the realised game)`` (:func:`shared_draw`). Both players see the
+same realised game, so they play the same equilibrium: every episode is a Nash profile. Over realised games that vary
+(a continuous law of refinement) the draws are independent and uniform, so the played payoffs average the "all"
+statistic in expectation; a realised game that repeats (no refinement, discrete laws) gets the same equilibrium in
+every episode, uniform over the ``seed`` (the runner passes the run seed, so a scenario's seeds average it). Results
+are cached per realised game.
 """
 
 from __future__ import annotations
