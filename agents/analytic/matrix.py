@@ -34,6 +34,7 @@ from agents.analytic._common import LRUCache, array_key, draw, point_mass
 from agents.analytic.matrix_value import MatrixView, lookahead, parse_view
 from vvl_env.envs.refine_matrix.config import AGENTS as ROLES
 from vvl_env.envs.refine_matrix.layout import PLAY, REFINE
+from vvl_env.model._validate import readonly
 from vvl_env.model.perturbation import PerturbationModel
 from vvl_env.solve.equilibria import equilibria
 from vvl_env.solve.selection import SelectionRule
@@ -43,16 +44,23 @@ Mode = Literal["myopic", "optimal", "never", "always"]
 MODES: tuple[str, ...] = ("myopic", "optimal", "never", "always")
 
 
+_PROFILES = LRUCache(4096)  # shared by both players: they rebuild the same canonical game, solved once
+
+
 def equilibrium_profiles(R1: FloatArray, R2: FloatArray, selection: str) -> tuple[FloatArray, FloatArray]:
     """The equilibria ``(xs (K, m), ys (K, n))`` of ``(R1, R2)`` that ``selection`` names: all K extreme equilibria
-    for ``"all"`` (the solver's deterministic order), otherwise the one it selects (K = 1)."""
+    for ``"all"`` (the solver's deterministic order), otherwise the one it selects (K = 1). Cached per process."""
+    return _PROFILES.get((selection,) + array_key(R1, R2), lambda: _solve_profiles(R1, R2, selection))
+
+
+def _solve_profiles(R1: FloatArray, R2: FloatArray, selection: str) -> tuple[FloatArray, FloatArray]:
     rule = SelectionRule.parse(selection)
     if rule.kind == "lemke_howson":
         eq = equilibria((R1, R2), method=str(rule))
     else:
         eq = equilibria((R1, R2)).select(rule)
     xs, ys = np.clip(eq.xs, 0.0, None), np.clip(eq.ys, 0.0, None)
-    return xs / xs.sum(axis=1, keepdims=True), ys / ys.sum(axis=1, keepdims=True)
+    return readonly(xs / xs.sum(axis=1, keepdims=True)), readonly(ys / ys.sum(axis=1, keepdims=True))
 
 
 def shared_draw(seed: int, R1: FloatArray, R2: FloatArray) -> int:
@@ -126,8 +134,7 @@ class MatrixAgent:
     def strategy(self, view: MatrixView) -> FloatArray:
         """This player's part of the equilibrium of the realised game under ``selection`` (module docstring)."""
         R1, R2 = view.canonical(self.player)
-        key = array_key(R1, R2)
-        xs, ys = self._cache.get(("eq",) + key, lambda: equilibrium_profiles(R1, R2, self.selection))
+        xs, ys = equilibrium_profiles(R1, R2, self.selection)
         pick = shared_draw(self.seed, R1, R2) % len(xs) if len(xs) > 1 else 0  # "all": the shared draw
         return (xs, ys)[self.player][pick]
 
