@@ -34,7 +34,7 @@ Z_SETTLED = 4.0
 def outcome_draws(model: PerturbationModel, opposing: int, n: int, seed: int) -> RefinementOutcome:
     """``n`` refinement outcomes against ``opposing`` actions from ``default_rng(seed)`` (cached: common random
     numbers for every game of the shape)."""
-    return model.sample(rng=np.random.default_rng(seed), n=opposing, size=n)
+    return model.sample(rng=np.random.default_rng(seed), n_opposing=opposing, size=n)
 
 
 def payoff_samples(R1: FloatArray, R2: FloatArray, player: int, outcome: RefinementOutcome,

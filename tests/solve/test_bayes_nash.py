@@ -125,7 +125,7 @@ def test_continuum_equilibrium_holds_on_fresh_types() -> None:
     prior = PerturbationModel(1.5, 1.0, 0.6, q=0.3)
     r = bayes_nash_continuum(game, 1, 1, prior, n=20_000, replications=4, rng=np.random.default_rng(1))
     y = r.y.mean
-    types = prior.sample(rng=np.random.default_rng(99), n=2, size=200_000)
+    types = prior.sample(rng=np.random.default_rng(99), n_opposing=2, size=200_000)
     A, B = _type_games(game.R2.T, game.R1.T, 1, prior, types)
     choice = np.argmax(A @ np.array([y, 1 - y]), axis=1)
     diff = B[np.arange(len(choice)), choice, 0] - B[np.arange(len(choice)), choice, 1]

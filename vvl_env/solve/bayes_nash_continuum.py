@@ -105,7 +105,7 @@ def bayes_nash_continuum(game: Game, informed: int, action: int, prior: Perturba
     own, other = (game.R1, game.R2) if informed == 0 else (game.R2.T, game.R1.T)
     out = []
     for r in rng.spawn(int(replications)):
-        types = prior.sample(rng=r, n=2, size=int(n))
+        types = prior.sample(rng=r, n_opposing=2, size=int(n))
         A, B = _type_games(own, other, action, prior, types)
         out.append(_solve_sample(A, B, tol))
     y, u_in, u_out = (np.array(v) for v in zip(*out))
