@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from vvl_env.runs.document import Document, Figure, Para, Table, fmt  # noqa: E402
 from vvl_env.runs.report import load_summary, selected_metrics  # noqa: E402
 
-DEFAULT_PREFIXES = ["eval/welfare", "eval/payoff", "eval/refine_rate", "eval/nash_conv", "eval/regret"]
+DEFAULT_PREFIXES = ["eval/welfare", "eval/payoff", "eval/refine_rate", "eval/nash_conv", "eval/regret", "eval/shortfall"]
 
 
 def compare(run_dirs: list[str | Path], prefixes: list[str] | None = None, out: str | Path | None = None) -> Document:
