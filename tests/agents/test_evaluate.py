@@ -81,8 +81,8 @@ def test_matrix_fixed_pure_play_by_hand():
 
 def test_matrix_refine_rate_of_fixed_rules_and_costs():
     cfg = dict(game="matching_pennies", perturbation={"sigma_own": 1.0}, budget=(1, 0), cost=0.25)
-    pol = {"player_0": make_agent("always_refine", "refine_matrix_v0", env_config=cfg),
-           "player_1": make_agent("never_refine", "refine_matrix_v0", env_config=cfg)}
+    pol = {"player_0": make_agent("always_refine", "refine_matrix_v0", env_config=cfg, role="player_0"),
+           "player_1": make_agent("never_refine", "refine_matrix_v0", env_config=cfg, role="player_1")}
     s = evaluate("refine_matrix_v0", cfg, pol, episodes=30, seed=2).summary()
     assert s["eval/refine_rate/player_0"]["mean"] == 1.0 and s["eval/refine_rate/player_1"]["mean"] == 0.0
     assert s["eval/cost/player_0"]["mean"] == 0.25 and s["eval/refine_rate/player_0/turn_0"]["mean"] == 1.0
@@ -91,7 +91,8 @@ def test_matrix_refine_rate_of_fixed_rules_and_costs():
 def test_nash_conv_zero_for_analytic_positive_for_random():
     knife = {"sigma_own": 1.0, "sigma_other": 1.0, "rho": -1.0}  # keeps the game zero-sum in every draw
     cfg = dict(game="rock_paper_scissors", perturbation=knife, budget=1, cost=0.05)
-    pol = {a: make_agent("bayes_myopic", "refine_matrix_v0", env_config=cfg, n=300) for a in ("player_0", "player_1")}
+    pol = {a: make_agent("bayes_myopic", "refine_matrix_v0", env_config=cfg, role=a, n=300)
+           for a in ("player_0", "player_1")}
     rep = evaluate("refine_matrix_v0", cfg, pol, episodes=40, seed=0)
     nc = [r["nash_conv"] for r in rep.records]
     assert len(nc) == 40 and max(nc) < 1e-5

@@ -9,12 +9,12 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from vvl_env.envs import RefineOrAct
 from vvl_env.envs.refine_or_act_vector import RefineOrActVecEnv
 
-CONFIGS = [
+CONFIGS = [  # masked actions are taken too: the penalize policy
     dict(values=[0.5, 0.0, -0.5], cost={"law": "uniform", "low": 0.0, "high": 0.6}, budget=2,
-         perturbation={"sigma_own": 1.0}),
-    dict(values=[1.0, 0.0], cost=0.1, budget=1),
+         perturbation={"sigma_own": 1.0}, invalid_action="penalize"),
+    dict(values=[1.0, 0.0], cost=0.1, budget=1, invalid_action="penalize", invalid_action_penalty=0.5),
     dict(values=[0.0], cost={"law": "exponential", "scale": 0.2}, budget=3, max_options=3,
-         perturbation={"sigma_own": 2.0, "q": 0.3}),
+         perturbation={"sigma_own": 2.0, "q": 0.3}, invalid_action="penalize"),
 ]
 
 
@@ -41,8 +41,20 @@ def test_step_for_step_equal_to_dummy_vec_env(cfg):
             assert bool(a.get("invalid_action")) == bool(b.get("invalid_action"))
 
 
-def test_bad_arguments_name_the_field():
+def test_bad_arguments_and_actions_raise():
     with pytest.raises(ValueError, match="num_envs"):
         RefineOrActVecEnv(0)
     with pytest.raises(ValueError, match="budget"):
         RefineOrActVecEnv(2, budget=-1)
+    vec = RefineOrActVecEnv(2, seed=0, values=[1.0, 0.0], budget=1)
+    with pytest.raises(ValueError, match="reset"):
+        vec.step(np.array([2, 2]))
+    first = vec.reset()
+    for bad in (np.array([0, 6]), np.array([-1, 0]), np.array([0.5, 1.0]), np.array([0])):
+        with pytest.raises(ValueError, match="action"):
+            vec.step(bad)
+    with pytest.raises(ValueError, match="not legal"):  # act on option 2, which does not exist (raise: default)
+        vec.step(np.array([0, 3 + 2]))
+    assert np.array_equal(vec.action_masks().any(axis=1), [True, True])  # the refused step changed nothing
+    obs, rew, done, _ = vec.step(np.array([3, 4]))  # act on options 0 and 1 (M = 3)
+    assert rew.tolist() == [1.0, 0.0] and done.all() and np.array_equal(obs[:, :2], first[:, :2])
