@@ -90,3 +90,21 @@ def test_reference_report_shared_and_replayed():
     with pytest.raises(ValueError, match="reference"):
         evaluate(kw["env_id"], kw["env_config"], kw["policies"], episodes=kw["episodes"], seed=kw["seed"] + 1,
                  reference=ref)
+
+
+def test_learned_policy_batch_equals_single_calls():
+    """One network call over many observations gives each observation's probabilities (float32 network)."""
+    from sb3_contrib import MaskablePPO
+
+    from agents.learning import SB3Policy
+    from vvl_env.envs.refine_or_act_vector import RefineOrActVecEnv
+
+    venv = RefineOrActVecEnv(16, seed=0, values=[0.5, 0.0, -0.5], cost={"law": "uniform", "low": 0.0, "high": 0.6},
+                             budget=2)
+    model = MaskablePPO("MlpPolicy", venv, seed=0, device="cpu", n_steps=8, batch_size=16)
+    policy = SB3Policy("mppo", model.policy, "maskable_ppo")
+    obs, masks = venv.reset(), venv.action_masks().astype(np.int8)
+    batch = policy.action_probabilities_batch(list(obs), masks)
+    single = np.stack([policy.action_probabilities(o, m) for o, m in zip(obs, masks)])
+    assert batch.shape == single.shape and np.allclose(batch, single, rtol=1e-5, atol=1e-7)
+    assert np.all(batch[masks == 0] == 0.0) and np.allclose(batch.sum(axis=1), 1.0)
