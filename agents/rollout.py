@@ -48,22 +48,6 @@ def refine_action(env_id: str, phase: str, a: int, M: int) -> int | None:
     return 0 if phase == "refinement" and a == 1 else None
 
 
-def batch_safe(policies: Mapping[str, Policy]) -> bool:
-    """Whether every policy may be called in batches: one whose play depends on the order of its ``act`` calls
-    (``batch_safe`` False, e.g. the analytic matrix agents under selection "all", which count the episodes played)
-    makes the episodes run one by one, through ``act``, exactly as the sequential evaluator did."""
-    return all(getattr(p, "batch_safe", True) for p in policies.values())
-
-
-def _choose(policy: Policy, obs: list[Any], masks: np.ndarray, rngs: list[np.random.Generator],
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Probabilities (B, A) and actions (B,): batched, or through ``act`` for a policy that is not batch-safe."""
-    probs = probabilities_batch(policy, obs, masks)
-    if getattr(policy, "batch_safe", True):
-        return probs, sample_actions(probs, rngs)
-    return probs, np.array([int(policy.act(o, m, rng=r)) for o, m, r in zip(obs, masks, rngs)], dtype=np.int64)
-
-
 def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Policy], episodes: int, seed: int,
                  chunk: int = CHUNK) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
     """Records, realised problems (games) and first decisions of episodes ``0 .. episodes - 1``, and one
@@ -72,7 +56,6 @@ def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Po
     RefineOrAct episodes run on :class:`~vvl_env.envs.refine_or_act_core.RefineOrActCore` (the same episodes as
     the env's); the two-agent envs on one environment object per episode of a chunk.
     """
-    chunk = chunk if batch_safe(policies) else 1
     envs: list[Any] = [make()]
     core = RefineOrActCore(envs[0], min(chunk, episodes)) if env_id == "refine_or_act" else None
     records: list[dict[str, Any]] = []
@@ -101,7 +84,8 @@ def _gym_chunk(core: RefineOrActCore, policy: Policy, seed: int, eps: list[int],
     firsts: list[dict[str, Any]] = []
     while live.size:
         obs, masks = core.observations()[live], core.masks()[live].astype(np.int8)
-        probs, acts = _choose(policy, list(obs), masks, [rngs[j] for j in live])
+        probs = probabilities_batch(policy, list(obs), masks, public_seeds=[episode_seed(seed, eps[j]) for j in live])
+        acts = sample_actions(probs, [rngs[j] for j in live])
         if turn == 0:
             firsts = [{"agent": (obs[t], masks[t], probs[t])} for t in range(live.size)]
         for t, j in enumerate(live.tolist()):
@@ -146,7 +130,9 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
             if not rows:
                 continue
             masks = np.stack([np.asarray(obs[j][a]["action_mask"]) for j in rows])
-            probs, acts = _choose(policies[a], [obs[j][a] for j in rows], masks, [rngs[j][i] for j in rows])
+            probs = probabilities_batch(policies[a], [obs[j][a] for j in rows], masks,
+                                        public_seeds=[episode_seed(seed, eps[j]) for j in rows])
+            acts = sample_actions(probs, [rngs[j][i] for j in rows])
             for t, j in enumerate(rows):
                 actions[j][a], probs_of[j, a] = int(acts[t]), probs[t]
                 if turn == 0:
