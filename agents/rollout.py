@@ -3,8 +3,9 @@ agent and step over the chunk (:func:`agents.policy.probabilities_batch`), so a 
 call for hundreds of episodes.
 
 Episode e is what the sequential evaluator played: ``reset(seed=episode_seed(seed, e))``, agent i's actions drawn
-from ``default_rng([seed, e, i])`` by :func:`agents.policy.sample_actions` (the rule of ``act``). Each episode has its
-own environment state, so the records do not depend on the chunk size. The record keys are documented in
+from ``default_rng([seed, e, i])`` by :func:`agents.policy.sample_actions` (the rule of ``act``); the episode's seed
+is the public seed of policies that read one (:mod:`agents.policy`). Each episode has its own environment state, so
+the records do not depend on the chunk size. The record keys are documented in
 :mod:`agents.evaluate`.
 """
 
