@@ -114,7 +114,10 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
 
     # --- env factory: one VecEnv per model ------------------------------------------------------------------------
     roles = {"player_0": 0, "player_1": 1}
-    envs = {n: make_train_env(config.env_id, config.env_config, config.mode, config.n_envs, _model_seed(config, k),
+    # learners that ignore masks (ppo, dqn): a masked action ends the episode with a penalty (vvl_env.envs.actions)
+    env_config = config.env_config if config.algo == "maskable_ppo" else {"invalid_action": "penalize",
+                                                                           **config.env_config}
+    envs = {n: make_train_env(config.env_id, env_config, config.mode, config.n_envs, _model_seed(config, k),
                               role=roles.get(n)) for k, n in enumerate(names)}
 
     # --- models: new, or restored with env and RNG state ----------------------------------------------------------

@@ -85,7 +85,8 @@ def study(size: Size = "full", seed: int = 0) -> StudyResult:
                Curve.from_estimates(panel, "uniform random", costs, random_ret, x_label="cost c", y_label="return")]
     # result 3: matching pennies, independent learners next to the analytic agents
     learned = _learn("refine_matrix_v0", MATRIX, "independent", 2 * steps, seed)
-    ana = {a: make_agent("bayes_myopic", "refine_matrix_v0", env_config=MATRIX) for a in ("player_0", "player_1")}
+    ana = {a: make_agent("bayes_myopic", "refine_matrix_v0", env_config=MATRIX, role=a)
+           for a in ("player_0", "player_1")}
     rows = {}
     for who, pols in [("independent MaskablePPO", learned), ("analytic (Bayes myopic, equilibrium play)", ana)]:
         s = evaluate("refine_matrix_v0", MATRIX, pols, episodes=episodes, seed=seed).summary()
