@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from vvl_env.envs.actions import illegal_action
 from vvl_env.envs.refine_or_act import RefineOrAct
 
 
@@ -60,15 +61,18 @@ class RefineOrActCore:
     def step(self, actions: npt.NDArray[np.int64], rows: npt.NDArray[np.int64] | None = None,
              ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
         """Apply ``actions[t]`` to copy ``rows[t]`` (default: one action per copy, all copies); returns rewards,
-        done and whether the action was masked, per row. A masked action ends the episode with
-        ``-invalid_penalty``, as in RefineOrAct."""
+        done and whether the action was masked, per row. A masked action follows the env's ``invalid_action``, as
+        in RefineOrAct: "raise" (nothing applied) or "penalize" (the episode ends with ``-invalid_action_penalty``)."""
         M = self.M
         rows = np.arange(self.B) if rows is None else np.asarray(rows)
         legal = self.masks()[rows, actions]
         invalid = ~legal
+        if invalid.any() and self.env.invalid_action == "raise":
+            t = int(np.flatnonzero(invalid)[0])
+            raise illegal_action(f"copy {int(rows[t])}", int(actions[t]), "now", self.masks()[rows[t]])
         acting = legal & (actions >= M)
         refining = legal & (actions < M)
-        rew = np.where(invalid, -self.env.invalid_penalty, 0.0)
+        rew = np.where(invalid, -self.env.invalid_action_penalty, 0.0)
         rew[acting] = self.values[rows[acting], actions[acting] - M]
         if refining.any():
             rew[refining] = -self.cost[rows[refining]]
