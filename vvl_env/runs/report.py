@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from vvl_env.runs import figures
+from vvl_env.runs import figures, figures_learning
 from vvl_env.runs.document import Code, Document, Figure, Heading, Para, Table, fmt
 from vvl_env.runs.errors import ScenarioError
 from vvl_env.runs.store import METRICS_FILE, SUMMARY_FILE, read_metrics
@@ -95,6 +95,8 @@ def make_figures(run_dir: Path, summary: dict[str, Any], scenario: dict[str, Any
             reference=ref_welfare)):
         made.append(Figure(p, "Mean welfare (the return, for one agent) of learned and analytic agents (95% "
                               "intervals); dashed: the solvers' reference, net of expected costs, where there is one"))
+    if p := figures_learning.nash_conv_curves(summary, scenario, out / "nash_conv.png"):
+        made.append(Figure(p, figures_learning.CAPTION))
     return made
 
 
