@@ -18,14 +18,17 @@ Cases and targets (the issue's; a missed target is reported with its figure, nev
 * ``bargaining``: ``refine_bargain_v0`` with budget 1 (scenarios/refine_bargain.toml's game): agreement rate, refine
   rates and welfare against the analytic agents that refine.
 
-Every case runs for ``mmd_ppo`` and for plain ``maskable_ppo`` (the baseline row). Medians are over the finished seeds
+Every case runs for ``mmd_ppo`` (independent learners) and for plain ``maskable_ppo`` (the baseline rows:
+independent, ``ppo``, and one shared policy, ``ppo_shared``), with vvl's default hyper-parameters of each. Medians are over the finished seeds
 (``n_seeds`` says how many).
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -46,6 +49,7 @@ from agents.learning.phase_metrics import PhaseMetrics  # noqa: E402
 from agents.learning.realised import agreement_rate, realised_games  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "agents.json"
+FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"
 MATRIX = {"budget": [1, 1], "cost": 0.05, "perturbation": {"sigma_own": 1.0, "sigma_other": 1.0, "rho": 0.0},
           "visibility": "public"}
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -59,24 +63,29 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 TARGETS = {"matching_pennies": {"nash_conv": 0.05, "refine_rate": 0.02, "welfare": 0.02},
            "rock_paper_scissors": {"nash_conv": 0.1}, "refine_or_act": {"ratio": 0.98}, "bargaining": {}}
-ALGOS = ("mmd_ppo", "maskable_ppo")
+#: Learner name -> (algo, mode in the two-agent envs); RefineOrAct trains one agent ("single") and skips "ppo_shared".
+LEARNERS: dict[str, tuple[str, str]] = {"mmd_ppo": ("mmd_ppo", "independent"), "ppo": ("maskable_ppo", "independent"),
+                                        "ppo_shared": ("maskable_ppo", "shared")}
 N_ENVS = 16
 
 
-def run_one(case: str, algo: str, seed: int, steps: int, episodes: int, phase: PhaseMetrics | None) -> dict[str, Any]:
+def run_one(case: str, learner: str, seed: int, steps: int, episodes: int, phase: PhaseMetrics | None,
+            ) -> dict[str, Any]:
     """Train one learner (pair) and measure it (module docstring)."""
     env_id, cfg = CASES[case]
-    mode = "single" if env_id == "refine_or_act" else "independent"
+    algo, mode = LEARNERS[learner]
+    mode = "single" if env_id == "refine_or_act" else mode
     total = steps if mode == "single" else 2 * steps
     config = TrainConfig(env_id, cfg, algo=algo, mode=mode, total_timesteps=total, seed=seed, n_envs=N_ENVS,
-                         eval_every=total // 10, eval_episodes=100)
+                         eval_every=total // 8, eval_episodes=50)
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
         result = train(config, d)
         wall = time.perf_counter() - t0
     out: dict[str, Any] = {"wall_s": wall, "agent_steps_per_s": result.timesteps / wall,
                            "agent_steps": result.timesteps,
-                           "curve": [{k: v for k, v in row.items() if "nash_conv" in k or k == "timesteps"}
+                           "curve": [{k: v for k, v in row.items() if "nash_conv" in k or "gap" in k or
+                                      k in ("timesteps", "eval/last/welfare", "eval/average/welfare")}
                                      for row in result.curve]}
     if phase is None:
         ref = make_agent("bayes_optimal", env_id, env_config=cfg)
@@ -115,7 +124,7 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
     """Median (over finished seeds) of every number of every (case, algo)."""
     out: dict[str, Any] = {}
     for key, run in runs.items():
-        case, algo, _ = key.split("/")
+        case, algo, _ = key.split("/")  # algo: the learner's name
         out.setdefault(case, {}).setdefault(algo, []).append(run)
     for case, by_algo in out.items():
         for algo, rs in by_algo.items():
@@ -130,14 +139,17 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1_000_000, help="agent-steps per learner")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--learners", nargs="+", default=list(LEARNERS), choices=list(LEARNERS))
     parser.add_argument("--episodes", type=int, default=1_000, help="final evaluation episodes")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="result file (JSON)")
     parser.add_argument("--fresh", action="store_true", help="ignore runs already in the result file")
     parser.add_argument("--quick", action="store_true", help="smoke run: 4,000 steps, 1 seed, 100 episodes")
     args = parser.parse_args()
     if args.quick:
         args.steps, args.seeds, args.episodes = 4_000, [0], 100
     th.set_num_threads(1)
-    results = {} if args.fresh or not RESULTS.exists() else json.loads(RESULTS.read_text())
+    out = args.out
+    results = {} if args.fresh or not out.exists() else json.loads(out.read_text())
     if results.get("steps") != args.steps:
         results = {}
     results.update({"steps": args.steps, "episodes": args.episodes, "n_envs": N_ENVS, "targets": TARGETS,
@@ -149,19 +161,27 @@ def main() -> None:
               if CASES[c][0] != "refine_or_act"}
 
     def save() -> None:
-        results["summary"] = summarise(runs)
-        RESULTS.parent.mkdir(exist_ok=True)
-        tmp = RESULTS.with_suffix(".tmp")
-        tmp.write_text(json.dumps(results, indent=1, default=float))
-        tmp.replace(RESULTS)
+        """Merge into the file under a lock (several benchmark processes may share it, e.g. one per case)."""
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            disk = json.loads(out.read_text()) if out.exists() else {}
+            if disk.get("steps") == args.steps:
+                runs.update({k: v for k, v in disk.get("runs", {}).items() if k not in runs})
+                refs.update({k: v for k, v in disk.get("reference", {}).items() if k not in refs})
+                results["cases"] = {**disk.get("cases", {}), **results["cases"]}
+            results["summary"] = summarise(runs)
+            tmp = out.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(json.dumps(results, indent=1, default=float))
+            tmp.replace(out)
 
     for seed in args.seeds:
         for case in args.cases:
-            for algo in ALGOS:
-                key = f"{case}/{algo}/{seed}"
-                if key in runs:
+            for learner in args.learners:
+                key = f"{case}/{learner}/{seed}"
+                if key in runs or (learner == "ppo_shared" and case == "refine_or_act"):
                     continue
-                runs[key] = run_one(case, algo, seed, args.steps, args.episodes, phases.get(case))
+                runs[key] = run_one(case, learner, seed, args.steps, args.episodes, phases.get(case))
                 if case in phases and case not in refs:
                     refs[case] = phases[case].reference_row()
                 print(f"{key}: " + ", ".join(f"{k}={v:.3f}" for k, v in runs[key].items()
@@ -169,10 +189,28 @@ def main() -> None:
                       file=sys.stderr)
                 save()
     for case in args.cases:
-        if CASES[case][0] == "refine_matrix_v0" and "dynamics" not in refs.get(case, {}):
+        if CASES[case][0] == "refine_matrix_v0" and not refs.get(case, {}).get("dynamics", {}).get("available"):
             refs.setdefault(case, {})["dynamics"] = baselines(case, args.episodes, args.steps // 2)
     save()
-    print(f"wrote {RESULTS}", file=sys.stderr)
+    print(f"wrote {out}", file=sys.stderr)
+    for case in args.cases:
+        if CASES[case][0] == "refine_matrix_v0":
+            print(f"wrote {figure(case, runs, out.parent)}", file=sys.stderr)
+
+
+def figure(case: str, runs: dict[str, Any], folder: Path) -> Path | None:
+    """``docs/figures/equilibrium_learning_<case>.png``: the NashConv figure of the runs' curves
+    (:mod:`vvl_env.runs.figures_learning`, with the exact dynamics on the same games)."""
+    from vvl_env.runs.figures_learning import nash_conv_curves
+
+    agents: dict[str, Any] = {}
+    for key, run in runs.items():
+        c, algo, seed = key.split("/")
+        if c == case:
+            agents.setdefault(algo, {"curves": {}})["curves"][seed] = run["curve"]
+    env_id, cfg = CASES[case]
+    return nash_conv_curves({"agents": agents}, {"env": {"id": env_id, "config": cfg}},
+                            (FIGURES if folder == RESULTS.parent else folder) / f"equilibrium_learning_{case}.png")
 
 
 if __name__ == "__main__":
