@@ -9,14 +9,20 @@ c the mean cost of its own refinement from the observation; ``"optimal"`` follow
 :func:`agents.analytic.matrix_value.lookahead` (backward induction over its own refinements, opponent's fixed);
 ``"never"`` passes; ``"always"`` refines its action of largest equilibrium weight while budget and mask allow.
 
-Play: the equilibrium of its view ``(own, other)`` (itself as row player) selected by ``selection``
-(``"max_welfare"``, ``"min_welfare"`` or ``"lemke_howson:k"``; not ``"all"``, which names no profile), as a mixed
-strategy over its play actions. Welfare-based rules are frame-independent, so both players select the same
-equilibrium when they see the same game. Results are cached per realised view, so a step costs a lookup.
+Play: both players take their part of one equilibrium of the realised game, stated in the canonical frame
+``(R1, R2)`` (rows: player_0) that each rebuilds from its own-first view and its ``role``; ``selection`` picks it:
+``"max_welfare"`` / ``"min_welfare"`` (ties: the solver's first), ``"lemke_howson:k"`` (label k of the canonical
+frame: k < m is player_0's action k) or ``"all"``: one extreme equilibrium drawn uniformly by both players from a
+*shared per-episode seed*, ``SeedSequence([seed, digest of the realised game, occurrence])``, where ``occurrence``
+counts the earlier episodes in which this agent played that same game. Both players see the same realised game and
+play the same episodes, so they draw the same equilibrium, and over episodes each extreme equilibrium is played with
+probability 1/K: the played payoffs average the "all" statistic in expectation. (Both agents must play every
+episode together, as the pair that ``make_agent`` builds for a scenario does.) Results are cached per realised game.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Literal
 
 import numpy as np
@@ -24,6 +30,7 @@ import numpy.typing as npt
 
 from agents.analytic._common import LRUCache, array_key, draw, point_mass
 from agents.analytic.matrix_value import MatrixView, lookahead, parse_view
+from vvl_env.envs.refine_matrix.config import AGENTS as ROLES
 from vvl_env.envs.refine_matrix.layout import PLAY, REFINE
 from vvl_env.model.perturbation import PerturbationModel
 from vvl_env.solve.equilibria import equilibria
@@ -34,15 +41,24 @@ Mode = Literal["myopic", "optimal", "never", "always"]
 MODES: tuple[str, ...] = ("myopic", "optimal", "never", "always")
 
 
-def equilibrium_strategy(own: FloatArray, other: FloatArray, selection: str) -> FloatArray:
-    """The row player's strategy in the equilibrium of ``(own, other)`` chosen by ``selection``."""
+def equilibrium_profiles(R1: FloatArray, R2: FloatArray, selection: str) -> tuple[FloatArray, FloatArray]:
+    """The equilibria ``(xs (K, m), ys (K, n))`` of ``(R1, R2)`` that ``selection`` names: all K extreme equilibria
+    for ``"all"`` (the solver's deterministic order), otherwise the one it selects (K = 1)."""
     rule = SelectionRule.parse(selection)
     if rule.kind == "lemke_howson":
-        x = equilibria((own, other), method=str(rule)).xs[0]
+        eq = equilibria((R1, R2), method=str(rule))
     else:
-        x = equilibria((own, other)).select(rule).xs[0]
-    x = np.clip(x, 0.0, None)
-    return x / x.sum()
+        eq = equilibria((R1, R2)).select(rule)
+    xs, ys = np.clip(eq.xs, 0.0, None), np.clip(eq.ys, 0.0, None)
+    return xs / xs.sum(axis=1, keepdims=True), ys / ys.sum(axis=1, keepdims=True)
+
+
+def shared_draw(seed: int, R1: FloatArray, R2: FloatArray, occurrence: int) -> int:
+    """A uniform 63-bit integer from ``SeedSequence([seed, digest of (R1, R2), occurrence])``: the same for both
+    players of one episode (they see the same realised game), fresh for every repetition of a game."""
+    words = np.frombuffer(hashlib.blake2b(R1.tobytes() + R2.tobytes() + repr(R1.shape).encode(),
+                                          digest_size=16).digest(), dtype=np.uint32)
+    return int(np.random.default_rng([int(seed), *words.tolist(), int(occurrence)]).integers(2**63 - 1))
 
 
 class MatrixAgent:
@@ -55,7 +71,10 @@ class MatrixAgent:
         The agent's law of its own refinements; default: the belief parameters of its observation (pointwise RRP,
         normal gaps, q fixed at the observed mean).
     selection : str
-        Equilibrium selection rule for play and for the equilibrium payoffs behind the refine rule.
+        Equilibrium selection rule for play and for the equilibrium payoffs behind the refine rule (module
+        docstring); the runner passes the scenario's ``[evaluation].selection``.
+    role : "player_0" or "player_1"
+        The role the agent plays (its observation does not say): it fixes the canonical frame.
     rounds : int
         Rounds of play (the env's ``rounds``): gains are per round, costs per episode.
     n, n_outer, n_inner, seed : int
@@ -65,19 +84,25 @@ class MatrixAgent:
     """
 
     def __init__(self, mode: Mode = "myopic", *, belief: PerturbationModel | None = None,
-                 selection: str = "max_welfare", rounds: int = 1, n: int = 2000, n_outer: int = 200,
-                 n_inner: int = 200, seed: int = 0, cost: float | None = None, name: str | None = None) -> None:
+                 selection: str = "max_welfare", role: str = "player_0", rounds: int = 1, n: int = 2000,
+                 n_outer: int = 200, n_inner: int = 200, seed: int = 0, cost: float | None = None,
+                 name: str | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode: must be one of {MODES}, got {mode!r}")
-        if SelectionRule.parse(selection).kind == "all":
-            raise ValueError("selection: 'all' averages over equilibria and names no profile to play; use "
-                             "'max_welfare', 'min_welfare' or 'lemke_howson:k'")
+        try:
+            SelectionRule.parse(selection)
+        except ValueError as exc:
+            raise ValueError(f"selection: {str(exc).removeprefix('rule: ')}") from None
+        if role not in ROLES:
+            raise ValueError(f"role: must be one of {ROLES}, got {role!r}")
+        self.player = ROLES.index(role)
         if belief is not None and not isinstance(belief, PerturbationModel):
             raise ValueError(f"belief: must be a PerturbationModel or None, got {belief!r}")
         self.mode, self.belief, self.selection, self.rounds = mode, belief, selection, int(rounds)
         self.n, self.n_outer, self.n_inner, self.seed, self.cost = int(n), int(n_outer), int(n_inner), int(seed), cost
         self.name = name or f"refine_matrix/{mode}"
         self._cache = LRUCache()
+        self._played = LRUCache(1 << 16)  # realised game -> [episodes in which it was played]
 
     def _model(self, view: MatrixView) -> PerturbationModel:
         return self.belief if self.belief is not None else view.model
@@ -89,13 +114,22 @@ class MatrixAgent:
         budget = 1 if self.mode == "myopic" else view.budget
         key = ("look", model, cost, budget) + array_key(view.own, view.other)
         return self._cache.get(key, lambda: lookahead(
-            view.own, view.other, model, cost=cost, budget=budget, rounds=self.rounds, n=self.n,
-            n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed, selection=self.selection))
+            *view.canonical(self.player), self.player, model, cost=cost, budget=budget, rounds=self.rounds,
+            n=self.n, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed, selection=self.selection))
+
+    def _occurrence(self, key: tuple[Any, ...]) -> list[int]:
+        return self._played.get(key, lambda: [0])
 
     def strategy(self, view: MatrixView) -> FloatArray:
-        """The equilibrium strategy of ``view`` under ``selection`` (cached)."""
-        key = ("eq",) + array_key(view.own, view.other)
-        return self._cache.get(key, lambda: equilibrium_strategy(view.own, view.other, self.selection))
+        """This player's part of the equilibrium of the realised game under ``selection`` (module docstring)."""
+        R1, R2 = view.canonical(self.player)
+        key = array_key(R1, R2)
+        xs, ys = self._cache.get(("eq",) + key, lambda: equilibrium_profiles(R1, R2, self.selection))
+        pick = 0
+        if len(xs) > 1:  # "all": the shared draw of this episode; its occurrence is counted when play starts
+            occurrence = self._occurrence(key)[0] - (view.phase == PLAY and view.round > 0)
+            pick = shared_draw(self.seed, R1, R2, max(occurrence, 0)) % len(xs)
+        return (xs, ys)[self.player][pick]
 
     def refine_choice(self, view: MatrixView) -> int | None:
         """Own action to refine (None: pass), before masking."""
@@ -121,4 +155,8 @@ class MatrixAgent:
         return point_mass(0, mask.size)
 
     def act(self, observation: Any, action_mask: npt.ArrayLike, *, rng: np.random.Generator) -> int:
-        return draw(self.action_probabilities(observation, action_mask), rng)
+        action = draw(self.action_probabilities(observation, action_mask), rng)
+        view = parse_view(observation["observation"] if isinstance(observation, dict) else observation)
+        if view.phase == PLAY and view.round == 0 and SelectionRule.parse(self.selection).kind == "all":
+            self._occurrence(array_key(*view.canonical(self.player)))[0] += 1  # this episode played the game
+        return action

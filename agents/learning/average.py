@@ -44,6 +44,10 @@ class AveragePolicy:
         """Mean of the members' probabilities over a batch of flat observations and masks."""
         return np.mean([m.probabilities_batch(obs, masks) for m in self.members], axis=0)
 
+    def action_probabilities_batch(self, observations: Any, masks: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
+        """Mean of the members' batched probabilities (batched evaluation, :mod:`agents.rollout`)."""
+        return np.mean([m.action_probabilities_batch(observations, masks) for m in self.members], axis=0)
+
     def action_probabilities(self, observation: Any, action_mask: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
         """Mean of the members' ``action_probabilities``; exactly 0 on masked actions."""
         return np.mean([m.action_probabilities(observation, action_mask) for m in self.members], axis=0)

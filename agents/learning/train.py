@@ -45,7 +45,7 @@ from stable_baselines3.common.utils import set_random_seed
 
 from agents.learning.average import AveragePool
 from agents.learning.checkpoint import last_checkpoint, load_checkpoint, save_checkpoint, write_json
-from agents.learning.config import TrainConfig, algo_class
+from agents.learning.config import MASKED_ALGOS, TrainConfig, algo_class
 from agents.learning.curve import evaluate_policies
 from agents.learning.envs import make_train_env
 from agents.learning.loop import Learner, SnapshotPool
@@ -118,7 +118,10 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
 
     # --- env factory: one VecEnv per model ------------------------------------------------------------------------
     roles = {"player_0": 0, "player_1": 1}
-    envs = {n: make_train_env(config.env_id, config.env_config, config.mode, config.n_envs, _model_seed(config, k),
+    # learners that ignore masks (ppo, dqn): a masked action ends the episode with a penalty (vvl_env.envs.actions)
+    env_config = config.env_config if config.algo in MASKED_ALGOS else {"invalid_action": "penalize",
+                                                                           **config.env_config}
+    envs = {n: make_train_env(config.env_id, env_config, config.mode, config.n_envs, _model_seed(config, k),
                               role=roles.get(n)) for k, n in enumerate(names)}
 
     # --- models: new, or restored with env and RNG state ----------------------------------------------------------

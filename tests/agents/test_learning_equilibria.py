@@ -90,12 +90,12 @@ def test_phase_metrics_against_independent_numbers():
     ref = pm.reference()
     own = pm(ref, "x/")
     for a in ("player_0", "player_1"):
-        assert own[f"x/refine_rate_gap/{a}"] == 0.0 and own[f"x/refine_value_gap/{a}"] == pytest.approx(0.0)
+        assert own[f"x/refine_rate_gap/{a}"] == 0.0 and own[f"x/refine_gap/{a}"] == pytest.approx(0.0)
     assert own["x/nash_conv"] == pytest.approx(0.0, abs=1e-6)
     uniform_play = {a: PhasePolicy(ref[a], _Uniform()) for a in ref}
     got = pm(uniform_play, "u/")
     assert got["u/refine_rate_gap/player_0"] == 0.0  # same refine decisions as the reference
-    assert got["u/refine_value_gap/player_0"] == pytest.approx(0.0)  # play is not part of the refine gap
+    assert got["u/refine_gap/player_0"] == pytest.approx(0.0)  # play is not part of the refine gap
     R1, R2, rm, cm = realised_games(MP, uniform_play, episodes=20, seed=3)
     closed = []
     for A, B, r, c in zip(R1, R2, rm, cm):
@@ -104,6 +104,22 @@ def test_phase_metrics_against_independent_numbers():
         closed.append((A @ y).max() - x @ A @ y + (x @ B).max() - x @ B @ y)
     assert got["u/nash_conv"] == pytest.approx(np.mean(closed), rel=1e-9)
     assert got["u/nash_conv"] > 0.1
+
+
+def test_bargaining_refine_gap_of_the_reference_is_zero():
+    """Bargaining has no decision values: the gap is the paired payoff difference against (pi's refine decisions,
+    reference play), exactly 0 for the reference itself; a never-refining profile loses the value of refining."""
+    config = {"K": 2, "weights": "uniform", "cost": 0.02, "grid": 21, "budget": 1}
+    pm = PhaseMetrics("refine_bargain_v0", config, episodes=30, seed=1)
+    ref = pm.reference()
+    own = pm(ref, "x/")
+    assert own["x/refine_gap/player_0"] == 0.0 and own["x/refine_rate_gap/player_1"] == 0.0
+    from agents.analytic import make_agent
+
+    never = {a: make_agent("never_refine", "refine_bargain_v0", env_config=config, role=a) for a in ref}
+    got = pm(never, "n/")
+    rate = pm.reference_row()["reference/refine_rate/player_0"]
+    assert got["n/refine_rate_gap/player_0"] == -rate
 
 
 class _Uniform:

@@ -46,8 +46,8 @@ def test_samples_equal_solving_each_draw_by_hand() -> None:
     law = PerturbationModel(1.0, 0.5, 0.2)
     effect = refinement_effect(matching_pennies(), [(0, 1), (1, 0)], law, n=20, rng=np.random.default_rng(3))
     rng = np.random.default_rng(3)
-    r1 = law.sample(rng=rng, n=2, size=20)
-    r2 = law.sample(rng=rng, n=3, size=20)
+    r1 = law.sample(rng=rng, n_opposing=2, size=20)
+    r2 = law.sample(rng=rng, n_opposing=3, size=20)
     for b in range(20):
         g = refine(refine(matching_pennies(), 0, 1, r1[b]), 1, 0, r2[b])
         np.testing.assert_allclose(effect.samples[b], equilibria(g).mean_payoffs(), atol=1e-9)

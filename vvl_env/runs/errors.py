@@ -31,8 +31,15 @@ class ScenarioError(ValueError):
     """A scenario that cannot run; the message is one paragraph for the user (``vvl`` exits with status 2)."""
 
 
+class LargeScenarioWarning(UserWarning):
+    """A scenario beyond a work or memory limit, run anyway (``--allow-large``)."""
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:  # data nested too deep for repr
+        text = f"<{type(value).__name__} nested too deep to show>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -130,7 +137,7 @@ def format_validation_error(exc: ValidationError, root: type[BaseModel]) -> str:
             path += ".kind"
         message = _message(err, holder).replace("\n", " ")
         if err["type"] == "value_error" and message.split(":")[0].strip().split("[")[0] in (
-                "agents", "evaluation.reference", "sweep.seeds"):
+                "agents", "evaluation.reference", "sweep.seeds", "sweep.linked", "sweep"):
             path = ""
         if ".policy" in path:
             path = path[: path.index(".policy") + len(".policy")]

@@ -5,7 +5,7 @@ from vvl_env.solve.bargaining import (AlternatingOffersSPE, BargainingSolution, 
 from vvl_env.solve.equilibria import EquilibriumSet, equilibria
 from vvl_env.solve.equilibria_batch import (BatchEquilibria, batch_equilibria, equilibrium_payoffs, select_payoffs,
                                             select_profiles)
-from vvl_env.solve.exploitability import NashConv, batch_nash_conv, nash_conv
+from vvl_env.solve.exploitability import NashConv, batch_nash_conv, nash_conv, nash_conv_batch
 from vvl_env.solve.game_refinement import RefinementEffect, refinement_effect
 from vvl_env.solve.refinement_value import RefinementValue, value_of_refinement
 from vvl_env.solve.results import Estimate
@@ -19,6 +19,6 @@ __all__ = [
     "AlternatingOffersSPE", "BargainingSolution", "BatchEquilibria", "EquilibriumSet", "Estimate", "NashConv",
     "DiscreteCost", "RefinementEffect", "RefinementValue", "SelectionRule", "SequentialValue", "ZeroSumSolution", "alternating_offers_spe",
     "batch_equilibria", "batch_nash_conv", "equilibria", "equilibrium_payoffs", "is_epsilon_equilibrium",
-    "max_regret", "myopic_refinement", "nash_bargaining", "nash_bargaining_batch", "nash_conv", "optimal_refinement", "policy_value", "refinement_effect", "select_payoffs",
+    "max_regret", "myopic_refinement", "nash_bargaining", "nash_bargaining_batch", "nash_conv", "nash_conv_batch", "optimal_refinement", "policy_value", "refinement_effect", "select_payoffs",
     "select_profiles", "value_of_refinement", "zero_sum_value", "zero_sum_values",
 ]

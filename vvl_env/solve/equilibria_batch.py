@@ -16,11 +16,11 @@ import numpy as np
 import numpy.typing as npt
 
 from vvl_env.model._validate import as_finite_array, readonly
-from vvl_env.solve.components import canonical
+from vvl_env.solve.components import canonical_order, distinct_pairs
 from vvl_env.solve.lemke_howson import MAX_PIVOTS, lemke_howson
 from vvl_env.solve.selection import SelectionRule
-from vvl_env.solve.verify import regrets
-from vvl_env.solve.vertex_enumeration import extreme_equilibria, n_bases, to_positive
+from vvl_env.solve.verify import decisive_regrets
+from vvl_env.solve.vertex_enumeration import extreme_equilibria, n_bases
 
 FloatArray = npt.NDArray[np.float64]
 BATCH_LIMIT = 13_000
@@ -88,8 +88,8 @@ def batch_equilibria(R1: npt.ArrayLike, R2: npt.ArrayLike, *, tol: float = 1e-9)
     if n_bases(m, n) > BATCH_LIMIT:
         raise ValueError(f"R1: batched enumeration takes shapes with C(m+n, m) <= {BATCH_LIMIT} (up to 8x8), got "
                          f"{m}x{n}; call equilibria() per game")
-    g, x, y, degenerate = extreme_equilibria(to_positive(R1), to_positive(R2))
-    reg = regrets(R1[g], R2[g], x, y).max(axis=-1)
+    g, x, y, degenerate = extreme_equilibria(R1, R2)
+    reg = decisive_regrets(R1[g], R2[g], x, y).max(axis=-1)
     keep = reg <= tol
     if not np.all(keep):
         warnings.warn(f"batch_equilibria: dropped {int(np.sum(~keep))} vertex pair(s) failing verification at "
@@ -98,11 +98,10 @@ def batch_equilibria(R1: npt.ArrayLike, R2: npt.ArrayLike, *, tol: float = 1e-9)
     for b in np.flatnonzero(degenerate):  # duplicates only arise in degenerate games
         idx = np.arange(starts[b], starts[b + 1])[keep[starts[b]:starts[b + 1]]]
         if idx.size > 1:
-            ux, uy = canonical(x[idx], y[idx])[:2]
-            unique = [next(i for i in idx if np.array_equal(x[i], a) and np.array_equal(y[i], c))
-                      for a, c in zip(ux, uy)]
-            keep[np.setdiff1d(idx, unique)] = False
+            keep[np.setdiff1d(idx, idx[distinct_pairs(x[idx], y[idx])[0]])] = False
     g, x, y, reg = g[keep], x[keep], y[keep], reg[keep]
+    order = canonical_order(x, y, g)
+    g, x, y, reg = g[order], x[order], y[order], reg[order]
     count = np.bincount(g, minlength=G).astype(np.int64)
     K = max(int(count.max(initial=0)), 1)
     pos = np.arange(len(g)) - np.concatenate([[0], np.cumsum(count)[:-1]])[g]

@@ -1,15 +1,16 @@
 """Lemke-Howson with lexicographic pivoting, a pivot watchdog and label fallback (model.md §2).
 
 Algorithm (Lemke and Howson 1964; von Stengel, "Computing equilibria for two-person games", Handbook of Game Theory 3,
-2002, §3.4-3.5; Nisan et al. 2007, Alg. 3.5-3.6). Payoffs are shifted and scaled to ``A, B`` in ``[1, 2]``. Two
+2002, §3.4-3.5; Nisan et al. 2007, Alg. 3.5-3.6). Each column of R1 and row of R2 is shifted and scaled to ``[1, 2]``
+(``A, B``; :func:`vvl_env.solve.polytope_walk.row_normalised`, undone on the end point). Two
 tableaus, ``B^T x + s = 1`` (polytope P) and ``r + A y = 1`` (polytope Q), start at the artificial equilibrium
 ``(0, 0)``; labels are ``i`` (x_i, r_i) for rows and ``m + j`` (s_j, y_j) for columns. Dropping label k, the variable
 with label k enters; the leaving variable's label enters the other tableau next, until label k leaves. Ties in the
 minimum-ratio test are broken lexicographically on the rows of the basis inverse (held in the slack columns), so the
 path is unique and cannot cycle, also in degenerate games.
 
-Exactness: floating-point pivoting; the end point is accepted only if it verifies as a ``tol``-equilibrium (relative
-regret). Practical size: each pivot is O(m n); random 15 x 15 games take tens of pivots (milliseconds). Worst-case
+Exactness: floating-point pivoting; the end point is accepted only if it verifies as a ``tol``-equilibrium (regret
+relative to the payoff differences that decide each best response, :func:`vvl_env.solve.verify.decisive_regrets`). Practical size: each pivot is O(m n); random 15 x 15 games take tens of pivots (milliseconds). Worst-case
 paths are exponentially long (Savani and von Stengel 2006): ``max_pivots`` bounds each path, and
 :func:`lemke_howson` falls back to the next labels ``k + 1, k + 2, ... (mod m + n)`` before raising
 :class:`EquilibriumNotFoundError`. It never hangs.
@@ -22,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vvl_env.solve.verify import regrets
-from vvl_env.solve.vertex_enumeration import to_positive
+from vvl_env.solve.polytope_walk import row_normalised
+from vvl_env.solve.verify import decisive_regrets
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -73,7 +74,9 @@ def lemke_howson_path(R1: FloatArray, R2: FloatArray, label: int,
     Returns None if the watchdog stops it after ``max_pivots`` pivots. The end point is not verified here.
     """
     m, n = R1.shape
-    A, B = to_positive(R1), to_positive(R2)
+    B, sx = row_normalised(R2)
+    At, sy = row_normalised(R1.T)
+    A = At.T
     tabs = [np.hstack([B.T, np.eye(n), np.ones((n, 1))]),  # P: B^T x + s = 1; columns x (0..m-1), s (m..)
             np.hstack([np.eye(m), A, np.ones((m, 1))])]    # Q: r + A y = 1; columns r (0..m-1), y (m..)
     basis = [list(range(m, m + n)), list(range(m))]
@@ -96,7 +99,7 @@ def lemke_howson_path(R1: FloatArray, R2: FloatArray, label: int,
             for r, b in enumerate(basis[1]):
                 if b >= m:
                     y[b - m] = tabs[1][r, -1]
-            x, y = np.clip(x, 0.0, None), np.clip(y, 0.0, None)
+            x, y = np.clip(x, 0.0, None) / sx, np.clip(y, 0.0, None) / sy
             return LemkeHowsonPath(x / x.sum(), y / y.sum(), label, pivots, degenerate)
         entering, side = leaving, 1 - side
     return None
@@ -115,7 +118,8 @@ def lemke_howson(R1: FloatArray, R2: FloatArray, label: int = 0, *, max_pivots: 
     max_pivots : int
         Watchdog: pivots allowed per path.
     tol : float
-        Largest relative regret accepted (see :func:`vvl_env.solve.verify.max_regret`).
+        Largest regret accepted, relative to the deciding payoff differences
+        (:func:`vvl_env.solve.verify.decisive_regrets`).
     fallback : bool
         Try labels ``label + 1, ... (mod m + n)`` when a path is cut off or does not verify.
 
@@ -133,7 +137,7 @@ def lemke_howson(R1: FloatArray, R2: FloatArray, label: int = 0, *, max_pivots: 
     labels = [(label + i) % (m + n) for i in range(m + n if fallback else 1)]
     for k in labels:
         path = lemke_howson_path(R1, R2, k, max_pivots)
-        if path is not None and regrets(R1, R2, path.x, path.y).max() <= tol:
+        if path is not None and decisive_regrets(R1, R2, path.x, path.y).max() <= tol:
             return path
     raise EquilibriumNotFoundError(
         f"Lemke-Howson found no verified equilibrium of the {m}x{n} game from labels {labels} within "

@@ -83,6 +83,28 @@ def regrets(R1: FloatArray, R2: FloatArray, x: FloatArray, y: FloatArray, relati
     return np.stack([g1, g2], axis=-1)
 
 
+def decisive_regrets(R1: FloatArray, R2: FloatArray, x: FloatArray, y: FloatArray) -> FloatArray:
+    """Regrets ``(..., 2)`` relative to the payoff differences that decide each best response (internal, batched).
+
+    Player 0 compares rows within each column j, so its regret is divided by ``sum_j y_j span_j`` with ``span_j``
+    the range of column j of R1; player 1's by ``sum_i x_i span_i`` over the rows of R2 (0 where the divisor is 0:
+    then every reply is best). In [0, 1], and unchanged by every transformation that preserves the equilibria:
+    constants added to a column of R1 or a row of R2, and positive scaling of a column of R1 (or a row of R2) with the
+    matching rescaling of y (or x). Differences are taken after subtracting each column's (row's) minimum, so the
+    rounding error is relative to those spans, not to the payoffs' magnitude.
+    """
+    C1 = R1 - R1.min(axis=-2, keepdims=True)
+    C2 = R2 - R2.min(axis=-1, keepdims=True)
+    r1y = np.einsum("...mn,...n->...m", C1, y)
+    xr2 = np.einsum("...m,...mn->...n", x, C2)
+    g1 = r1y.max(axis=-1) - np.einsum("...m,...m->...", x, r1y)
+    g2 = xr2.max(axis=-1) - np.einsum("...n,...n->...", xr2, y)
+    s1 = np.einsum("...n,...n->...", y, C1.max(axis=-2))
+    s2 = np.einsum("...m,...m->...", x, C2.max(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.stack([np.where(s1 > 0, g1 / s1, 0.0), np.where(s2 > 0, g2 / s2, 0.0)], axis=-1)
+
+
 def max_regret(game: GameLike, x: npt.ArrayLike, y: npt.ArrayLike, *, relative: bool = True) -> Any:
     """Largest regret of the two players at the profile (x, y).
 

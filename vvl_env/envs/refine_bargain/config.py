@@ -8,6 +8,7 @@ from typing import Any, Literal, Mapping
 import numpy as np
 import numpy.typing as npt
 
+from vvl_env.envs.actions import parse_invalid_action
 from vvl_env.model._validate import check_choice, check_real, readonly
 from vvl_env.model.bargaining import (BargainingLaw, DirichletWeights, FixedWeights, UniformWeights, WeightLaw,
                                       check_disagreement)
@@ -94,7 +95,8 @@ class BargainConfig:
     d: Any = (0.0, 0.0)
     budget: Any = 1
     visibility: Visibility = "public"
-    invalid_penalty: float = 1.0
+    invalid_action: str = "raise"
+    invalid_action_penalty: float = 1.0
     beliefs: Any = "common"
     law: BargainingLaw = field(init=False, repr=False)
     offers: FloatArray = field(init=False, repr=False)
@@ -111,6 +113,7 @@ class BargainConfig:
             raise ValueError(f"first_proposer: must be 0, 1, 'player_0' or 'player_1', got {self.first_proposer!r}")
         d = check_disagreement(self.d)
         grid = _int("grid", self.grid, 2)
+        invalid_action, penalty = parse_invalid_action(self.invalid_action, self.invalid_action_penalty)
         if grid**K > 100_000:
             raise ValueError(f"grid: grid**K offers must be at most 100000, got {grid}**{K} = {grid**K}")
         values = dict(K=K, weights=laws, beliefs=parse_beliefs(self.beliefs, K), cost=costs, budget=budgets,
@@ -118,7 +121,7 @@ class BargainConfig:
                       grid=grid, delta=check_real("delta", self.delta, low=0.0, high=1.0, low_open=True),
                       horizon=_int("horizon", self.horizon, 1),
                       visibility=check_choice("visibility", self.visibility, VISIBILITIES),
-                      invalid_penalty=check_real("invalid_penalty", self.invalid_penalty, low=0.0))
+                      invalid_action=invalid_action, invalid_action_penalty=penalty)
         for key, value in values.items():
             object.__setattr__(self, key, value)
         object.__setattr__(self, "law", BargainingLaw(laws[0], laws[1], d))

@@ -1,6 +1,5 @@
-"""``vvl validate | run | report | compare | sweep``: parse, load, call one library function, print where the
-results are. Errors in scenarios are ``ValueError`` (``ScenarioError``), which ``vvl``'s ``main`` turns into one
-line on stderr and exit status 2."""
+"""``vvl validate | run | sweep``: load a scenario (with ``--set PATH=VALUE`` overrides), call one library function,
+print where the results are. ``vvl run`` ends with the report's results table, then the report path."""
 
 from __future__ import annotations
 
@@ -11,75 +10,79 @@ from pathlib import Path
 from typing import Any
 
 
+def load(path: str, overrides: list[str] | None) -> Any:
+    """The validated scenario of ``path`` with the ``--set`` overrides applied (``PATH=VALUE`` strings)."""
+    from vvl_env.runs.schema import load_scenario
+
+    if not overrides:
+        return load_scenario(path)
+    return load_scenario(path, overrides=list(overrides))
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from vvl_env.paper.specs import is_study_path, load_specs
     from vvl_env.runs.grid import expand
-    from vvl_env.runs.schema import load_scenario
 
     if is_study_path(args.scenario):
+        if args.set:
+            raise ValueError("--set: applies to scenario files, not to study files (scenarios/paper/)")
         specs = load_specs([args.scenario])
         print(f"{args.scenario}: valid study files: {', '.join(f'{s.study} ({s.size}, seed {s.seed})' for s in specs)}")
         return 0
-    scenario = load_scenario(args.scenario)
-    learners = len(scenario.learners)
+    scenario = load(args.scenario, args.set)
     cells = len(expand(scenario)) if scenario.sweep.parameters else 0
     print(f"{args.scenario}: valid scenario {scenario.name!r} ({scenario.env.id}; {len(scenario.agents)} agents, "
-          f"{learners} learning; seeds {scenario.seeds}" + (f"; sweep of {cells} cells" if cells else "") + ")")
+          f"{len(scenario.learners)} learning; seeds {scenario.seeds}" + (f"; sweep of {cells} cells" if cells else "")
+          + ")")
     return 0
 
 
+def print_results(run_dir: Path) -> None:
+    """The report's results table (agents x headline metrics) as plain text."""
+    from vvl_env.runs.report import headline_table
+
+    table = headline_table(run_dir)
+    widths = [max(len(str(c)) for c in col) for col in zip(table.header, *table.rows)]
+    for row in [table.header, ["-" * w for w in widths], *table.rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from vvl_env.runs.run import execute, resume_run, start_run
     from vvl_env.paper.specs import is_study_path
-    from vvl_env.runs.schema import load_scenario
+    from vvl_env.runs.run import execute, resume_run, start_run
 
     start = time.perf_counter()
+    say = (lambda _msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     if args.resume:
         run_dir = Path(args.scenario)
         if not run_dir.is_dir():
             raise ValueError(f"RUN_DIR: {run_dir} is not a run folder")
-        if not args.quiet:
-            print(f"vvl run: resuming {run_dir}", file=sys.stderr)
+        if args.set:
+            raise ValueError("--set: a resumed run keeps its scenario.toml; start a new run to change values")
+        say(f"vvl run: resuming {run_dir}")
         try:
             resume_run(run_dir, quiet=args.quiet)
         except KeyboardInterrupt:
             print(f"\nvvl run: interrupted again; continue with: vvl run --resume {run_dir}", file=sys.stderr)
             return 130
     elif is_study_path(args.scenario):  # scenarios/paper/: the reproduction suite's study files
-        from vvl_env.cli import cmd_reproduce
+        from vvl_env.cli.paper import reproduce_studies
 
-        return cmd_reproduce(argparse.Namespace(paths=[args.scenario], size=None, out=None, docs=None,
-                                                quiet=args.quiet))
+        if args.set:
+            raise ValueError("--set: applies to scenario files, not to study files (scenarios/paper/)")
+        return reproduce_studies([args.scenario], quiet=args.quiet)
     else:
-        scenario = load_scenario(args.scenario)
+        scenario = load(args.scenario, args.set)
         run_dir = start_run(scenario, args.out)
-        if not args.quiet:
-            print(f"vvl run: {scenario.name} -> {run_dir} (resume after an interruption: vvl run --resume "
-                  f"{run_dir})", file=sys.stderr)
+        say(f"vvl run: {scenario.name} -> {run_dir} (resume after an interruption: vvl run --resume {run_dir})")
         try:
             execute(run_dir, quiet=args.quiet)
         except KeyboardInterrupt:
             print(f"\nvvl run: interrupted; finished units are kept. Continue with: vvl run --resume {run_dir}",
                   file=sys.stderr)
             return 130
+    print_results(run_dir)
     print(f"report: {run_dir / 'report.html'} (and report.md; summary.json; {time.perf_counter() - start:.1f} s)")
-    return 0
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from vvl_env.runs.report import build_report
-
-    print(f"report: {build_report(args.run_dir)}")
-    return 0
-
-
-def cmd_compare(args: argparse.Namespace) -> int:
-    from vvl_env.runs.compare import compare
-
-    doc = compare(args.run_dirs, out=args.out)
-    print(doc.markdown(Path(args.out) if args.out else Path.cwd()))
-    if args.out:
-        print(f"comparison: {Path(args.out) / 'compare.html'}")
     return 0
 
 
@@ -90,39 +93,40 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers: must be an integer >= 1, got {args.workers}")
     if args.resume:
+        if args.set:
+            raise ValueError("--set: a resumed sweep keeps its scenario.toml; start a new sweep to change values")
         folder = run_sweep(None, backend=args.backend, workers=args.workers, address=args.address,
                            quiet=args.quiet, sweep_dir=args.scenario)
     else:
-        folder = run_sweep(args.scenario, args.out, backend=args.backend, workers=args.workers,
+        folder = run_sweep(load(args.scenario, args.set), args.out, backend=args.backend, workers=args.workers,
                            address=args.address, quiet=args.quiet)
     print(f"sweep: {folder / 'report.html'} (table.csv, table_mean.csv, sweep.json; "
           f"{time.perf_counter() - start:.1f} s)")
     return 0
 
 
-def add_subcommands(subparsers: Any) -> None:
-    """Add ``validate``, ``run``, ``report``, ``compare`` and ``sweep`` to ``vvl``'s sub-command parsers."""
-    p = subparsers.add_parser("validate", help="check a scenario file (nothing runs); exit status 2 if invalid")
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override one scenario value (repeatable), e.g. --set env.config.cost=0.2; PATH as in "
+                        "[sweep].parameters, VALUE in TOML (strings quoted); recorded in the resolved scenario.toml")
+
+
+def add_parsers(sub: Any) -> None:
+    """Add ``validate``, ``run`` and ``sweep`` to ``vvl``'s sub-command parsers."""
+    p = sub.add_parser("validate", help="check a scenario file (nothing runs); exit status 2 if invalid")
     p.add_argument("scenario", metavar="FILE", help="a scenario file, e.g. scenarios/quickstart.toml")
+    _add_set(p)
     p.set_defaults(func=cmd_validate)
 
-    p = subparsers.add_parser("run", help="run a scenario into a new folder runs/<scenario>/<run-id>/")
+    p = sub.add_parser("run", help="run a scenario into a new folder runs/<scenario>/<run-id>/")
     p.add_argument("scenario", metavar="FILE", help="a scenario file (with --resume: a run folder)")
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in the folder FILE")
     p.add_argument("--out", default="runs", help="root folder of runs (default: runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or messages")
+    _add_set(p)
     p.set_defaults(func=cmd_run)
 
-    p = subparsers.add_parser("report", help="rebuild the figures and report of a run folder")
-    p.add_argument("run_dir", metavar="RUN_DIR")
-    p.set_defaults(func=cmd_report)
-
-    p = subparsers.add_parser("compare", help="put runs side by side (a Markdown table)")
-    p.add_argument("run_dirs", metavar="RUN_DIR", nargs="+")
-    p.add_argument("--out", default=None, help="also write compare.md, compare.html and a figure here")
-    p.set_defaults(func=cmd_compare)
-
-    p = subparsers.add_parser("sweep", help="run a scenario's grid of parameters x seeds in parallel")
+    p = sub.add_parser("sweep", help="run a scenario's grid of parameters x seeds in parallel")
     p.add_argument("scenario", metavar="FILE", help="a scenario file with a [sweep] table (with --resume: a sweep "
                                                     "folder)")
     p.add_argument("--backend", choices=("local", "ray", "inline"), default="local",
@@ -133,4 +137,5 @@ def add_subcommands(subparsers: Any) -> None:
     p.add_argument("--resume", action="store_true", help="continue the sweep in the folder FILE")
     p.add_argument("--out", default="runs", help="root folder (default: runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or messages")
+    _add_set(p)
     p.set_defaults(func=cmd_sweep)
