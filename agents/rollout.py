@@ -130,7 +130,8 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
             if not rows:
                 continue
             masks = np.stack([np.asarray(obs[j][a]["action_mask"]) for j in rows])
-            probs = probabilities_batch(policies[a], [obs[j][a] for j in rows], masks)
+            probs = probabilities_batch(policies[a], [obs[j][a] for j in rows], masks,
+                                        public_seeds=[episode_seed(seed, eps[j]) for j in rows])
             acts = sample_actions(probs, [rngs[j][i] for j in rows])
             for t, j in enumerate(rows):
                 actions[j][a], probs_of[j, a] = int(acts[t]), probs[t]

@@ -13,11 +13,13 @@ Play: both players take their part of one equilibrium of the realised game, stat
 ``(R1, R2)`` (rows: player_0) that each rebuilds from its own-first view and its ``role``; ``selection`` picks it:
 ``"max_welfare"`` / ``"min_welfare"`` (ties: the solver's first), ``"lemke_howson:k"`` (label k of the canonical
 frame: k < m is player_0's action k) or ``"all"``: one extreme equilibrium drawn uniformly by both players from a
-*shared per-episode seed*, ``SeedSequence([seed, digest of the realised game, occurrence])``, where ``occurrence``
-counts the earlier episodes in which this agent played that same game. Both players see the same realised game and
-play the same episodes, so they draw the same equilibrium, and over episodes each extreme equilibrium is played with
-probability 1/K: the played payoffs average the "all" statistic in expectation. (Both agents must play every
-episode together, as the pair that ``make_agent`` builds for a scenario does.) Results are cached per realised game.
+*shared per-episode seed*, ``SeedSequence([public seed, digest of the realised game])``. The public seed is the
+episode's seed, which the evaluators pass to both agents (``public_seed``, see :mod:`agents.policy`): a public coin.
+Both players see the same realised game and the same coin, so they draw the same equilibrium, and over episodes each
+extreme equilibrium is played with probability 1/K: the played payoffs average the "all" statistic in expectation.
+Without a public seed (``act`` in a loop of one's own), the coin is ``[seed, occurrence]``, where ``occurrence``
+counts the earlier episodes in which this agent played that same game: the two agents then agree only if they play
+every episode together. Results are cached per realised game.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def equilibrium_profiles(R1: FloatArray, R2: FloatArray, selection: str) -> tupl
 
 def shared_draw(seed: int, R1: FloatArray, R2: FloatArray, occurrence: int) -> int:
     """A uniform 63-bit integer from ``SeedSequence([seed, digest of (R1, R2), occurrence])``: the same for both
-    players of one episode (they see the same realised game), fresh for every repetition of a game."""
+    players of one episode (same coin, same realised game), fresh for every episode or repetition of a game."""
     words = np.frombuffer(hashlib.blake2b(R1.tobytes() + R2.tobytes() + repr(R1.shape).encode(),
                                           digest_size=16).digest(), dtype=np.uint32)
     return int(np.random.default_rng([int(seed), *words.tolist(), int(occurrence)]).integers(2**63 - 1))
@@ -120,13 +122,18 @@ class MatrixAgent:
     def _occurrence(self, key: tuple[Any, ...]) -> list[int]:
         return self._played.get(key, lambda: [0])
 
-    def strategy(self, view: MatrixView) -> FloatArray:
+    uses_public_seed = True
+    """Selection "all" reads the episode's public seed (module docstring)."""
+
+    def strategy(self, view: MatrixView, public_seed: int | None = None) -> FloatArray:
         """This player's part of the equilibrium of the realised game under ``selection`` (module docstring)."""
         R1, R2 = view.canonical(self.player)
         key = array_key(R1, R2)
         xs, ys = self._cache.get(("eq",) + key, lambda: equilibrium_profiles(R1, R2, self.selection))
         pick = 0
-        if len(xs) > 1:  # "all": the shared draw of this episode; its occurrence is counted when play starts
+        if len(xs) > 1 and public_seed is not None:  # "all": the episode's public coin
+            pick = shared_draw(public_seed, R1, R2, 0) % len(xs)
+        elif len(xs) > 1:  # no coin: this agent's count of episodes that played the game (counted in act)
             occurrence = self._occurrence(key)[0] - (view.phase == PLAY and view.round > 0)
             pick = shared_draw(self.seed, R1, R2, max(occurrence, 0)) % len(xs)
         return (xs, ys)[self.player][pick]
@@ -139,14 +146,15 @@ class MatrixAgent:
             return int(np.argmax(self.strategy(view)))
         return self.evaluate(view).best_action
 
-    def action_probabilities(self, observation: Any, action_mask: npt.ArrayLike) -> FloatArray:
+    def action_probabilities(self, observation: Any, action_mask: npt.ArrayLike, public_seed: int | None = None
+                             ) -> FloatArray:
         obs = observation["observation"] if isinstance(observation, dict) else observation
         mask = np.asarray(action_mask) > 0
         view = parse_view(obs)
         M = view.M
         if view.phase == PLAY:
             probs = np.zeros(mask.size)
-            x = self.strategy(view)
+            x = self.strategy(view, public_seed)
             probs[1 + M:1 + M + x.size] = x
             return probs
         k = self.refine_choice(view)

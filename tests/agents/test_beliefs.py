@@ -107,7 +107,7 @@ def test_refine_or_act_a_biased_belief_over_refines() -> None:
     assert _mean(rep, "refine_rate/agent") == 1.0 and _mean(rep, "reference_payoff/agent") == 0.0
     est = rep.summary()["eval/welfare_cost"]
     assert abs(est["mean"] - (cost - g_true)) < 4 * est["stderr"]
-    assert rep.summary()["eval/regret/agent"] == est                 # one agent: regret is the welfare cost
+    assert rep.summary()["eval/shortfall/agent"] == est              # one agent: the shortfall is the welfare cost
 
 
 def test_refine_matrix_a_biased_belief_over_refines() -> None:
