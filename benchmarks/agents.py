@@ -143,6 +143,8 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=1_000, help="final evaluation episodes")
     parser.add_argument("--out", type=Path, default=RESULTS, help="result file (JSON)")
     parser.add_argument("--fresh", action="store_true", help="ignore runs already in the result file")
+    parser.add_argument("--report", action="store_true",
+                        help="train nothing: summarise the runs in the file, add the dynamics baselines, draw")
     parser.add_argument("--quick", action="store_true", help="smoke run: 4,000 steps, 1 seed, 100 episodes")
     args = parser.parse_args()
     if args.quick:
@@ -179,7 +181,7 @@ def main() -> None:
         for case in args.cases:
             for learner in args.learners:
                 key = f"{case}/{learner}/{seed}"
-                if key in runs or (learner == "ppo_shared" and case == "refine_or_act"):
+                if args.report or key in runs or (learner == "ppo_shared" and case == "refine_or_act"):
                     continue
                 runs[key] = run_one(case, learner, seed, args.steps, args.episodes, phases.get(case))
                 if case in phases and case not in refs:

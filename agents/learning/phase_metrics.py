@@ -41,8 +41,16 @@ class PhasePolicy:
         self.refine, self.play = refine, play
         self.name = f"refine:{getattr(refine, 'name', '?')}|play:{getattr(play, 'name', '?')}"
 
-    def action_probabilities(self, observation: Any, action_mask: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
+    @property
+    def uses_public_seed(self) -> bool:
+        """Whether either side draws from the episode's public seed (``agents.policy.probabilities_batch``)."""
+        return any(getattr(p, "uses_public_seed", False) for p in (self.refine, self.play))
+
+    def action_probabilities(self, observation: Any, action_mask: npt.NDArray[np.int8],
+                             public_seed: int | None = None) -> npt.NDArray[np.float64]:
         who = self.refine if action_mask[0] else self.play
+        if public_seed is not None and getattr(who, "uses_public_seed", False):
+            return np.asarray(who.action_probabilities(observation, action_mask, public_seed=public_seed))
         return np.asarray(who.action_probabilities(observation, action_mask), dtype=np.float64)
 
     def action_probabilities_batch(self, observations: Any, masks: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
