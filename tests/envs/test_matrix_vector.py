@@ -56,6 +56,8 @@ def test_vec_env_contract() -> None:
     vec = RefineMatrixVecEnv(8, seed=0, game="rock_paper_scissors", budget=(1, 1))
     assert isinstance(vec, VecEnv) and vec.num_envs == 8 and vec.num_copies == 4
     M = vec.config.max_actions
+    assert vec.observation_space.shape == (2 * M * M + 4 * M + 14,)            # as documented: 2 ids + 2M² + 4M + 12
+    assert RefineMatrixVecEnv(2, game="matching_pennies", budget=1).observation_space.shape == (44,)   # M = 3
     obs = vec.reset()
     assert obs.shape == (8,) + vec.observation_space.shape and obs.dtype == np.float32
     assert vec.action_space.n == 1 + 2 * M
@@ -85,6 +87,10 @@ def test_vec_env_contract() -> None:
     (dict(num_envs=0), "num_envs: must be an even integer >= 2"),
     (dict(num_envs=2, render_mode="ansi"), "render_mode: must be None for the vector env"),
     (dict(num_envs=2, budget=-1), r"budget\[0\]: must be an integer >= 0"),
+    (dict(num_envs=2, budget=10**9), r"budget: actions plus budget may reach at most 64"),
+    (dict(num_envs=2, max_actions=65), r"max_actions: must be at most 64"),
+    (dict(num_envs=2 * 10**5, budget=(30, 30)), r"num_envs: 100000 copies with budget \(30, 30\) and max_actions 32 "
+                                                 r"would hold [0-9.]+ GiB of state; at most 4 GiB"),
 ])
 def test_bad_vector_config(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
@@ -97,7 +103,8 @@ def test_ppo_and_maskable_ppo_smoke() -> None:
     from stable_baselines3 import PPO
 
     torch.set_num_threads(1)
-    vec = RefineMatrixVecEnv(8, seed=0, budget=(1, 1), cost=0.05)
+    vec = RefineMatrixVecEnv(8, seed=0, budget=(1, 1), cost=0.05, invalid_action="penalize")   # PPO ignores masks
     PPO("MlpPolicy", vec, n_steps=16, batch_size=32, n_epochs=1, seed=0, device="cpu").learn(64)
+    vec = RefineMatrixVecEnv(8, seed=0, budget=(1, 1), cost=0.05)                              # masks: never illegal
     sb3_contrib = pytest.importorskip("sb3_contrib")
     sb3_contrib.MaskablePPO("MlpPolicy", vec, n_steps=16, batch_size=32, n_epochs=1, seed=0, device="cpu").learn(64)

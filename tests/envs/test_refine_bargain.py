@@ -28,7 +28,8 @@ def test_pettingzoo_api_and_seed_tests_pass(config: dict) -> None:
     parallel_api_test(refine_bargain_v0.parallel_env(**config), num_cycles=100)
     api_test(refine_bargain_v0.env(**config), num_cycles=100)
     seed_test(lambda: refine_bargain_v0.env(**config), num_cycles=50)
-    parallel_seed_test(lambda: refine_bargain_v0.parallel_env(**config), num_cycles=50)
+    # PettingZoo's parallel seed test samples unmasked actions: masked ones end the episode with a penalty
+    parallel_seed_test(lambda: refine_bargain_v0.parallel_env(**config, invalid_action="penalize"), num_cycles=50)
 
 
 def test_metadata_and_cached_spaces() -> None:
@@ -101,7 +102,7 @@ def test_masks_by_phase_and_role() -> None:
 
 
 def test_invalid_action_ends_the_episode_with_a_penalty_for_the_offender() -> None:
-    env = refine_bargain_v0.parallel_env(K=1, budget=0, invalid_penalty=2.0)
+    env = refine_bargain_v0.parallel_env(K=1, budget=0, invalid_action="penalize", invalid_action_penalty=2.0)
     env.reset(seed=0)
     _, rew, term, _, infos = env.step({P0: REFINE, P1: WAIT})  # no budget to refine
     assert rew == {P0: -2.0, P1: 0.0} and all(term.values()) and infos[P0]["invalid_action"]
@@ -166,7 +167,9 @@ def test_render_shows_weights_and_offer_history(capsys: pytest.CaptureFixture[st
     (dict(weights={"law": "beta"}), r"weights\[0\].law"),
     (dict(weights={"law": "dirichlet"}), r"weights\[0\]"),
     (dict(weights=("uniform", 3.0)), r"weights\[1\]"),
-    (dict(invalid_penalty=-1.0), "invalid_penalty"),
+    (dict(invalid_action_penalty=-1.0), "invalid_action_penalty"),
+    (dict(invalid_action="ignore"), "invalid_action: must be one of 'raise', 'penalize'"),
+    (dict(invalid_penalty=1.0), "config: unknown field"),
     (dict(beliefs="private"), "beliefs: must be one of 'common'"),
     (dict(beliefs={"law": "uniform"}), "beliefs: must be 'common' or a pair"),
     (dict(beliefs=("uniform",)), "beliefs: must be 'common' or a pair"),

@@ -51,7 +51,8 @@ def test_pettingzoo_api_and_seeding(name: str) -> None:
     api_test(refine_matrix_v0.env(**config), num_cycles=100)
     parallel_api_test(refine_matrix_v0.parallel_env(**config), num_cycles=100)
     seed_test(lambda: refine_matrix_v0.env(**config), num_cycles=30)
-    parallel_seed_test(lambda: refine_matrix_v0.parallel_env(**config), num_cycles=30)
+    # PettingZoo's parallel seed test samples unmasked actions: masked ones end the episode with a penalty
+    parallel_seed_test(lambda: refine_matrix_v0.parallel_env(**config, invalid_action="penalize"), num_cycles=30)
 
 
 def test_metadata_spaces_and_render(capsys) -> None:
@@ -130,7 +131,7 @@ def test_masks_allow_exactly_the_legal_actions(name: str) -> None:
         for p, agent in enumerate(AGENTS):
             n_own = game.shape[p]
             legal = np.zeros(1 + 2 * M, dtype=np.int8)
-            legal[0] = phase != "play"
+            legal[0] = phase == "refine"
             if phase == "refine" and made[p] < cfg.budget[p]:
                 legal[1:1 + n_own] = 1
             if phase == "play":
@@ -146,19 +147,23 @@ def test_masks_allow_exactly_the_legal_actions(name: str) -> None:
             check(obs, infos)
 
 
-def test_masked_actions_resolve_to_pass_and_action_zero() -> None:
+def test_masked_actions_raise_and_leave_the_env_unchanged() -> None:
     config = dict(game="rock_paper_scissors", budget=(1, 1))
     M = 4
     a, b = refine_matrix_v0.parallel_env(**config), refine_matrix_v0.parallel_env(**config)
     a.reset(seed=3)
     b.reset(seed=3)
-    illegal = {"player_0": 1 + M + 2, "player_1": 4}       # play in the refinement phase; refine a missing action
-    oa = a.step(illegal)
-    ob = b.step({"player_0": 0, "player_1": 0})
-    assert oa[1] == ob[1] and oa[3] == ob[3] and oa[4]["player_0"]["phase"] == "play"
-    oa = a.step({"player_0": 0, "player_1": 2})            # pass and refine in the play phase: own action 0
-    ob = b.step({"player_0": 1 + M, "player_1": 1 + M})
-    assert oa[1] == ob[1] and oa[2] == ob[2]
+    with pytest.raises(ValueError, match=r"^player_0: action 7 is not legal in the refine phase \(legal actions: "
+                                         r"\[0, 1, 2, 3\]"):
+        a.step({"player_0": 1 + M + 2, "player_1": 0})     # play in the refinement phase
+    with pytest.raises(ValueError, match=r"^player_1: action 4 is not legal in the refine phase"):
+        a.step({"player_0": 1, "player_1": 4})             # refine a missing action (and player_0 a legal one)
+    for actions in ({"player_0": 1, "player_1": 0}, {"player_0": 0, "player_1": 0}):
+        oa, ob = a.step(actions), b.step(actions)
+        assert oa[1] == ob[1] and a.game == b.game and a.refinements == b.refinements
+    with pytest.raises(ValueError, match=r"^player_1: action 0 is not legal in the play phase \(legal actions: "
+                                         r"\[5, 6, 7\]"):
+        a.step({"player_0": 1 + M, "player_1": 0})         # pass in the play phase
 
 
 # --- observations and visibility ------------------------------------------------------------------------------

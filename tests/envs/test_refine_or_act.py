@@ -29,9 +29,10 @@ INF_BOUNDS = "ignore:.*Box observation space (minimum|maximum) value is"
 @pytest.mark.filterwarnings(INF_BOUNDS)
 @pytest.mark.parametrize("config", CONFIGS)
 def test_gymnasium_and_sb3_checkers_pass(config: dict) -> None:
-    env = gym.make("vvl/RefineOrAct-v0", **config)
+    # the checkers step with unmasked random actions: masked ones end the episode with a penalty
+    env = gym.make("vvl/RefineOrAct-v0", **config, invalid_action="penalize")
     gym_check_env(env.unwrapped)
-    sb3_check_env(RefineOrAct(**config), warn=True)
+    sb3_check_env(RefineOrAct(**config, invalid_action="penalize"), warn=True)
 
 
 def test_make_builds_the_registered_env() -> None:
@@ -83,8 +84,8 @@ def test_masks_follow_budget_room_and_existence() -> None:
     np.testing.assert_array_equal(env.action_masks(), [0, 0, 1, 1])
 
 
-def test_invalid_action_terminates_with_the_penalty() -> None:
-    env = RefineOrAct(values=[0.0, 1.0], budget=1, invalid_penalty=2.5)
+def test_penalized_invalid_action_terminates_with_the_penalty() -> None:
+    env = RefineOrAct(values=[0.0, 1.0], budget=1, invalid_action="penalize", invalid_action_penalty=2.5)
     env.reset(seed=0)
     _, r, term, trunc, info = env.step(2)  # refine option 2, which does not exist
     assert r == -2.5 and term and not trunc and info["invalid_action"]
@@ -110,7 +111,7 @@ def test_reset_seed_determines_the_episode() -> None:
         env = RefineOrAct(**config)
         obs, _ = env.reset(seed=42)
         trace = [obs]
-        for a in (0, 1, 2):
+        for a in (0, 1, 5 + 2):                                # refine, refine (5 options: full), act on option 2
             obs, r, *_ = env.step(a)
             trace += [obs, np.array([r])]
         runs.append(np.concatenate(trace))
@@ -153,7 +154,10 @@ def test_render_shows_the_options_table(capsys: pytest.CaptureFixture[str]) -> N
     (dict(values=[1.0], belief={"sigma_own": -1.0}), r"belief\.sigma_own"),
     (dict(values=[1.0], belief={"scale": 1.0}), "belief"),
     (dict(values=[1.0], belief="common"), "belief"),
-    (dict(values=[1.0], invalid_penalty=-1), "invalid_penalty"),
+    (dict(values=[1.0], invalid_action_penalty=-1), "invalid_action_penalty"),
+    (dict(values=[1.0], invalid_action=None), "invalid_action: must be one of 'raise', 'penalize'"),
+    (dict(values=[1.0], budget=10**9), "budget: 1 options \\+ budget 1000000000 exceeds 4096"),
+    (dict(values=[1.0], max_options=5000), r"max_options: must be an integer in \[1, 4096\]"),
     (dict(values=[1.0], render_mode="rgb_array"), "render_mode"),
 ])
 def test_bad_config_raises_a_value_error_naming_the_field(config: dict, field: str) -> None:

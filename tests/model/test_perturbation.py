@@ -17,7 +17,7 @@ N = 200_000
 @settings(max_examples=200, deadline=None)
 def test_pointwise_rrp_holds_in_every_draw(sigma_own, sigma_other, rho, q, n, seed, law) -> None:
     pm = PerturbationModel(sigma_own, sigma_other, rho, q=q, gap_law=law)
-    o = pm.sample(rng=np.random.default_rng(seed), n=n, size=50)
+    o = pm.sample(rng=np.random.default_rng(seed), n_opposing=n, size=50)
     qc = o.q[:, None]
     assert np.max(np.abs(qc * o.own1 + (1 - qc) * o.own2)) <= 1e-12 * max(1.0, sigma_own)
     assert np.max(np.abs(qc * o.other1 + (1 - qc) * o.other2)) <= 1e-12 * max(1.0, sigma_other)
@@ -25,7 +25,7 @@ def test_pointwise_rrp_holds_in_every_draw(sigma_own, sigma_other, rho, q, n, se
 
 def test_pointwise_rrp_with_beta_q() -> None:
     pm = PerturbationModel(2.0, 1.0, 0.3, q=Beta(2.0, 5.0))
-    o = pm.sample(rng=np.random.default_rng(0), n=3, size=10_000)
+    o = pm.sample(rng=np.random.default_rng(0), n_opposing=3, size=10_000)
     assert np.all((o.q > 0) & (o.q < 1))
     assert o.q.mean() == pytest.approx(2 / 7, abs=5 * np.sqrt(2 * 5 / (49 * 8)) / np.sqrt(10_000))
     qc = o.q[:, None]
@@ -37,7 +37,7 @@ def test_pointwise_rrp_with_beta_q() -> None:
 def test_gap_scale_and_correlation(rrp: str, law: str) -> None:
     """sigma is the standard deviation of the gap between the variants; rho the correlation of (D, E)."""
     pm = PerturbationModel(1.5, 0.5, -0.6, q=0.3, rrp=rrp, gap_law=law)
-    o = pm.sample(rng=np.random.default_rng(1), n=1, size=N)
+    o = pm.sample(rng=np.random.default_rng(1), n_opposing=1, size=N)
     D, E = (o.own1 - o.own2).ravel(), (o.other1 - o.other2).ravel()
     # 6 standard errors of a sample sd / correlation of N draws
     assert D.std() == pytest.approx(1.5, rel=6 * np.sqrt(2 / N) + 1e-3)
@@ -50,25 +50,25 @@ def test_gap_scale_and_correlation(rrp: str, law: str) -> None:
 
 def test_expectation_form_breaks_pointwise_rrp() -> None:
     pm = PerturbationModel(1.0, rrp="expectation")
-    o = pm.sample(rng=np.random.default_rng(2), n=4, size=100)
+    o = pm.sample(rng=np.random.default_rng(2), n_opposing=4, size=100)
     assert np.max(np.abs(0.5 * o.own1 + 0.5 * o.own2)) > 0.1
 
 
 def test_knife_edge_gives_opposite_offsets() -> None:
     pm = PerturbationModel(1.3, 1.3, -1.0)
     assert pm.is_knife_edge and not PerturbationModel(1.3, 1.0, -1.0).is_knife_edge
-    o = pm.sample(rng=np.random.default_rng(3), n=5, size=100)
+    o = pm.sample(rng=np.random.default_rng(3), n_opposing=5, size=100)
     np.testing.assert_allclose(o.other1, -o.own1, atol=1e-15)
     np.testing.assert_allclose(o.other2, -o.own2, atol=1e-15)
 
 
 def test_same_seed_same_draws_and_batch_shapes() -> None:
     pm = PerturbationModel(1.0, 1.0, 0.5, q=Beta(1, 1))
-    a = pm.sample(rng=np.random.default_rng(7), n=3, size=4)
-    b = pm.sample(rng=np.random.default_rng(7), n=3, size=4)
+    a = pm.sample(rng=np.random.default_rng(7), n_opposing=3, size=4)
+    b = pm.sample(rng=np.random.default_rng(7), n_opposing=3, size=4)
     np.testing.assert_array_equal(a.own1, b.own1)
     assert a.q.shape == (4,) and a.own1.shape == (4, 3) and a[1].own1.shape == (3,)
-    single = pm.sample(rng=np.random.default_rng(7), n=3)
+    single = pm.sample(rng=np.random.default_rng(7), n_opposing=3)
     assert single.batch_shape == () and single.own2.shape == (3,)
 
 
@@ -98,7 +98,7 @@ def test_bad_beta() -> None:
 def test_bias_violates_rrp_by_bias() -> None:
     pm = PerturbationModel(1.0, 1.0, 0.0, q=0.3, bias=0.25)
     assert not pm.satisfies_rrp and PerturbationModel().satisfies_rrp
-    o = pm.sample(rng=np.random.default_rng(0), n=3, size=100)
+    o = pm.sample(rng=np.random.default_rng(0), n_opposing=3, size=100)
     np.testing.assert_allclose(0.3 * o.own1 + 0.7 * o.own2, 0.25, atol=1e-12)
     np.testing.assert_allclose(0.3 * o.other1 + 0.7 * o.other2, 0.0, atol=1e-12)
     with pytest.raises(ValueError, match="bias: must be a finite number"):

@@ -26,7 +26,7 @@ def test_refine_adds_variants_and_changes_nothing_else(game: Game, player: int, 
     m, n = game.shape
     action = data.draw(st.integers(0, (m if player == 0 else n) - 1))
     pm = PerturbationModel(1.0, 0.7, 0.2, q=0.3)
-    o = pm.sample(rng=np.random.default_rng(seed), n=n if player == 0 else m)
+    o = pm.sample(rng=np.random.default_rng(seed), n_opposing=n if player == 0 else m)
     g = refine(game, player, action, o)
     if player == 0:
         assert g.shape == (m + 1, n)
@@ -54,14 +54,15 @@ def test_knife_edge_refinement_stays_zero_sum(seed: int, sigma: float, q: float)
     pm = PerturbationModel(sigma, sigma, -1.0, q=q)
     g = matching_pennies()
     for player, action in [(0, 0), (1, 1), (0, 2), (1, 0)]:
-        g = refine(g, player, action, pm.sample(rng=rng, n=g.shape[1 - player]))
+        g = refine(g, player, action, pm.sample(rng=rng, n_opposing=g.shape[1 - player]))
         assert g.is_zero_sum(tol=1e-12)
     assert g.shape == (4, 4)
 
 
 def test_off_knife_edge_not_zero_sum() -> None:
     """rho = -1 alone (unequal scales) does not keep the game zero-sum."""
-    g = refine(matching_pennies(), 0, 0, PerturbationModel(1.0, 0.5, -1.0).sample(rng=np.random.default_rng(0), n=2))
+    outcome = PerturbationModel(1.0, 0.5, -1.0).sample(rng=np.random.default_rng(0), n_opposing=2)
+    g = refine(matching_pennies(), 0, 0, outcome)
     assert not g.is_zero_sum()
 
 
@@ -69,21 +70,21 @@ def test_refining_twice_is_refining_the_result_and_pure() -> None:
     rng = np.random.default_rng(4)
     pm = PerturbationModel(1.0, 1.0, 0.0)
     g0 = matching_pennies()
-    o1, o2 = pm.sample(rng=rng, n=2), pm.sample(rng=rng, n=3)
+    o1, o2 = pm.sample(rng=rng, n_opposing=2), pm.sample(rng=rng, n_opposing=3)
     g2 = refine(refine(g0, 0, 0, o1), 1, 1, o2)
     assert g0 == matching_pennies()
     assert g2.row_labels == ("H.1", "H.2", "T") and g2.col_labels == ("H", "T.1", "T.2")
     g1 = refine(g0, 0, 0, o1)
     assert refine(g1, 1, 1, o2) == g2
-    assert refine(refine(g1, 0, 1, pm.sample(rng=np.random.default_rng(0), n=2)), 0, 0,
-                  pm.sample(rng=np.random.default_rng(0), n=2)).row_labels == ("H.1.1", "H.1.2", "H.2.1", "H.2.2", "T")
+    o = pm.sample(rng=np.random.default_rng(0), n_opposing=2)
+    assert refine(refine(g1, 0, 1, o), 0, 0, o).row_labels == ("H.1.1", "H.1.2", "H.2.1", "H.2.2", "T")
 
 
 def test_batched_refine_equals_single() -> None:
     rng = np.random.default_rng(5)
     pm = PerturbationModel(1.0, 2.0, 0.4)
     g = Game(rng.normal(size=(3, 2)), rng.normal(size=(3, 2)))
-    batch = pm.sample(rng=rng, n=3, size=6)
+    batch = pm.sample(rng=rng, n_opposing=3, size=6)
     R1, R2 = refine_arrays(np.broadcast_to(g.R1, (6, 3, 2)), np.broadcast_to(g.R2, (6, 3, 2)), 1, 1, batch)
     for b in range(6):
         single = refine(g, 1, 1, batch[b])
@@ -112,7 +113,7 @@ def test_decision_problem_refine() -> None:
     ],
 )
 def test_refine_bad_input(player: int, action: int, n: int, fragment: str) -> None:
-    o = PerturbationModel().sample(rng=np.random.default_rng(0), n=n)
+    o = PerturbationModel().sample(rng=np.random.default_rng(0), n_opposing=n)
     with pytest.raises(ValueError, match=fragment):
         refine(matching_pennies(), player, action, o)
     with pytest.raises(ValueError, match="option: must be an integer"):

@@ -9,15 +9,14 @@ import numpy as np
 import numpy.typing as npt
 from gymnasium import spaces
 
-from vvl_env.model._validate import check_choice, check_real
-from vvl_env.model.decision import DecisionProblem
+from vvl_env.envs.actions import check_action, episode_error, illegal_action, parse_invalid_action
+from vvl_env.model._validate import check_choice, check_int
+from vvl_env.model.belief import believed_law
 from vvl_env.model.cost import parse_cost
+from vvl_env.model.decision import DecisionProblem
 from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
 
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < low:
-        raise ValueError(f"{name}: must be an integer >= {low}, got {value!r}")
-    return int(value)
+MAX_OPTIONS = 4096  # padding M: observations have 2 M + 5 entries
 
 
 class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
@@ -34,7 +33,9 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
     ## Action Space
     ``Discrete(2 * M)`` with ``M = max_options``: action ``k < M`` refines option k, action ``M + k`` acts on option
     k. Masks (``action_masks()`` in the sb3-contrib MaskablePPO convention, and ``info["action_mask"]``, int8) allow
-    refining existing options while budget and room remain, and acting on existing options.
+    refining existing options while budget and room remain, and acting on existing options. This is the layout of
+    ``refine_matrix_v0`` (refine block, then act/play block) without its leading pass: here a step that neither
+    refines nor acts would change nothing, so there is no pass.
 
     ## Observation Space
     ``Box(float32, (2 M + 5,))``:
@@ -63,9 +64,13 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
     ``U(k)``. The return is the realized value of the chosen option minus the costs paid.
 
     ## Episode End
-    Terminates when the agent acts, or on an invalid (masked) action, which is treated as an error in the
-    PettingZoo classic convention: the episode terminates with reward ``-invalid_penalty`` and
-    ``info["invalid_action"] = True``. Episodes therefore last at most ``budget + 1`` steps and need no time limit.
+    Terminates when the agent acts. Episodes therefore last at most ``budget + 1`` steps and need no time limit.
+
+    ## Invalid actions
+    As in every vvl environment (``vvl_env.envs.actions``): an action that is not an integer in ``[0, 2M)``
+    raises ``ValueError``, as does stepping before ``reset()`` or after the episode ended. A masked action raises
+    ``ValueError`` (``invalid_action="raise"``, the default), or (``"penalize"``) is not applied and terminates the
+    episode with reward ``-invalid_action_penalty``. ``info["invalid_action"]`` says which, on every step.
 
     ## Arguments
     values : array_like, shape (N,)
@@ -73,9 +78,10 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
     perturbation : PerturbationModel or mapping of its fields, default ``PerturbationModel()`` (sigma_own 1)
         The true law of a refinement outcome (what the world draws from); only ``own1, own2`` (the variants'
         values) are used.
-    belief : PerturbationModel or mapping of its fields, optional
+    belief : PerturbationModel, mapping of its fields or "truth", optional
         The agent's belief about refinements, whose ``sigma_own``, mean of q and ``bias`` the observation shows
-        (model.md §4). Default: the true ``perturbation`` (common knowledge). It never changes what is drawn.
+        (model.md §4). Default: the true ``perturbation`` (common knowledge). A mapping is the truth with those
+        fields changed (:func:`vvl_env.model.belief.believed_law`). It never changes what is drawn.
     cost : float >= 0 or mapping, default 0
         Cost of one refinement (:class:`vvl_env.model.cost.CostLaw`): a number, ``{"law": "fixed", "value": c}``,
         ``{"law": "uniform", "low", "high"}`` or ``{"law": "exponential", "scale"}``.
@@ -83,10 +89,13 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         deciding (the stochastic-cost question of model.md §1).
     budget : int >= 0, default 1
         Maximum number of refinements.
-    max_options : int >= N, default ``N + budget``
-        Padding size of observations and actions.
-    invalid_penalty : float >= 0, default 1
-        Penalty of a masked action.
+    max_options : int in [N, 4096], default ``N + budget``
+        Padding size of observations and actions; no refinement once ``max_options`` options exist (so a huge
+        budget needs an explicit ``max_options``).
+    invalid_action : "raise" (default) or "penalize"
+        What a masked action does (above).
+    invalid_action_penalty : float >= 0, default 1
+        The penalty of a masked action under "penalize".
     render_mode : None, "ansi" or "human"
 
     ## References
@@ -94,22 +103,31 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
 
     ## Version History
     * v0: initial version. The ``belief`` argument and the bias entry (observation ``2M + 5`` long, was
-      ``2M + 4``) were added in place, before any release.
+      ``2M + 4``) were added in place, before any release; so was ``invalid_action`` (a masked action used to end
+      the episode with ``-invalid_penalty``, now ``invalid_action="penalize"`` with ``invalid_action_penalty``).
     """
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 1}
 
     def __init__(self, values: Any = (0.0, 0.0), perturbation: Any = None, cost: Any = 0.0, budget: int = 1,
-                 max_options: int | None = None, invalid_penalty: float = 1.0, render_mode: str | None = None,
-                 belief: Any = None):
+                 max_options: int | None = None, render_mode: str | None = None, belief: Any = None,
+                 invalid_action: str = "raise", invalid_action_penalty: float = 1.0):
         self.coarse = DecisionProblem(values)
         self.perturbation = PerturbationModel() if perturbation is None else parse_perturbation(perturbation)
-        self.belief = self.perturbation if belief is None else parse_perturbation(belief, name="belief")
+        self.belief = self.perturbation if belief is None else believed_law(belief, self.perturbation, "belief", ("truth",))
         self.cost_law = parse_cost("cost", cost)
-        self.budget = _check_int("budget", budget, 0)
+        self.budget = check_int("budget", budget, 0)
         n = self.coarse.n_options
-        self.max_options = n + self.budget if max_options is None else _check_int("max_options", max_options, n)
-        self.invalid_penalty = check_real("invalid_penalty", invalid_penalty, low=0.0)
+        if n > MAX_OPTIONS:
+            raise ValueError(f"values: at most {MAX_OPTIONS} options, got {n}")
+        if max_options is None:
+            if n + self.budget > MAX_OPTIONS:
+                raise ValueError(f"budget: {n} options + budget {self.budget} exceeds {MAX_OPTIONS} options (the "
+                                 f"padding size max_options); give max_options <= {MAX_OPTIONS} explicitly (refining "
+                                 f"stops once that many options exist) or a smaller budget")
+            max_options = n + self.budget
+        self.max_options = check_int("max_options", max_options, n, MAX_OPTIONS)
+        self.invalid_action, self.invalid_action_penalty = parse_invalid_action(invalid_action, invalid_action_penalty)
         if render_mode is not None:
             check_choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
         self.render_mode = render_mode
@@ -124,7 +142,7 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         self._belief = np.array([b.sigma_own, b.q_mean, b.bias], dtype=np.float32)
         self.problem = self.coarse
         self.budget_left, self.cost, self.costs_paid = self.budget, self.cost_law.mean, 0.0
-        self._done = False
+        self._done, self._started = True, False                                 # no episode before reset()
 
     @property
     def max_episode_steps(self) -> int:
@@ -157,16 +175,25 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
               ) -> tuple[npt.NDArray[np.float32], dict[str, Any]]:
         super().reset(seed=seed)
         self.problem, self.budget_left, self.costs_paid, self._done = self.coarse, self.budget, 0.0, False
+        self._started = True
         self.cost = float(self.cost_law.sample(rng=self.np_random, size=1)[0])
         if self.render_mode == "human":
             self.render()
         return self._obs(), self._info()
 
     def step(self, action: int) -> tuple[npt.NDArray[np.float32], float, bool, bool, dict[str, Any]]:
-        a, M = int(action), self.max_options
-        if not self.action_masks()[a]:
+        if self._done:
+            raise episode_error(self._started)
+        M = self.max_options
+        a = check_action("agent", action, 2 * M)
+        mask = self.action_masks()
+        if not mask[a]:
+            if self.invalid_action == "raise":
+                where = (f"with {self.budget_left} refinements left and {self.problem.n_options} of {M} options "
+                         f"(refine k < {M}, act {M} + k)")
+                raise illegal_action("agent", a, where, mask)
             self._done = True
-            return self._obs(), -self.invalid_penalty, True, False, self._info(invalid_action=True)
+            return self._obs(), -self.invalid_action_penalty, True, False, self._info(invalid_action=True)
         if a >= M:
             self._done = True
             reward = float(self.problem.values[a - M])
@@ -174,7 +201,7 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         else:
             outcome = self.perturbation.sample(rng=self.np_random)
             self.problem = self.problem.refine(a, outcome)
-            reward = -self.cost
+            reward = 0.0 - self.cost                                            # never -0.0
             self.costs_paid += self.cost
             self.budget_left -= 1
             self.cost = float(self.cost_law.sample(rng=self.np_random, size=1)[0])

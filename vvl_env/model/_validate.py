@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -14,10 +15,25 @@ def _show(value: Any) -> str:
 
 
 def as_finite_array(name: str, value: Any, ndim: int | None = None) -> npt.NDArray[np.float64]:
-    """Convert ``value`` to a float64 array, rejecting ragged input, wrong rank and non-finite entries."""
+    """Convert ``value`` to a float64 array of real numbers, rejecting strings, booleans, complex numbers, ragged
+    input, wrong rank, non-finite entries and integers too large for a float."""
     try:
-        arr = np.array(value, dtype=np.float64)
+        raw = np.asarray(value)
     except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: must be an array of real numbers, got {_show(value)} ({exc})") from None
+    kind = raw.dtype.kind
+    if kind == "O" or (kind in "iuf" and not isinstance(value, np.ndarray)):      # numpy casts True to 1
+        items = raw.flat if kind == "O" else np.asarray(value, dtype=object).flat
+        if any(isinstance(v, (bool, np.bool_)) for v in items):
+            kind = "b"
+        elif kind == "O":
+            kind = "f" if all(isinstance(v, numbers.Real) for v in raw.flat) else "O"
+    if kind not in "iuf":
+        what = {"b": "booleans", "U": "strings", "S": "bytes", "c": "complex numbers"}.get(kind, "non-numbers")
+        raise ValueError(f"{name}: must be an array of real numbers, got {what}: {_show(value)}")
+    try:
+        arr = np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"{name}: must be an array of real numbers, got {_show(value)} ({exc})") from None
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name}: must be a {ndim}-dimensional array, got shape {arr.shape} from {_show(value)}")
@@ -28,12 +44,32 @@ def as_finite_array(name: str, value: Any, ndim: int | None = None) -> npt.NDArr
     return arr
 
 
+def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """Return ``value`` as an int in ``[low, high]`` (an int or numpy integer, never a bool or float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or \
+            (high is not None and value > high):
+        allowed = f"an integer in [{low}, {high}]" if high is not None else f"an integer >= {low}"
+        raise ValueError(f"{name}: must be {allowed}, got {_show(value)}")
+    return int(value)
+
+
+def check_rng(rng: Any) -> np.random.Generator:
+    """``rng`` must be a ``numpy.random.Generator`` (seeded draws, no global state)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng: must be a numpy.random.Generator (e.g. np.random.default_rng(seed)), got "
+                         f"{_show(rng)}")
+    return rng
+
+
 def check_real(name: str, value: Any, *, low: float | None = None, high: float | None = None,
                low_open: bool = False, high_open: bool = False) -> float:
     """Return ``value`` as a float, checking it is a finite real in the stated interval."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{name}: must be a real number, got {_show(value)}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:
+        raise ValueError(f"{name}: must be a finite number, got an integer of {len(str(value))} digits") from None
     lo = "(" if low_open else "["
     hi = ")" if high_open else "]"
     interval = f"{lo}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi}"
@@ -54,6 +90,22 @@ def check_index(name: str, value: Any, size: int) -> int:
     if not 0 <= int(value) < size:
         raise ValueError(f"{name}: must be an integer in [0, {size - 1}], got {value}")
     return int(value)
+
+
+def check_labels(name: str, labels: Any, size: int) -> tuple[str, ...]:
+    """``size`` distinct strings, given as a list, tuple or array (a single string is refused, not split)."""
+    if isinstance(labels, np.ndarray):
+        labels = labels.tolist()
+    if not isinstance(labels, (list, tuple)):
+        raise ValueError(f"{name}: must be a list or tuple of {size} strings (one per action), got {_show(labels)}")
+    bad = [s for s in labels if not isinstance(s, str)]
+    if bad:
+        raise ValueError(f"{name}: every label must be a string, got {_show(bad[0])} in {_show(labels)}")
+    if len(labels) != size:
+        raise ValueError(f"{name}: must have {size} labels (one per action), got {len(labels)}: {_show(labels)}")
+    if len(set(labels)) != size:
+        raise ValueError(f"{name}: labels must be distinct, got {_show(labels)}")
+    return tuple(labels)
 
 
 def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from vvl_env.model._validate import as_finite_array, check_index, readonly
+from vvl_env.model._validate import as_finite_array, check_index, check_labels, readonly
 from vvl_env.model.perturbation import RefinementOutcome
 
 FloatArray = npt.NDArray[np.float64]
@@ -20,7 +20,7 @@ class DecisionProblem:
     Parameters
     ----------
     values : array_like, shape (N,)
-    labels : sequence of str, optional (default "A", "B", ... then "o26", ...)
+    labels : list or tuple of distinct str, optional (default "A", "B", ... then "o26", ...)
     """
 
     values: FloatArray
@@ -33,9 +33,7 @@ class DecisionProblem:
         if self.labels is None:
             labels = tuple(chr(65 + i) if i < 26 else f"o{i}" for i in range(values.size))
         else:
-            labels = tuple(str(s) for s in self.labels)
-            if len(labels) != values.size or len(set(labels)) != values.size:
-                raise ValueError(f"labels: must be {values.size} distinct labels, got {labels!r}")
+            labels = check_labels("labels", self.labels, values.size)
         object.__setattr__(self, "labels", labels)
 
     def __eq__(self, other: object) -> bool:
@@ -62,6 +60,11 @@ class DecisionProblem:
     def refine(self, option: int, outcome: RefinementOutcome) -> "DecisionProblem":
         """Split ``option`` into variants with values ``U + own1[0]`` and ``U + own2[0]`` (model.md §1)."""
         option = check_index("option", option, self.n_options)
+        if not isinstance(outcome, RefinementOutcome) or outcome.batch_shape != () or np.shape(outcome.own1) != (1,):
+            got = (f"offsets of shape {np.shape(outcome.own1)}" if isinstance(outcome, RefinementOutcome)
+                   else type(outcome).__name__)
+            raise ValueError(f"outcome: must be one unbatched RefinementOutcome against 1 opposing action (e.g. "
+                             f"PerturbationModel.sample(rng=rng)), got {got}")
         u = self.values[option]
         new = np.concatenate([self.values[:option], [u + float(np.ravel(outcome.own1)[0]),
                                                      u + float(np.ravel(outcome.own2)[0])],

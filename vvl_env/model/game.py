@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from vvl_env.model._validate import as_finite_array, readonly
+from vvl_env.model._validate import as_finite_array, check_labels, readonly
 from vvl_env.model.render import game_table
 
 FloatArray = npt.NDArray[np.float64]
@@ -21,12 +21,15 @@ FloatArray = npt.NDArray[np.float64]
 def _labels(name: str, labels: Any, size: int, prefix: str) -> tuple[str, ...]:
     if labels is None:
         return tuple(f"{prefix}{i}" for i in range(size))
-    labels = tuple(str(s) for s in labels)
-    if len(labels) != size:
-        raise ValueError(f"{name}: must have {size} labels (one per action), got {len(labels)}: {labels!r}")
-    if len(set(labels)) != size:
-        raise ValueError(f"{name}: labels must be distinct, got {labels!r}")
-    return labels
+    return check_labels(name, labels, size)
+
+
+def _strategy(name: str, value: Any, size: int) -> FloatArray:
+    """A mixed strategy over ``size`` actions: ``size`` finite real weights (not checked to sum to 1)."""
+    x = as_finite_array(name, value, ndim=1)
+    if x.size != size:
+        raise ValueError(f"{name}: must have {size} entries (one per action), got {x.size}: {value!r}")
+    return x
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +42,8 @@ class Game:
         Payoffs of the row player (player 0).
     R2 : array_like, shape (m, n), optional
         Payoffs of the column player (player 1). ``None`` means zero-sum: ``R2 = -R1``.
-    row_labels, col_labels : sequence of str, optional
-        Action labels; default "r0", "r1", ... and "c0", "c1", ...
+    row_labels, col_labels : list or tuple of str, optional
+        Action labels, distinct strings; default "r0", "r1", ... and "c0", "c1", ...
 
     Notes
     -----
@@ -88,9 +91,9 @@ class Game:
         return bool(np.max(np.abs(self.R1 + self.R2)) <= tol * scale)
 
     def payoffs(self, x: npt.ArrayLike, y: npt.ArrayLike) -> FloatArray:
-        """Expected payoffs ``(x R1 y, x R2 y)`` of the mixed profile (x, y)."""
-        x = np.asarray(x, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
+        """Expected payoffs ``(x R1 y, x R2 y)`` of the mixed profile (x, y) (x over rows, y over columns)."""
+        m, n = self.shape
+        x, y = _strategy("x", x, m), _strategy("y", y, n)
         return np.array([x @ self.R1 @ y, x @ self.R2 @ y])
 
     def welfare(self, x: npt.ArrayLike, y: npt.ArrayLike) -> float:

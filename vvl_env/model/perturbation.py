@@ -22,6 +22,7 @@ average. It exists to model miscalibrated beliefs (model.md §4); a true law nor
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
@@ -29,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from vvl_env.model._validate import check_choice, check_real
+from vvl_env.model._validate import check_choice, check_int, check_real, check_rng
 
 FloatArray = npt.NDArray[np.float64]
 RRPForm = Literal["pointwise", "expectation"]
@@ -120,8 +121,9 @@ class PerturbationModel:
 
     @property
     def is_knife_edge(self) -> bool:
-        """E = -D exactly: rho = -1 and equal scales (keeps a zero-sum game zero-sum in every draw)."""
-        return self.rho == -1.0 and self.sigma_own == self.sigma_other
+        """E = -D exactly and no bias: rho = -1 and equal scales (keeps a zero-sum game zero-sum in every draw; a bias
+        moves only the refiner's own payoffs, so it does not)."""
+        return self.rho == -1.0 and self.sigma_own == self.sigma_other and self.bias == 0.0
 
     @property
     def satisfies_rrp(self) -> bool:
@@ -164,16 +166,26 @@ class PerturbationModel:
     def _draw_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         return shape if self.rrp == "pointwise" else (2,) + shape
 
-    def sample(self, *, rng: np.random.Generator, n: int = 1, size: int | None = None) -> RefinementOutcome:
-        """Draw one outcome (``size=None``) or a batch of ``size`` outcomes for a row or column against n actions.
+    def sample(self, *, rng: np.random.Generator, n_opposing: int = 1, size: int | None = None,
+               n: int | None = None) -> RefinementOutcome:
+        """Draw one outcome (``size=None``) or a batch of ``size`` outcomes for a row or column against
+        ``n_opposing`` opposing actions (1 for a decision problem).
+
+        ``n`` is the former, deprecated name of ``n_opposing`` (elsewhere in vvl ``n`` counts draws).
 
         Notes
         -----
         Draw order (fixed, so seeds reproduce): q, then the standardised gaps. Batches are drawn at once.
         """
-        batch: tuple[int, ...] = () if size is None else (int(size),)
+        if n is not None:
+            warnings.warn("PerturbationModel.sample(n=...) is deprecated; the number of opposing actions is now "
+                          "n_opposing= (size= counts draws)", DeprecationWarning, stacklevel=2)
+            n_opposing = n
+        check_rng(rng)
+        n_opposing = check_int("n_opposing", n_opposing, 1)
+        batch: tuple[int, ...] = () if size is None else (check_int("size", size, 0),)
         q = self._q(rng, batch)
-        z, w = self._pair(rng, self._draw_shape(batch + (n,)))
+        z, w = self._pair(rng, self._draw_shape(batch + (n_opposing,)))
         qc = q[..., None]
         own1, own2 = self._offsets(qc, z, self.sigma_own)
         other1, other2 = self._offsets(qc, w, self.sigma_other)
@@ -184,8 +196,10 @@ class PerturbationModel:
     def sample_own(self, *, rng: np.random.Generator, size: int) -> tuple[FloatArray, FloatArray, FloatArray]:
         """``size`` draws of ``(q, own1, own2)`` for a single option (decision problems): the fast path of Monte
         Carlo, drawing nothing for the other player."""
-        q = self._q(rng, (int(size),))
-        own1, own2 = self._offsets(q, self._standard(rng, self._draw_shape((int(size),))), self.sigma_own)
+        check_rng(rng)
+        size = check_int("size", size, 0)
+        q = self._q(rng, (size,))
+        own1, own2 = self._offsets(q, self._standard(rng, self._draw_shape((size,))), self.sigma_own)
         if self.bias:
             own1, own2 = own1 + self.bias, own2 + self.bias
         return q, own1, own2

@@ -67,12 +67,15 @@ def refine(target: Game | DecisionProblem, player: int, action: int, outcome: Re
         the value of the option.
     player : 0 or 1
     action : index of the refined row (player 0) or column (player 1)
-    outcome : a single (unbatched) RefinementOutcome, e.g. ``PerturbationModel.sample(rng=rng, n=...)``.
+    outcome : a single (unbatched) RefinementOutcome, e.g. ``PerturbationModel.sample(rng=rng, n_opposing=...)``.
 
     Notes
     -----
     model.md §2: new cells ``(R1[s,t] + x'_t, R2[s,t] + y'_t)`` and ``(R1[s,t] + x''_t, R2[s,t] + y''_t)``.
     """
+    if not isinstance(outcome, RefinementOutcome):
+        raise ValueError(f"outcome: must be a RefinementOutcome (e.g. PerturbationModel.sample(rng=rng, "
+                         f"n_opposing=...)), got {type(outcome).__name__}")
     if isinstance(target, DecisionProblem):
         if player != 0:
             raise ValueError(f"player: a decision problem has one player, 0; got {player!r}")

@@ -115,7 +115,7 @@ def bayes_nash_refined(game: Game, informed: int, action: int, prior: Perturbati
     if not 1 <= K <= cap:
         raise ValueError(f"n_types: must be an integer in [1, {cap}] so that {rows}^K <= max_strategies="
                          f"{max_strategies}, got {n_types!r}")
-    types = prior.sample(rng=rng, n=own.shape[1], size=K)
+    types = prior.sample(rng=rng, n_opposing=own.shape[1], size=K)
     Rk_own, Rk_other = _type_games(own, other, action, prior, types)
     plans = np.array(list(itertools.product(range(rows), repeat=K)))  # (S, K): the row each type plays
     A = Rk_own[np.arange(K), plans].mean(axis=1)  # (S, n)

@@ -108,7 +108,7 @@ def refinement_effect(game: Game, refinements: Sequence[Refinement],
         R1 = np.broadcast_to(game.R1, (b,) + game.shape)
         R2 = np.broadcast_to(game.R2, (b,) + game.shape)
         for (player, action), law in zip(refinements, laws):
-            outcome = law.sample(rng=rng, n=R1.shape[2 - player], size=b)
+            outcome = law.sample(rng=rng, n_opposing=R1.shape[2 - player], size=b)
             R1, R2 = refine_arrays(R1, R2, player, action, outcome)
         payoffs.append(equilibrium_payoffs(R1, R2, selection))
         joint.append((R1 + R2).reshape(b, -1).max(axis=1))

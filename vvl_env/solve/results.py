@@ -51,3 +51,12 @@ class Estimate:
         if self.n == 0:
             return f"{self.mean:.4f} ({self.method})"
         return f"{self.mean:.4f} [{self.ci[0]:.4f}, {self.ci[1]:.4f}]"
+
+    def __format__(self, spec: str) -> str:
+        """``f"{est:.3f}"``: the mean, then for a Monte Carlo estimate its interval, each number formatted with
+        ``spec`` (``"0.123 [0.100, 0.146]"``); an empty spec gives ``str(est)``."""
+        if not spec:
+            return str(self)
+        if self.n == 0:
+            return format(self.mean, spec)
+        return f"{self.mean:{spec}} [{self.ci[0]:{spec}}, {self.ci[1]:{spec}}]"

@@ -94,12 +94,13 @@ def advance(config: BargainConfig, state: BargainState, actions: tuple[int, int]
             allowed: tuple[MaskArray, MaskArray]) -> tuple[FloatArray, bool, tuple[bool, bool]]:
     """Apply both agents' actions; return the rewards (2,), whether the episode ended, and who acted invalidly.
 
-    An invalid (masked) action ends the episode: the offender gets ``-invalid_penalty``, the other 0.
+    An invalid (masked) action ends the episode: the offender gets ``-invalid_action_penalty``, the other 0
+    (``invalid_action="penalize"``; under "raise" the environment refuses the step before calling this).
     """
     rewards = np.zeros(2)
     invalid = (not allowed[0][actions[0]], not allowed[1][actions[1]])
     if invalid[0] or invalid[1]:
-        rewards -= config.invalid_penalty * np.array(invalid, dtype=np.float64)
+        rewards[list(invalid)] = -config.invalid_action_penalty
         state.phase = DONE
         return rewards, True, invalid
     if state.phase == REFINEMENT:

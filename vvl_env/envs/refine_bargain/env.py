@@ -19,7 +19,8 @@ See :class:`~vvl_env.envs.refine_bargain.config.BargainConfig`: ``K`` (1-3), ``w
 ``{"law": "uniform" | "dirichlet" | "fixed", ...}``; one for both parties or a pair), ``cost`` (of refining),
 ``grid`` (levels per dimension, shares ``linspace(0, 1, grid)``), ``delta`` (discount), ``horizon`` (offer rounds),
 ``first_proposer`` (0/1 or agent name), ``d`` (disagreement pair), ``budget`` (0/1 refinements per party),
-``visibility`` ("public": refined weights are seen by both; "own": only by the refiner), ``invalid_penalty``,
+``visibility`` ("public": refined weights are seen by both; "own": only by the refiner), ``invalid_action``
+("raise" or "penalize", below) and ``invalid_action_penalty``,
 ``beliefs`` ("common", the default: each party's prior is the true weight laws; or a pair of weight laws, same
 formats as ``weights``: party i believes that both parties' weights follow ``beliefs[i]``, model.md §4); and
 ``render_mode`` ("ansi" or "human"). Beliefs change what a party observes as prior means, never what is drawn.
@@ -53,12 +54,19 @@ Offers enumerate the grid ``linspace(0, 1, grid)**K`` row-major (``np.unravel_in
 ## Rewards
 Refining: ``-cost[i]`` at the refinement step. Agreement on x in round t: ``delta**t * (u1, u2)`` with
 ``(u1, u2) = BargainingProblem.utilities(x)`` for the **true** weights. No agreement after ``horizon`` rounds: ``d``
-(undiscounted). An invalid (masked) action ends the episode: the offender gets ``-invalid_penalty``, the other 0
-(PettingZoo classic's illegal-move convention). ``infos[agent]`` holds "action_mask", the realized
-``BargainingProblem`` under "problem" (the hidden truth: for analysis, not for agents) and "phase".
+(undiscounted). ``infos[agent]`` holds "action_mask", the realized ``BargainingProblem`` under "problem" (the hidden
+truth: for analysis, not for agents), "phase", and after each step "invalid_action".
+
+## Invalid actions
+As in every vvl environment (``vvl_env.envs.actions``): ``step`` needs one integer in ``[0, 4 + grid**K)`` per live
+agent (``ValueError`` naming the agent otherwise) and a running episode. A masked action raises ``ValueError``
+(``invalid_action="raise"``, the default) or, under ``"penalize"``, is not applied and ends the episode: the
+offender gets ``-invalid_action_penalty``, the other 0 (PettingZoo classic's illegal-move convention).
 
 ## Version History
-* v0: initial version; ``beliefs`` (private priors, default "common": unchanged observations) added in place.
+* v0: initial version; ``beliefs`` (private priors, default "common": unchanged observations) added in place; so
+  was ``invalid_action`` (a masked action used to end the episode with ``-invalid_penalty``: now
+  ``invalid_action="penalize"`` with ``invalid_action_penalty``).
 """
 
 from __future__ import annotations
@@ -70,6 +78,7 @@ import numpy.typing as npt
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
+from vvl_env.envs.actions import check_joint, episode_error, illegal_action
 from vvl_env.envs.refine_bargain.config import AGENTS, BargainConfig
 from vvl_env.envs.refine_bargain.core import (DONE, PHASES, BargainState, MaskTable, advance, masks, proposer,
                                               start)
@@ -86,7 +95,8 @@ class RefineBargainEnv(ParallelEnv):
             self.config = BargainConfig(**config)
         except TypeError as exc:
             raise ValueError(f"config: unknown field ({exc}); allowed: K, weights, cost, grid, delta, horizon, "
-                             f"first_proposer, d, budget, visibility, invalid_penalty, beliefs, render_mode") from None
+                             f"first_proposer, d, budget, visibility, invalid_action, invalid_action_penalty, "
+                             f"beliefs, render_mode") from None
         if render_mode is not None:
             check_choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
         self.render_mode = render_mode
@@ -153,14 +163,19 @@ class RefineBargainEnv(ParallelEnv):
 
     def step(self, actions: dict[str, int]) -> tuple[dict[str, Any], dict[str, float], dict[str, bool],
                                                      dict[str, bool], dict[str, dict[str, Any]]]:
-        chosen = (int(actions[AGENTS[0]]), int(actions[AGENTS[1]]))
-        rewards, done, invalid = advance(self.config, self.state, chosen, self._masks)
+        if not self.agents:
+            raise episode_error(self.state is not None)
+        a0, a1 = check_joint(actions, AGENTS, self.config.n_actions)
+        m0, m1 = self._masks
+        if not (m0[a0] and m1[a1]) and self.config.invalid_action == "raise":
+            i, a = (0, a0) if not m0[a0] else (1, a1)
+            raise illegal_action(AGENTS[i], a, f"in the {PHASES[self.state.phase]} phase", self._masks[i])
+        rewards, done, invalid = advance(self.config, self.state, (a0, a1), self._masks)
         self._masks = masks(self.config, self._table, self.state)
         obs = {a: self._observe(i) for i, a in enumerate(AGENTS)}
         infos = self._infos(obs)
-        if any(invalid):
-            for i, a in enumerate(AGENTS):
-                infos[a]["invalid_action"] = invalid[i]
+        for i, a in enumerate(AGENTS):
+            infos[a]["invalid_action"] = invalid[i]
         self.agents = [] if done else list(AGENTS)
         if self.render_mode == "human":
             self.render()

@@ -12,15 +12,18 @@ from typing import Any, Literal
 
 import numpy as np
 
+from vvl_env.envs.actions import parse_invalid_action
 from vvl_env.model._validate import check_choice
 from vvl_env.model.game import NAMED_GAMES, Game, named_game
 from vvl_env.model.cost import parse_cost
+from vvl_env.model.belief import believed_law
 from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
 
 AGENTS: tuple[str, str] = ("player_0", "player_1")
 Visibility = Literal["public", "own"]
 VISIBILITIES: tuple[str, ...] = ("public", "own")
 RENDER_MODES: tuple[str | None, ...] = (None, "human", "ansi")
+MAX_ACTIONS = 64  # padding M: observations hold 2 M^2 payoffs, refinement tables O(M^3) entries
 
 
 def _pair(name: str, value: Any) -> tuple[Any, Any]:
@@ -59,14 +62,22 @@ class RefineMatrixConfig:
         ``{"law": "exponential", "scale": mean}``, drawn per refinement.
     rounds : int >= 1
         Rounds of play of the realised game.
-    beliefs : "common" or a pair of PerturbationModel/mapping
-        What each agent believes refinements follow (shown in its observation). "common": each agent holds the
-        true law of its own refinements.
+    beliefs : "common" or a pair (player_0, player_1)
+        What each agent believes its refinements follow (shown in its observation). "common": each agent holds the
+        true law of its own refinements. In a pair, each entry is "truth" (or "common"): that player's true law; a
+        mapping of law fields: its true law with those fields changed (``{"sigma_own": 0.1}`` keeps the true
+        sigma_other, rho, q, ...; resolved here, so changing ``perturbation`` moves it); or a PerturbationModel
+        (an absolute law). :func:`vvl_env.model.belief.believed_law`.
     visibility : "public" or "own"
         What an agent sees of realised refinements (see the environment's docstring).
     max_actions : int, optional
         Padding size M of payoff matrices and action spaces; default ``max(m + budget_0, n + budget_1)``.
     render_mode : None, "human" or "ansi"
+    invalid_action : "raise" or "penalize"
+        A masked action raises ``ValueError`` (default) or ends the episode with ``-invalid_action_penalty`` for
+        the offender (``vvl_env.envs.actions``).
+    invalid_action_penalty : float >= 0
+        The penalty of a masked action under "penalize" (default 1).
     """
 
     game: Any = None
@@ -80,6 +91,8 @@ class RefineMatrixConfig:
     visibility: Visibility = "public"
     max_actions: int | None = None
     render_mode: str | None = None
+    invalid_action: str = "raise"
+    invalid_action_penalty: float = 1.0
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -97,19 +110,29 @@ class RefineMatrixConfig:
             check_choice("beliefs", self.beliefs, ("common",))
         else:
             if not isinstance(self.beliefs, (list, tuple)) or len(self.beliefs) != 2:
-                raise ValueError(f"beliefs: must be 'common' or a pair of priors (PerturbationModel or mapping), "
-                                 f"one per agent; got {self.beliefs!r}")
-            set_(self, "beliefs", (parse_perturbation(self.beliefs[0], "beliefs[0]"),
-                                   parse_perturbation(self.beliefs[1], "beliefs[1]")))
+                raise ValueError(f"beliefs: must be 'common' or a pair of priors (player_0, player_1), each 'truth', "
+                                 f"'common', a mapping of law fields (the truth with those fields changed) or a "
+                                 f"PerturbationModel; got {self.beliefs!r}")
+            set_(self, "beliefs", tuple(believed_law(b, self.perturbation[i], f"beliefs[{i}]")
+                                        for i, b in enumerate(self.beliefs)))
         check_choice("visibility", self.visibility, VISIBILITIES)
         m, n = self.game.shape
         need = max(m + self.budget[0], n + self.budget[1])
+        if need > MAX_ACTIONS:
+            field = "budget" if max(m, n) <= MAX_ACTIONS else "game"
+            raise ValueError(f"{field}: actions plus budget may reach at most {MAX_ACTIONS} per player (the padding "
+                             f"size of observations), got {m} + {self.budget[0]} rows, {n} + {self.budget[1]} columns")
         if self.max_actions is None:
             set_(self, "max_actions", need)
         else:
             set_(self, "max_actions", _count("max_actions", self.max_actions, need))
+            if self.max_actions > MAX_ACTIONS:
+                raise ValueError(f"max_actions: must be at most {MAX_ACTIONS}, got {self.max_actions}")
         if self.render_mode not in RENDER_MODES:
             raise ValueError(f"render_mode: must be one of {RENDER_MODES}; got {self.render_mode!r}")
+        mode, penalty = parse_invalid_action(self.invalid_action, self.invalid_action_penalty)
+        set_(self, "invalid_action", mode)
+        set_(self, "invalid_action_penalty", penalty)
 
     def _base_game(self) -> Game:
         if self.R1 is not None:

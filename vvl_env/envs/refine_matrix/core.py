@@ -9,7 +9,7 @@ State of B copies (game frame: rows are player_0's actions, columns player_1's, 
   last played actions (-1 before the first round).
 
 Randomness: copy b owns a ``np.random.Generator`` and pre-draws ``EPISODES_PER_DRAW`` episodes at once through the
-model layer's batched samplers: for each agent i with budget b_i > 0, ``perturbation[i].sample(n=M, size=K b_i)``
+model layer's batched samplers: for each agent i with budget b_i > 0, ``perturbation[i].sample(n_opposing=M, size=K b_i)``
 then ``cost[i].sample(size=K b_i)``. Refinement j of agent i in episode e of a block uses draw e b_i + j whatever
 was refined, so an episode depends only on the seed, its place after ``reset(seed)`` and the actions. Offsets
 against opposing actions that do not exist yet are dropped (the first n of M i.i.d. columns are a draw with n).
@@ -26,11 +26,13 @@ from vvl_env.envs.refine_matrix.layout import (DONE, PLAY, REFINE, ObsLayout, la
 from vvl_env.model.perturbation import RefinementOutcome
 
 EPISODES_PER_DRAW = 64
+MAX_BYTES = 4 << 30  # state and pre-drawn refinements of all copies
 IntArray = npt.NDArray[np.int64]
 
 
 class MatrixCore:
-    """B copies of the episode, stepped together; ``step`` trusts its inputs (ints in [0, 1 + 2M)).
+    """B copies of the episode, stepped together; ``step`` trusts its inputs (ints in [0, 1 + 2M), checked by the
+    environments with ``vvl_env.envs.actions``).
 
     Parameters
     ----------
@@ -44,6 +46,11 @@ class MatrixCore:
         self.config = config
         B = self.B = int(num_copies)
         M = self.M = config.max_actions
+        per_copy = 8 * (EPISODES_PER_DRAW * sum(config.budget) * (4 * M + 2) + 6 * M * M + 4 * M * M)
+        if B * per_copy > MAX_BYTES:
+            raise ValueError(f"num_envs: {B} copies with budget {config.budget} and max_actions {M} would hold "
+                             f"{B * per_copy / 2**30:.1f} GiB of state; at most {MAX_BYTES >> 30} GiB (use fewer "
+                             f"copies or a smaller budget)")
         self.A = 1 + 2 * M
         self.layout = ObsLayout(M, 2 if agent_id else 0)
         self._s = self.layout.sections()
@@ -75,6 +82,7 @@ class MatrixCore:
         self._Wrows = self.W.reshape(B, -1)                                      # views of W
         self._Wflat = self.W.reshape(-1)
         self.refined = np.zeros((B, 2), dtype=bool)                             # who refined at the last step
+        self.invalid = np.zeros((B, 2), dtype=bool)                             # who acted illegally (penalize)
         # randomness: one Generator per copy; draw rows [c K b_i, (c + 1) K b_i) of agent i belong to copy c
         self.rngs: list[np.random.Generator | None] = [None] * B
         self._unseeded = True
@@ -113,7 +121,7 @@ class MatrixCore:
             if b == 0:
                 continue
             rows = slice(c * K * b, (c + 1) * K * b)
-            out = self.config.perturbation[i].sample(rng=rng, n=M, size=K * b)
+            out = self.config.perturbation[i].sample(rng=rng, n_opposing=M, size=K * b)
             self._q[i][rows] = out.q
             off = self._off[i][rows]
             off[:, 0], off[:, 1], off[:, 2], off[:, 3] = out.own1, out.own2, out.other1, out.other2
@@ -155,20 +163,34 @@ class MatrixCore:
         self._Wflat[at[:, :, None] + self._add[p, k]] += vals                   # offsets, own and other
         self.state[S] += self._delta[p]
 
-    def step(self, actions: IntArray) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-        """Apply one joint action per copy (``actions`` of shape (B, 2)); return rewards (B, 2) and done (B,).
+    def legal(self, actions: IntArray) -> npt.NDArray[np.bool_]:
+        """(B, 2): whether each agent's action (ints in [0, 1 + 2M)) is allowed by its current mask."""
+        return self.mask.view(bool)[self._arB[:, None], self._agents, actions]
 
-        A masked action is resolved, not rejected: pass in the refinement phase, own action 0 in the play phase.
-        Copies already done stay done (the caller resets them). Phases with no copy in them are skipped.
+    def step(self, actions: IntArray, legal: npt.NDArray[np.bool_] | None = None,
+             ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """Apply one joint action per copy (``actions`` of shape (B, 2)); ``legal`` is None when the caller checked
+        that every action is legal, else ``self.legal(actions)``. Return rewards (B, 2) and done (B,).
+
+        A copy where an agent's action is illegal is not stepped: it ends at once, each offender receiving
+        ``-invalid_action_penalty`` (``invalid_action="penalize"``; under "raise" the caller refuses the step before
+        calling this). ``self.invalid`` (B, 2) marks the offenders. Copies already done stay done (the caller resets
+        them). Phases with no copy in them are skipped.
         """
         rew = np.zeros((self.B, 2))
         self._last_actions = actions
         in_ref = self.phase == REFINE
         in_play = self.phase == PLAY
+        void = None
+        if legal is not None:
+            void = ~(legal[:, 0] & legal[:, 1])
+            in_ref &= ~void
+            in_play &= ~void
         touched, refining, playing = None, np.count_nonzero(in_ref) > 0, np.count_nonzero(in_play) > 0
         if refining:
-            legal = self.mask.view(bool)[self._arB[:, None], self._agents, actions]
-            ref = legal & (self._kind[actions] == 1)
+            ref = self._kind[actions] == 1                                         # legal: the mask allows it
+            if void is not None:
+                ref &= legal & ~void[:, None]
             any_ref = ref[:, 0] | ref[:, 1]
             if np.count_nonzero(any_ref):
                 for p in (0, 1):
@@ -182,7 +204,7 @@ class MatrixCore:
             self.refined = self._none
         if playing:
             kp = actions - (1 + self.M)
-            kp = np.where((kp >= 0) & (kp < self.cnt), kp, 0)
+            kp = np.where((kp >= 0) & (kp < self.cnt), kp, 0)                      # copies not in play: any index
             rew += self.W[self._arB, 0, :, kp[:, 0], kp[:, 1]] * in_play[:, None]   # (B, 2): R1, R2 of the cell
             self.rnd += in_play
             np.copyto(self.last, kp, where=in_play[:, None])
@@ -190,6 +212,12 @@ class MatrixCore:
             self.phase[done] = DONE
         else:
             done = self._none[:, 0]
+        self.invalid = self._none
+        if void is not None:
+            self.invalid = ~legal
+            rew[void] = np.where(self.invalid[void], -self.config.invalid_action_penalty, 0.0)
+            self.phase[void] = DONE
+            done = done | void
         self._write(touched, playing)
         return rew, done
 

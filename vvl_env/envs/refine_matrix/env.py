@@ -27,7 +27,8 @@ from vvl_env.envs import refine_matrix_v0
 
 env = refine_matrix_v0.parallel_env(game="matching_pennies", perturbation={"sigma_own": 1.0}, budget=(1, 0),
                                     cost={"law": "uniform", "low": 0.0, "high": 0.2}, rounds=1,
-                                    beliefs="common", visibility="public", max_actions=None, render_mode=None)
+                                    beliefs="common", visibility="public", max_actions=None, render_mode=None,
+                                    invalid_action="raise", invalid_action_penalty=1.0)
 ```
 
 `game`: a name ("matching_pennies", "rock_paper_scissors", "prisoners_dilemma") or a `Game`; or instead `R1` (and
@@ -36,8 +37,9 @@ mapping of its fields, one for both or a pair (one per refiner). `budget`: refin
 the agent can only pass). `cost`: per refinement, a number, `{"law": "uniform", "low", "high"}` or
 `{"law": "exponential", "scale"}` (drawn per refinement), or a pair. `rounds`: rounds of play (>= 1). `beliefs`:
 "common" (each agent holds the true law of its own refinements) or a pair of priors. `visibility`: "public" or
-"own" (below). `max_actions`: M, default `max(m + budget[0], n + budget[1])`. Bad values raise `ValueError` naming
-the field, the value and what is allowed.
+"own" (below). `max_actions`: M, default `max(m + budget[0], n + budget[1])`, at most 64. `invalid_action`:
+"raise" (default) or "penalize", with `invalid_action_penalty` (below). Bad values raise `ValueError` naming the
+field, the value and what is allowed.
 
 ### Observation Space
 
@@ -73,13 +75,26 @@ its hidden offsets. Rewards in play still reveal the realised cell.
 
 | Value            | Action                                 | Legal when                                            |
 |:----------------:|----------------------------------------|-------------------------------------------------------|
-| 0                | pass                                   | refinement phase (and after the end)                  |
+| 0                | pass                                   | refinement phase                                      |
 | 1 + k, k < M     | refine own action k (k -> k.1, k.2)    | refinement phase, action k exists, budget left        |
 | 1 + M + k, k < M | play own action k                      | play phase, action k exists                           |
 
 Variant 1 takes index k, variant 2 index k + 1; later actions shift by one. When both refine in a turn, player_0's
-row refinement applies first. A masked action is resolved, not rejected: it means pass in the refinement phase and
-own action 0 in the play phase.
+row refinement applies first. Nothing is legal once the episode is done.
+
+The layout (0 pass, a refine block, then an act block) is shared by every vvl environment: `RefineOrAct` has the
+refine and act blocks without the pass (a step there that neither refines nor acts would change nothing), and
+`refine_bargain_v0` has 0 pass/wait, 1 refine, then its bargaining actions.
+
+### Invalid actions
+
+As in every vvl environment (`vvl_env.envs.actions`): `step` needs a dict with one integer in `[0, 1 + 2M)` per live
+agent (a numpy integer is fine; a bool, float or string is not), a running episode (after `reset()`, before the
+end), and raises `ValueError` naming the agent, the action and the legal range otherwise. A masked action raises
+`ValueError` naming the agent, the phase and the legal actions, leaving the env unchanged (`invalid_action="raise"`,
+the default), or, with `invalid_action="penalize"` (for learners without masks), the joint action is not applied
+and the episode ends at once: each offender gets `-invalid_action_penalty` (default 1), the other agent 0, and
+`info[agent]["invalid_action"]` (present after every step) marks the offenders.
 
 ### Rewards
 
@@ -114,9 +129,10 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
-from pettingzoo.utils import wrappers
 from pettingzoo.utils.conversions import parallel_to_aec
 
+from vvl_env.envs.actions import check_joint, episode_error, illegal_action
+from vvl_env.envs.aec import aec_env
 from vvl_env.envs.refine_matrix.config import AGENTS, make_config
 from vvl_env.envs.refine_matrix.core import MatrixCore
 from vvl_env.envs.refine_matrix.layout import PHASES
@@ -174,6 +190,7 @@ class RefineMatrixEnv(ParallelEnv):
         self.action_spaces = {a: spaces.Discrete(1 + 2 * M) for a in AGENTS}
         self._act = np.zeros((1, 2), dtype=np.int64)
         self._base = self.config.game
+        self._started = False
         self._reset_record()
 
     def observation_space(self, agent: str) -> spaces.Space:
@@ -194,21 +211,29 @@ class RefineMatrixEnv(ParallelEnv):
         self._core.reset(_ALL, None if seed is None else [seed])
         self._reset_record()
         self.agents = list(AGENTS)
+        self._started = True
         return self._observations(), self._infos()
 
     def step(self, actions: dict[str, int]) -> tuple[dict, dict, dict, dict, dict]:
         if not self.agents:
-            return {}, {}, {}, {}, {}
-        core = self._core
-        self._act[0, 0] = actions.get("player_0", 0)
-        self._act[0, 1] = actions.get("player_1", 0)
-        rew, done = core.step(self._act)
+            raise episode_error(self._started)
+        core, act = self._core, self._act
+        act[0, 0], act[0, 1] = check_joint(actions, AGENTS, core.A)
+        legal = core.legal(act)
+        ok = legal[0, 0] and legal[0, 1]
+        if not ok and self.config.invalid_action == "raise":
+            p = 0 if not legal[0, 0] else 1
+            phase = PHASES[core.phase[0]]
+            raise illegal_action(AGENTS[p], int(act[0, p]), f"in the {phase} phase", core.mask[0, p])
+        rew, done = core.step(act, None if ok else legal)
         refined = core.refined[0]
         if refined[0] or refined[1]:
             self._record(refined)
         r = rew[0].tolist()
         d = bool(done[0])
         obs, infos = self._observations(), self._infos()
+        bad = (False, False) if ok else core.invalid[0].tolist()
+        infos["player_0"]["invalid_action"], infos["player_1"]["invalid_action"] = bad
         rewards = {"player_0": r[0], "player_1": r[1]}
         terminations = {"player_0": d, "player_1": d}
         truncations = {"player_0": False, "player_1": False}
@@ -271,8 +296,5 @@ def raw_env(**config: Any):
 
 
 def env(**config: Any):
-    """The AEC env in PettingZoo's standard wrappers (AssertOutOfBounds, OrderEnforcing)."""
-    e = raw_env(**config)
-    e = wrappers.AssertOutOfBoundsWrapper(e)
-    e = wrappers.OrderEnforcingWrapper(e)
-    return e
+    """The AEC env, each action checked at its agent's turn, order enforced (``vvl_env.envs.aec``)."""
+    return aec_env(parallel_env(**config))

@@ -59,7 +59,7 @@ def status_tables(M: int, base_counts: IntArray, budgets: IntArray) -> tuple[np.
                 for i in (0, 1):
                     own, other = ar < cnt[i], ar < cnt[1 - i]
                     status[code, i] = np.concatenate([own, other, eye[phase], [bud[i], bud[1 - i]]])
-                    masks[code, i] = np.concatenate([[phase != PLAY], own & (phase == REFINE) & (bud[i] > 0),
+                    masks[code, i] = np.concatenate([[phase == REFINE], own & (phase == REFINE) & (bud[i] > 0),
                                                      own & (phase == PLAY)])
     return status, masks
 

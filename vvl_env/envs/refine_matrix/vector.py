@@ -1,11 +1,17 @@
 """``RefineMatrixVecEnv``: many copies of ``refine_matrix_v0`` stepped at once in numpy, as a Stable-Baselines3 VecEnv.
 
 Each agent of each copy is one sub-env, for a shared policy (parameter sharing): sub-env ``2c`` is player_0 of
-copy c, ``2c + 1`` its player_1. A sub-env's observation is ``[agent one-hot (2), the agent's flat observation]``
-(the layout of ``refine_matrix_v0`` after the two id entries); its action is the same ``Discrete(1 + 2M)``. The
-legal actions come from ``action_masks()`` (sb3-contrib's MaskablePPO convention, also through
-``env_method("action_masks")``). Episodes of a copy end together for both its sub-envs and reset automatically;
-the last observation is in ``infos[i]["terminal_observation"]``.
+copy c, ``2c + 1`` its player_1. A sub-env's observation is ``Box(2M² + 4M + 14,)``: ``[agent one-hot (2), the
+agent's flat observation]`` (the ``2M² + 4M + 12`` entries of ``refine_matrix_v0`` after the two id entries;
+``ObsLayout(M, prefix=2)`` names the slices; matching pennies with budget 1 has M = 3: 44 entries). Its action is
+the same ``Discrete(1 + 2M)``. The legal actions come from ``action_masks()`` (sb3-contrib's MaskablePPO
+convention, also through ``env_method("action_masks")``). Episodes of a copy end together for both its sub-envs
+and reset automatically; the last observation is in ``infos[i]["terminal_observation"]``.
+
+Actions are checked like every vvl env's (``vvl_env.envs.actions``): ``step`` takes ``num_envs`` integers in
+``[0, 1 + 2M)`` (``ValueError`` naming the sub-env otherwise), and a masked action raises (``invalid_action="raise"``,
+the default) or ends that copy with ``-invalid_action_penalty`` for the offender and ``infos[i]["invalid_action"]``
+(``"penalize"``). MaskablePPO never samples a masked action.
 
 Seeding: ``seed(s)`` (or ``RefineMatrixVecEnv(..., seed=s)``) then ``reset()`` seeds copy c with ``s + c``; its
 episodes then equal those of ``refine_matrix_v0.parallel_env(**config)`` after ``reset(seed=s + c)`` followed by
@@ -22,8 +28,10 @@ import numpy.typing as npt
 from gymnasium import spaces
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
 
+from vvl_env.envs.actions import check_batch, episode_error, illegal_action
 from vvl_env.envs.refine_matrix.config import make_config
 from vvl_env.envs.refine_matrix.core import MatrixCore
+from vvl_env.envs.refine_matrix.layout import PHASES
 from vvl_env.envs.vec_base import ArrayVecEnv
 
 
@@ -56,6 +64,7 @@ class RefineMatrixVecEnv(ArrayVecEnv):
         if seed is not None:
             self.seed(seed)
         self._actions = np.zeros((self.num_copies, 2), dtype=np.int64)
+        self._started = False
 
     # --- VecEnv core ----------------------------------------------------------------------------------------
 
@@ -67,6 +76,7 @@ class RefineMatrixVecEnv(ArrayVecEnv):
         return [s for s in self._copy_seeds for _ in (0, 1)]
 
     def reset(self) -> VecEnvObs:
+        self._started = True
         self._core.reset(slice(None), self._copy_seeds)
         self._copy_seeds = None
         self._reset_seeds()
@@ -74,11 +84,19 @@ class RefineMatrixVecEnv(ArrayVecEnv):
         return self._core.obs.reshape(self.num_envs, -1).copy()
 
     def step_async(self, actions: np.ndarray) -> None:
-        self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_copies, 2)
+        self._actions = check_batch(actions, self.num_envs, self._core.A).reshape(self.num_copies, 2)
 
     def step_wait(self) -> VecEnvStepReturn:
+        if not self._started:
+            raise episode_error(False)
         core = self._core
-        rew, done = core.step(self._actions)
+        legal = core.legal(self._actions)
+        ok = legal.all()
+        if not ok and self.config.invalid_action == "raise":
+            c, p = (int(i) for i in np.argwhere(~legal)[0])
+            raise illegal_action(f"sub-env {2 * c + p}", int(self._actions[c, p]),
+                                 f"in the {PHASES[core.phase[c]]} phase", core.mask[c, p])
+        rew, done = core.step(self._actions, None if ok else legal)
         n = self.num_envs
         infos: list[dict[str, Any]] = [{} for _ in range(n)]
         ended = done.nonzero()[0]
@@ -86,6 +104,9 @@ class RefineMatrixVecEnv(ArrayVecEnv):
             last = list(core.obs[ended].reshape(-1, core.layout.size))
             for i, row in zip(np.stack([2 * ended, 2 * ended + 1], axis=1).ravel().tolist(), last):
                 infos[i]["terminal_observation"] = row
+            if not ok:
+                for i in np.flatnonzero(core.invalid.reshape(n)).tolist():
+                    infos[i]["invalid_action"] = True
             core.reset(ended)
         obs = core.obs.reshape(n, -1).copy()
         return obs, rew.reshape(n).astype(np.float32), np.repeat(done, 2), infos
