@@ -4,7 +4,7 @@ Every float payoff is a dyadic rational, so ``R * 2^e`` is an integer matrix for
 (:func:`integer_matrix`) and the equilibria of the game are unchanged (a positive common scale). A candidate is given
 combinatorially: the support ``I`` of x and the columns ``T`` that are x's pure best replies (its labels, read off a
 float vertex). Then x is the unique solution of ``sum_{i in I} x_i = 1`` and ``(x R2)_j`` equal for all j in T
-(fraction-free Bareiss elimination in Python integers, back-substitution in :class:`fractions.Fraction`); uniqueness
+(fraction-free Bareiss-Jordan elimination in Python integers); uniqueness
 makes x an extreme point. The pair (x, y) is an equilibrium iff, exactly, ``x, y >= 0``, every column in ``supp y`` is
 a best reply to x and every row in ``supp x`` is a best reply to y (model.md §2). The labels counted exactly (zeros of
 x plus x's best replies) decide degeneracy: more than m labels at a vertex of P (or n at one of Q) means the game is
@@ -18,9 +18,8 @@ consistency; a rank-deficient label set (not a vertex) is rejected.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from itertools import combinations
-from math import lcm
+from math import gcd, lcm
 
 import numpy as np
 import numpy.typing as npt
@@ -35,8 +34,14 @@ def integer_matrix(R: FloatArray) -> list[list[int]]:
     return [[p * (den // q) for p, q in row] for row in fr]
 
 
-def _solve(rows: list[list[int]]) -> list[Fraction] | None:
-    """Unique solution of the consistent system ``[A | b]`` (r x (k + 1), r >= k) or None (rank < k, inconsistent)."""
+def _solve(rows: list[list[int]]) -> tuple[list[int], int] | None:
+    """Unique solution ``x = num / den`` (den > 0) of the consistent system ``[A | b]`` (r x (k + 1), r >= k), or None
+    (rank < k, inconsistent).
+
+    Fraction-free Gauss-Jordan elimination (Bareiss): after eliminating column c every entry is a (c + 1)-minor of
+    ``[A | b]``, so each division is exact; at the end the diagonal holds ``det`` and column k holds ``det * x``
+    (Cramer's rule) and the rows below k must be 0. Python integers only, no fractions.
+    """
     r, k = len(rows), len(rows[0]) - 1
     if r < k:
         return None
@@ -48,17 +53,16 @@ def _solve(rows: list[list[int]]) -> list[Fraction] | None:
             return None
         rows[c], rows[p] = rows[p], rows[c]
         pr, pv = rows[c], rows[c][c]
-        for i in range(c + 1, r):
-            ri, f = rows[i], rows[i][c]
-            rows[i] = [0] * (c + 1) + [(ri[j] * pv - f * pr[j]) // prev for j in range(c + 1, k + 1)]
+        for i in range(r):
+            f = rows[i][c]
+            if i != c:
+                ri = rows[i]
+                rows[i] = [(ri[j] * pv - f * pr[j]) // prev for j in range(k + 1)]
         prev = pv
     if any(rows[i][k] != 0 for i in range(k, r)):
         return None
-    x: list[Fraction] = [Fraction(0)] * k
-    for c in range(k - 1, -1, -1):
-        s = Fraction(rows[c][k]) - sum((rows[c][j] * x[j] for j in range(c + 1, k)), Fraction(0))
-        x[c] = s / rows[c][c]
-    return x
+    sign = 1 if prev > 0 else -1
+    return [sign * rows[c][k] for c in range(k)], sign * prev
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,13 @@ class ExactStrategy:
     def best(self) -> int:
         return max(self.pay)
 
+    @property
+    def mask(self) -> int:
+        """Label bit mask: bit i for ``p_i = 0``, bit ``len(p) + j`` for the opponent's best reply j."""
+        d, best = len(self.num), max(self.pay)
+        return (sum(1 << i for i, a in enumerate(self.num) if a == 0) +
+                sum(1 << (d + j) for j, p in enumerate(self.pay) if p == best))
+
     def as_float(self) -> FloatArray:
         return np.array([a / self.den for a in self.num])  # int / int rounds correctly
 
@@ -86,10 +97,12 @@ def _strategy(R: list[list[int]], support: list[int], tight: list[int]) -> Exact
     sol = _solve(rows)
     if sol is None:
         return None
-    den = lcm(*(f.denominator for f in sol))
+    xs, den = sol
+    g = gcd(den, *xs)
     num = [0] * len(R)
-    for i, f in zip(support, sol):
-        num[i] = f.numerator * (den // f.denominator)
+    for i, a in zip(support, xs):
+        num[i] = a // g
+    den //= g
     pay = tuple(sum(num[i] * R[i][j] for i in support) for j in range(len(R[0])))
     best = max(pay)
     if any(pay[j] != best for j in tight):
@@ -133,3 +146,27 @@ def is_equilibrium(x: ExactStrategy, y: ExactStrategy) -> bool:
     bx, by = x.best, y.best
     return (all(x.pay[j] == bx for j, q in enumerate(y.num) if q) and
             all(y.pay[i] == by for i, p in enumerate(x.num) if p))
+
+
+def all_vertices(R: list[list[int]]) -> list[ExactStrategy]:
+    """Every vertex strategy of the integer payoffs R (the opponent's, shape (d, c)), exactly: each distinct
+    nonnegative solution of :func:`_strategy` over all supports I and tight sets T with ``|I| = |T|``.
+
+    Every nonzero vertex of the best-response polytope has d independent tight constraints, so some such (I, T)
+    determines it uniquely. Pure strategies (``|I| = 1``) are read off directly. ``sum_k C(d, k) C(c, k)`` systems:
+    meant for tiny games (one player with two or three actions).
+    """
+    d, c = len(R), len(R[0])
+    out: dict[tuple[tuple[int, ...], int], ExactStrategy] = {}
+    for i, row in enumerate(R):
+        best = max(row)
+        num = tuple(int(a == i) for a in range(d))
+        out[num, 1] = ExactStrategy(num, 1, tuple(row), d - 1 + row.count(best))
+    for k in range(2, min(d, c) + 1):
+        for support in combinations(range(d), k):
+            for tight in combinations(range(c), k):
+                s = _strategy(R, list(support), list(tight))
+                if s is not None and min(s.num) >= 0:
+                    out.setdefault((s.num, s.den), s)
+    return list(out.values())
+

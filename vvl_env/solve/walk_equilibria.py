@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vvl_env.solve.exact import ExactStrategy, exact_strategies, integer_matrix, is_equilibrium
+from vvl_env.solve.exact import ExactStrategy, all_vertices, exact_strategies, integer_matrix, is_equilibrium
 from vvl_env.solve.polytope_walk import MAX_BASES, row_normalised, walk_vertices
 from vvl_env.solve.vertex_enumeration import n_bases, polytope_vertices
 
@@ -32,6 +32,9 @@ FloatArray = npt.NDArray[np.float64]
 SMALL_BASES = 70
 """Polytopes with at most this many bases ``C(d + c, d)`` (4 x 4) list every basis in one vectorised pass instead of
 walking (fewer numpy calls for tiny games)."""
+EXACT_BASES = 15
+"""Games with at most this many bases ``C(m + n, m)`` (2 x 2, 2 x 3, 2 x 4) skip the float polytopes: every vertex is
+computed exactly (:func:`vvl_env.solve.exact.all_vertices`), cheaper than the numpy calls at this size."""
 _DEGENERACY_CHECKS = 200
 """Float-degenerate vertices checked exactly (until one confirms) when no equilibrium shows degeneracy itself."""
 
@@ -83,6 +86,8 @@ def certified_equilibria(R1: FloatArray, R2: FloatArray, *, max_bases: int = MAX
     feasible bases.
     """
     m, n = R1.shape
+    if n_bases(m, n) <= EXACT_BASES:
+        return _tiny(R1, R2)
     lx = vertex_labels(row_normalised(R2)[0], max_bases)
     ly = vertex_labels(row_normalised(R1.T)[0], max_bases)
     ly = ((ly & ((1 << n) - 1)) << m) | (ly >> n)  # Q's labels (y_j = 0 first) in the global numbering
@@ -115,7 +120,21 @@ def certified_equilibria(R1: FloatArray, R2: FloatArray, *, max_bases: int = MAX
                 break
         else:
             degenerate = len(suspects) > _DEGENERACY_CHECKS
-    pairs = list(found.values())
+    return _certified(list(found.values()), m, n, degenerate, rejected)
+
+
+def _tiny(R1: FloatArray, R2: FloatArray) -> CertifiedEquilibria:
+    """All vertices of both polytopes exactly; the equilibria are the pairs that pass :func:`is_equilibrium` (listed
+    by label masks, the walk's order)."""
+    m, n = R1.shape
+    X = sorted(all_vertices(integer_matrix(R2)), key=lambda s: s.mask)
+    Y = sorted(all_vertices(integer_matrix(R1.T)), key=lambda s: s.mask)
+    degenerate = any(x.labels > m for x in X) or any(y.labels > n for y in Y)
+    return _certified([(x, y) for x in X for y in Y if is_equilibrium(x, y)], m, n, degenerate, 0)
+
+
+def _certified(pairs: list[tuple[ExactStrategy, ExactStrategy]], m: int, n: int, degenerate: bool,
+               rejected: int) -> CertifiedEquilibria:
     xs = np.array([x.as_float() for x, _ in pairs]).reshape(len(pairs), m)
     ys = np.array([y.as_float() for _, y in pairs]).reshape(len(pairs), n)
     return CertifiedEquilibria(xs, ys, degenerate, rejected)
