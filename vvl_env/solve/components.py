@@ -37,9 +37,15 @@ def dedupe(points: FloatArray, atol: float = DEDUP_ATOL) -> tuple[FloatArray, In
         return np.empty((0, d)), np.empty(0, dtype=np.int64)
     if atol == 0.0:  # exact identity: hash the rows
         seen: dict[bytes, int] = {}
-        index = np.array([seen.setdefault(p.tobytes(), len(seen)) for p in points], dtype=np.int64)
-        _, first = np.unique(index, return_index=True)
-        return points[first], index
+        first: list[int] = []
+        index = []
+        for k, p in enumerate(points):
+            key = p.tobytes()
+            if key not in seen:
+                seen[key] = len(first)
+                first.append(k)
+            index.append(seen[key])
+        return points[first], np.array(index, dtype=np.int64)
     step = max(1, _PAIRS // max(len(points) * max(d, 1), 1))
     first = np.concatenate([np.argmax(np.abs(points[s:s + step, None, :] - points[None]).max(axis=-1) <= atol, axis=1)
                             for s in range(0, len(points), step)])
@@ -55,8 +61,11 @@ def maximal_bicliques(pairs: list[tuple[int, int]]) -> tuple[tuple[tuple[int, ..
     Notes
     -----
     Y is the right side of a maximal biclique iff it is a nonempty intersection of neighbourhoods ``N(x)`` of left
-    vertices; X is then ``{x : Y ⊆ N(x)}``. Sorted by (X, Y).
+    vertices; X is then ``{x : Y ⊆ N(x)}``. Sorted by (X, Y). A matching (every vertex in one edge, as in every
+    nondegenerate game) is its own list of singleton bicliques.
     """
+    if len(set(i for i, _ in pairs)) == len(set(j for _, j in pairs)) == len(set(pairs)):  # a matching
+        return tuple(sorted(((i,), (j,)) for i, j in set(pairs)))
     nbr: dict[int, int] = {}
     for i, j in pairs:
         nbr[i] = nbr.get(i, 0) | (1 << j)

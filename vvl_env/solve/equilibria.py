@@ -71,7 +71,7 @@ def _assemble(R1: FloatArray, R2: FloatArray, x: FloatArray, y: FloatArray, meth
     x, y, ix, iy, ex, ey = canonical(x, y, 0.0 if certification == EXACT else DEDUP_ATOL)
     order = canonical_order(x, y)
     x, y, ix, iy = x[order], y[order], ix[order], iy[order]
-    pay = np.stack([np.einsum("km,mn,kn->k", x, R1, y), np.einsum("km,mn,kn->k", x, R2, y)], axis=-1)
+    pay = np.stack([((x @ R1) * y).sum(axis=1), ((x @ R2) * y).sum(axis=1)], axis=-1)
     components = maximal_bicliques(list(zip(ix.tolist(), iy.tolist()))) if complete else ()
     reg = decisive_regrets(R1, R2, x, y).max(axis=-1)
     return make_set(x, y, pay.reshape(len(x), 2), method, selection, tol, degenerate, components, ex, ey, ix, iy,

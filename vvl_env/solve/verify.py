@@ -98,12 +98,12 @@ def decisive_regrets(R1: FloatArray, R2: FloatArray, x: FloatArray, y: FloatArra
     """
     C1 = R1 - R1.min(axis=-2, keepdims=True)
     C2 = R2 - R2.min(axis=-1, keepdims=True)
-    r1y = np.einsum("...mn,...n->...m", C1, y)
-    xr2 = np.einsum("...m,...mn->...n", x, C2)
-    g1 = r1y.max(axis=-1) - np.einsum("...m,...m->...", x, r1y)
-    g2 = xr2.max(axis=-1) - np.einsum("...n,...n->...", xr2, y)
-    s1 = np.einsum("...n,...n->...", y, C1.max(axis=-2))
-    s2 = np.einsum("...m,...m->...", x, C2.max(axis=-1))
+    r1y = (C1 @ y[..., None])[..., 0]
+    xr2 = (x[..., None, :] @ C2)[..., 0, :]
+    g1 = r1y.max(axis=-1) - (x * r1y).sum(axis=-1)
+    g2 = xr2.max(axis=-1) - (xr2 * y).sum(axis=-1)
+    s1 = (y * C1.max(axis=-2)).sum(axis=-1)
+    s2 = (x * C2.max(axis=-1)).sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.stack([np.where(s1 > 0, g1 / s1, 0.0), np.where(s2 > 0, g2 / s2, 0.0)], axis=-1)
 

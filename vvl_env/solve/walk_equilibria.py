@@ -59,9 +59,16 @@ def vertex_labels(M: FloatArray, max_bases: int = MAX_BASES) -> npt.NDArray[np.i
     d, c = M.shape
     if n_bases(d, c) > SMALL_BASES:
         return walk_vertices(M, max_bases=max_bases)[1]
-    _, labels, feasible, ill = polytope_vertices(M[None])
-    degenerate = np.any(feasible & ~ill & (np.bitwise_count(labels) > d))
-    return np.unique(labels[feasible & ~(ill & degenerate)])
+    return _enumerated_labels(M[None])[0]
+
+
+def _enumerated_labels(Ms: FloatArray) -> list[npt.NDArray[np.int64]]:
+    """:func:`vertex_labels` of a stack of small polytopes (B, d, c) by listing every basis in one vectorised pass;
+    points of bases singular to rounding are dropped where a polytope is degenerate."""
+    _, labels, feasible, ill = polytope_vertices(Ms)
+    degenerate = np.any(feasible & ~ill & (np.bitwise_count(labels) > Ms.shape[1]), axis=1)
+    keep = feasible & ~(ill & degenerate[:, None])
+    return [np.unique(lab[k]) for lab, k in zip(labels, keep)]
 
 
 def _pairs(lx: list[int], ly: list[int], m: int, n: int) -> set[tuple[int, int]]:
@@ -88,8 +95,11 @@ def certified_equilibria(R1: FloatArray, R2: FloatArray, *, max_bases: int = MAX
     m, n = R1.shape
     if n_bases(m, n) <= EXACT_BASES:
         return _tiny(R1, R2)
-    lx = vertex_labels(row_normalised(R2)[0], max_bases)
-    ly = vertex_labels(row_normalised(R1.T)[0], max_bases)
+    if m == n and n_bases(m, n) <= SMALL_BASES:  # both polytopes in one vectorised pass
+        lx, ly = _enumerated_labels(row_normalised(np.stack([R2, R1.T]))[0])
+    else:
+        lx = vertex_labels(row_normalised(R2)[0], max_bases)
+        ly = vertex_labels(row_normalised(R1.T)[0], max_bases)
     ly = ((ly & ((1 << n) - 1)) << m) | (ly >> n)  # Q's labels (y_j = 0 first) in the global numbering
     lx_l, ly_l = lx.tolist(), ly.tolist()
     I2, I1t = integer_matrix(R2), integer_matrix(R1.T)
