@@ -8,7 +8,8 @@ at the end, so every best-response comparison keeps full relative precision). Th
 ``P = {x >= 0 : B^T x <= 1}`` and ``Q = {y >= 0 : A y <= 1}``, with labels ``i`` for ``x_i = 0`` / ``(A y)_i = 1`` and
 ``m + j`` for ``(B^T x)_j = 1`` / ``y_j = 0``. A vertex of P is fixed by a basis: a support ``I`` and tight columns
 ``T`` with ``|I| = |T| = k`` and ``B[I, T]^T x_I = 1``. All ``C(m + n, m)`` bases are listed once per shape and the
-linear systems solved for the whole batch at once (Cramer's rule up to k = 3, LAPACK beyond); infeasible and singular
+linear systems solved for the whole batch at once (Cramer's rule up to k = 4, LAPACK for ill-conditioned 4 x 4
+bases and beyond); infeasible and singular
 bases are masked. Completely labelled vertex pairs ``(x, y) != (0, 0)``, normalised to sum 1, are the extreme
 equilibria. This suits batches of small games; one large game is better served by walking the feasible bases only
 (:mod:`vvl_env.solve.walk_equilibria`).
@@ -69,6 +70,42 @@ def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
 
 
+def _cramer4(M: FloatArray, hadamard: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``M v = 1`` for a stack of 4 x 4 matrices by the adjugate from 2 x 2 minors (Laplace expansion along the first
+    two rows): determinant and solution from one set of products, no LAPACK call per matrix."""
+    a = [[M[..., i, j] for j in range(4)] for i in range(4)]
+    s = [a[0][i] * a[1][j] - a[1][i] * a[0][j] for i, j in _PAIRS4]   # minors of rows 0, 1 (columns i < j)
+    c = [a[2][i] * a[3][j] - a[3][i] * a[2][j] for i, j in _PAIRS4]   # minors of rows 2, 3
+    det = s[0] * c[5] - s[1] * c[4] + s[2] * c[3] + s[3] * c[2] - s[4] * c[1] + s[5] * c[0]
+    # row sums of the adjugate (adj M) 1, grouped by the complementary minors
+    u = [a[1][1] - a[0][1], a[1][2] - a[0][2], a[1][3] - a[0][3], a[1][0] - a[0][0]]
+    w = [a[3][1] - a[2][1], a[3][2] - a[2][2], a[3][3] - a[2][3], a[3][0] - a[2][0]]
+    adj1 = np.stack([u[0] * c[5] - u[1] * c[4] + u[2] * c[3] + w[0] * s[5] - w[1] * s[4] + w[2] * s[3],
+                     -u[3] * c[5] + u[1] * c[2] - u[2] * c[1] - w[3] * s[5] + w[1] * s[2] - w[2] * s[1],
+                     u[3] * c[4] - u[0] * c[2] + u[2] * c[0] + w[3] * s[4] - w[0] * s[2] + w[2] * s[0],
+                     -u[3] * c[3] + u[0] * c[1] - u[1] * c[0] - w[3] * s[3] + w[0] * s[1] - w[1] * s[0]], axis=-1)
+    singular = det == 0
+    v = np.where(singular[..., None], 1.0, adj1 / np.where(singular, 1.0, det)[..., None])
+    ratio = np.abs(det) / hadamard
+    redo = ratio < _CRAMER_MIN_RATIO  # Cramer's rule is not backward stable: LAPACK where ill-conditioned
+    if redo.any():
+        v[redo], ratio[redo] = _lapack(M[redo], hadamard[redo])
+    return v, ratio
+
+
+def _lapack(M: FloatArray, hadamard: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``M v = 1`` and the Hadamard ratio by LAPACK (det, then solve where nonsingular; v = 1 where singular)."""
+    det = np.linalg.det(M)
+    M = np.where((det != 0)[..., None, None], M, np.eye(M.shape[-1]))
+    return np.linalg.solve(M, np.ones(M.shape[:-1] + (1,)))[..., 0], np.abs(det) / hadamard
+
+
+_PAIRS4 = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
+_CRAMER_MIN_RATIO = 1e-4
+"""4 x 4 bases with a smaller Hadamard ratio are re-solved by LU with pivoting (the closed form loses about
+``1 / ratio`` units of rounding)."""
+
+
 def _solve_block(G: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Solve ``G^T v = 1`` for a stack of k x k matrices G (..., k, k); returns (v, Hadamard ratio
     ``|det| / prod(row norms)`` in [0, 1]). An exactly singular matrix gives v = 1 and ratio 0."""
@@ -87,9 +124,9 @@ def _solve_block(G: FloatArray) -> tuple[FloatArray, FloatArray]:
         c12, c20, c01 = _cross(r1, r2), _cross(r2, r0), _cross(r0, r1)
         det = np.einsum("...i,...i->...", r0, c12)
         return (c12 + c20 + c01) / np.where(det != 0, det, 1.0)[..., None], np.abs(det) / hadamard
-    det = np.linalg.det(M)
-    M = np.where((det != 0)[..., None, None], M, np.eye(k))
-    return np.linalg.solve(M, np.ones(M.shape[:-1] + (1,)))[..., 0], np.abs(det) / hadamard
+    if k == 4:
+        return _cramer4(M, hadamard)
+    return _lapack(M, hadamard)
 
 
 def polytope_vertices(M: FloatArray, tol: float = LABEL_TOL) -> tuple[FloatArray, IntArray, BoolArray, BoolArray]:
