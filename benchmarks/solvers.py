@@ -57,22 +57,33 @@ def largest_within(seconds: float = 30.0, gigabytes: float = 1.0, seed: int = 0)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller inputs (a smoke run)")
+    parser.add_argument("--only", default="", help="comma-separated sections to re-run; the others are kept from "
+                        "the existing results file (each section records when it ran)")
     args = parser.parse_args()
     scale = 10 if args.quick else 1
-    started = time.strftime("%Y-%m-%dT%H:%M:%S")
-    results = {
-        "started": started,
-        "machine": {"platform": platform.platform(), "processor": platform.processor(), "python": sys.version.split()[0],
-                    "numpy": np.__version__, "scipy": scipy.__version__, "nashpy": nashpy.__version__},
-        "zero_sum_2x2": bench_zero_sum(n_games=100_000 // scale),
-        "zero_sum_nxn": bench_zero_sum_nxn(n_games=10_000 // scale),
-        "equilibria": bench_equilibria(n_games=1000 // scale),
-        "equilibria_vs_peers": bench_peers(((2, 2), (3, 3), (4, 4), (6, 6), (8, 8)) if args.quick else
-                                           tuple((n, n) for n in (2, 3, 4, 6, 8, 10, 12, 13, 15))),
-        "equilibria_vs_peers_degenerate": bench_peers(((3, 3), (3, 8), (4, 4), (6, 6)), seed=1, degenerate=True),
-        "largest_within_30s_1GB": largest_within(seconds=2.0 if args.quick else 30.0),
-        "refinement_value_mc": bench_refinement_value(draws=10_000_000 // scale),
+    sections = {
+        "zero_sum_2x2": lambda: bench_zero_sum(n_games=100_000 // scale),
+        "zero_sum_nxn": lambda: bench_zero_sum_nxn(n_games=10_000 // scale),
+        "equilibria": lambda: bench_equilibria(n_games=1000 // scale),
+        "equilibria_vs_peers": lambda: bench_peers(((2, 2), (3, 3), (4, 4), (6, 6), (8, 8)) if args.quick else
+                                                   tuple((n, n) for n in (2, 3, 4, 6, 8, 10, 12, 13, 15))),
+        "equilibria_vs_peers_degenerate": lambda: bench_peers(((3, 3), (3, 8), (4, 4), (6, 6)), seed=1,
+                                                              degenerate=True),
+        "largest_within_30s_1GB": lambda: largest_within(seconds=2.0 if args.quick else 30.0),
+        "refinement_value_mc": lambda: bench_refinement_value(draws=10_000_000 // scale),
     }
+    only = [s for s in args.only.split(",") if s]
+    unknown = sorted(set(only) - set(sections))
+    if unknown:
+        parser.error(f"--only: unknown section(s) {unknown}; choose from {sorted(sections)}")
+    results = json.loads(RESULTS.read_text()) if only and RESULTS.exists() else {}
+    results["started"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    results["machine"] = {"platform": platform.platform(), "processor": platform.processor(),
+                          "python": sys.version.split()[0], "numpy": np.__version__, "scipy": scipy.__version__,
+                          "nashpy": nashpy.__version__}
+    for name, run in sections.items():
+        if not only or name in only:
+            results[name] = {**run(), "ran": time.strftime("%Y-%m-%dT%H:%M:%S"), "quick": args.quick}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

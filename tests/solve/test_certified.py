@@ -270,3 +270,76 @@ def test_lemke_howson_graph_is_a_subset_of_all(seed: int) -> None:
     assert 1 <= len(some) <= len(full) and some.max_regret <= 1e-9
     assert all(any(np.allclose(x, u, atol=1e-9) and np.allclose(y, v, atol=1e-9) for u, v in full.profiles)
                for x, y in some.profiles)
+
+
+# --- fast paths (small games, closed-form 4 x 4 bases) against independent computations -----------------------------
+
+def _fraction_solve(A: list[list[int]]) -> list[Fraction] | None:
+    """Oracle: Gaussian elimination in Fractions on [A | b]; the unique solution or None."""
+    r, k = len(A), len(A[0]) - 1
+    M = [[Fraction(a) for a in row] for row in A]
+    for c in range(k):
+        p = next((i for i in range(c, r) if M[i][c] != 0), None)
+        if p is None:
+            return None
+        M[c], M[p] = M[p], M[c]
+        for i in range(r):
+            if i != c and M[i][c] != 0:
+                f = M[i][c] / M[c][c]
+                M[i] = [a - f * b for a, b in zip(M[i], M[c])]
+    if any(M[i][k] != 0 for i in range(k, r)):
+        return None
+    return [M[c][k] / M[c][c] for c in range(k)]
+
+
+def test_fraction_free_solve_matches_fraction_elimination() -> None:
+    from vvl_env.solve.exact import _solve
+
+    rng = np.random.default_rng(3)
+    for _ in range(400):
+        k = int(rng.integers(1, 5))
+        A = rng.integers(-3, 4, size=(k + int(rng.integers(0, 3)), k + 1))
+        if rng.random() < 0.3:
+            A[-1, :k] = 2 * A[0, :k]  # rank-deficient or inconsistent
+        got = _solve(A.tolist())
+        want = _fraction_solve(A.tolist())
+        assert (got is None) == (want is None)
+        if got is not None:
+            assert got[1] > 0 and [Fraction(a, got[1]) for a in got[0]] == want
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (2, 3), (3, 2), (2, 4), (1, 3)])
+def test_tiny_exact_path_agrees_with_float_walk_and_oracle(shape: tuple[int, int],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Games with <= EXACT_BASES bases skip the float polytopes: same sets and flags as the float path, and the
+    oracle's set, on random and tie-ridden integer games."""
+    import vvl_env.solve.walk_equilibria as we
+
+    rng = np.random.default_rng(11)
+    games = [rng.integers(-2, 3, size=(2, *shape)) for _ in range(60)]
+    games += [rng.integers(-1000, 1000, size=(2, *shape)) for _ in range(20)]
+    tiny = [we.certified_equilibria(*(g.astype(float))) for g in games]
+    monkeypatch.setattr(we, "EXACT_BASES", 0)
+    walk = [we.certified_equilibria(*(g.astype(float))) for g in games]
+    assert we.n_bases(*shape) <= 15
+    for g, a, b in zip(games, tiny, walk):
+        assert a.degenerate == b.degenerate and a.rejected == 0
+        assert same_profiles(list(zip(a.xs, a.ys)), list(zip(b.xs, b.ys)), atol=0.0)
+        assert same_profiles(list(zip(a.xs, a.ys)), exact_extreme_equilibria(g[0], g[1]), atol=1e-12)
+    assert sum(a.degenerate for a in tiny) >= 5  # the ties are exercised
+
+
+def test_closed_form_4x4_bases_match_lapack() -> None:
+    from vvl_env.solve.vertex_enumeration import _cramer4
+
+    rng = np.random.default_rng(4)
+    M = 1.0 + rng.random((500, 4, 4))
+    M[:50, 3] = M[:50, 2] + 1e-9 * rng.random((50, 4))   # ill-conditioned: the LU fallback
+    M[50, 3] = M[50, 2]                                   # exactly singular
+    had = np.prod(np.linalg.norm(M, axis=-1), axis=-1)
+    v, ratio = _cramer4(M, had)
+    ok = np.linalg.det(M) != 0
+    np.testing.assert_allclose(ratio, np.abs(np.linalg.det(M)) / had, rtol=1e-9, atol=1e-15)
+    want = np.linalg.solve(M[ok], np.ones((int(ok.sum()), 4, 1)))[..., 0]
+    np.testing.assert_allclose(v[ok], want, rtol=1e-9)
+    assert ratio[50] == 0.0 and np.all(v[50] == 1.0)
