@@ -117,7 +117,10 @@ episodes.
 
 ### Version History
 
-* v0: initial release.
+* v0: initial release. Changed in place, before any release (spaces unchanged, so saved models still load): masked
+  actions raise or are penalised (`invalid_action`) instead of being resolved to pass / own action 0; stepping
+  before `reset()` or after the end raises instead of returning empty dicts; nothing is legal once done (pass was);
+  `max_actions` is at most 64.
 """
 
 from __future__ import annotations
