@@ -1,7 +1,7 @@
 """Evaluation of policies over many seeded episodes (separate from training).
 
-:func:`evaluate` plays ``episodes`` episodes of one environment (episode e: ``reset(seed=episode_seed(seed, e))``; agent i's
-Generator ``default_rng([seed, e, i])``), so a report is reproducible from ``(env_id, env_config, policies, seed)``.
+:func:`evaluate` plays ``episodes`` episodes of one environment (episode e: ``reset(seed=episode_seed(seed, e))``;
+agent i's Generator ``default_rng([seed, e, i])``), so a report is reproducible from ``(env_id, env_config, policies, seed)``.
 Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
 
 * ``payoff/<a>`` (the return: play payoffs minus refinement costs), ``cost/<a>``, ``welfare`` (sum of returns);
@@ -10,21 +10,33 @@ Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
 * ``nash_conv`` and ``nash_conv/<a>``: in refine_matrix_v0, NashConv of the mixed profile the policies'
   ``action_probabilities`` give at the first play-phase observation, in the true realised game of ``info``; in
   RefineOrAct, the single agent's best-response gain ``max_k U(k) - E[U | act]`` of its final act distribution;
+* ``regret/<a>``: the agent's regret against its own best deviation in the realised game: at each play step (each
+  round of refine_matrix_v0; the act step of RefineOrAct), the best-response payoff against the other player's
+  play strategy minus the agent's expected payoff, summed over the steps (one round: ``nash_conv/<a>``). It judges
+  play given the realised game; the refine decision is judged by ``refine_gap``. Not defined for bargaining;
 * ``eq_payoff/<a>`` and ``eq_gap/<a> = play payoff - eq_payoff``: the analytic outcome of the realised problem
   (refine_matrix_v0: ``rounds`` times the equilibrium payoff under ``selection``, batched after the episodes;
   refine_bargain_v0: the SPE utilities of the true problem); not defined for RefineOrAct;
-* with ``reference``: ``reference_payoff/<a>`` and ``regret/<a> = reference_payoff - payoff`` (paired by seed);
-  agents missing from ``reference`` keep their evaluated policy there; ``reference_welfare`` and
-  ``welfare_cost = reference_welfare - welfare`` (the sum of the regrets: with a common-knowledge reference, the
-  welfare that acting on miscalibrated beliefs costs, model.md §4);
+* with ``reference`` (the reference profile run on the same seeds): ``reference_payoff/<a>`` and
+  ``shortfall/<a> = reference_payoff - payoff``, the payoff shortfall against the reference *profile* (in a game
+  it mixes both players' departures: player_0's shortfall moves when player_1 plays differently); agents missing
+  from ``reference`` keep their evaluated policy there; ``reference_welfare`` and
+  ``welfare_cost = reference_welfare - welfare`` (the sum of the shortfalls: with a common-knowledge reference, the
+  welfare that acting on miscalibrated beliefs costs, model.md §4); and, for the agents the reference covers with
+  an analytic agent, the refine-decision gap at the agent's first step, ``refine_gap/<a>`` (expected value lost
+  against the Bayes-optimal refine decision) and ``refine_rate_gap/<a>`` (refine probability minus the
+  reference's), :mod:`agents.refine_gap`;
 * ``invalid`` (a masked action was taken) and ``length`` (steps).
 
-The solver runs once per episode at most (NashConv, SPE) plus one batched equilibrium call per game shape; the
-policies' own computations are theirs (the analytic agents cache them).
+All episodes advance together: one policy call per agent and step over a chunk of episodes (:mod:`agents.rollout`);
+the records equal those of playing the episodes one by one. The solver runs once per episode at most (NashConv,
+SPE) plus one batched equilibrium call per game shape; the policies' own computations are theirs (the analytic
+agents cache them).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,9 +45,9 @@ import numpy as np
 
 from agents.metrics import analytic_outcomes, summarise, summary_rows
 from agents.policy import Policy
-from agents.seeding import episode_seed
+from agents.refine_gap import refine_gap
+from agents.rollout import run_episodes
 from vvl_env.envs import RefineOrAct, refine_bargain_v0, refine_matrix_v0
-from vvl_env.solve.exploitability import nash_conv
 
 ENV_IDS: tuple[str, ...] = ("refine_or_act", "refine_matrix_v0", "refine_bargain_v0")
 
@@ -52,6 +64,11 @@ class EvalReport:
     seed: int
     selection: str
     records: list[dict[str, Any]] = field(default_factory=list)
+    players: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The policy objects of the evaluated profile (not serialised; a reference report's analytic agents value the
+    refine decision)."""
+    firsts: list[dict[str, Any]] = field(default_factory=list, repr=False, compare=False)
+    """Per episode, agent -> (observation, mask, probabilities) at the agent's first step."""
 
     def summary(self) -> dict[str, dict[str, Any]]:
         """``{"eval/<key>": {"mean", "ci", "stderr", "n"}}`` for every numeric record key (see the module)."""
@@ -73,129 +90,32 @@ def make_env(env_id: str, env_config: Mapping[str, Any]) -> Any:
     raise ValueError(f"env_id: must be one of {ENV_IDS}, got {env_id!r}")
 
 
-def _note_refine(rec: dict[str, Any], agent: str, turn: int, action: int) -> None:
-    rec[f"refine_rate/{agent}"] = 1.0
-    rec[f"refinements/{agent}"] += 1.0
-    rec[f"refine_rate/{agent}/turn_{turn}"] = 1.0
-    rec[f"refine_rate/{agent}/action_{action}"] = 1.0
-
-
-def _start(agents: tuple[str, ...], seed: int, e: int) -> dict[str, Any]:
-    rec: dict[str, Any] = {"episode": e, "seed": episode_seed(seed, e), "invalid": 0.0, "length": 0}
-    for a in agents:
-        rec.update({f"payoff/{a}": 0.0, f"cost/{a}": 0.0, f"refine_rate/{a}": 0.0, f"refinements/{a}": 0.0})
-    return rec
-
-
-def _episode_gym(env: RefineOrAct, policy: Policy, seed: int, e: int) -> tuple[dict[str, Any], Any]:
-    rec = _start(("agent",), seed, e)
-    obs, info = env.reset(seed=episode_seed(seed, e))
-    rng, M, turn, done = np.random.default_rng([seed, e, 0]), env.max_options, 0, False
-    while not done:
-        mask = env.action_masks().astype(np.int8)
-        a = int(policy.act(obs, mask, rng=rng))
-        if a >= M and mask[a]:
-            probs = np.asarray(policy.action_probabilities(obs, mask), dtype=np.float64)[M:M + env.problem.n_options]
-            values = np.asarray(env.problem.values)
-            if probs.sum() > 0:
-                rec["nash_conv"] = rec["nash_conv/agent"] = float(values.max() - probs @ values / probs.sum())
-        elif mask[a]:
-            _note_refine(rec, "agent", turn, a)
-        obs, r, term, trunc, info = env.step(a)
-        rec["payoff/agent"] += r
-        rec["invalid"] = max(rec["invalid"], float(info.get("invalid_action", False)))
-        done, turn = term or trunc, turn + 1
-    rec["cost/agent"] = float(info["costs_paid"])
-    rec["welfare"], rec["length"] = rec["payoff/agent"], turn
-    return rec, None
-
-
-def _refine_action(env_id: str, phase: str, a: int, M: int) -> int | None:
-    """The refined own action (matrix) or 0 (bargain) if ``a`` is a refinement, else None."""
-    if env_id == "refine_matrix_v0":
-        return a - 1 if phase == "refine" and 1 <= a <= M else None
-    return 0 if phase == "refinement" and a == 1 else None
-
-
-def _episode_parallel(env_id: str, env: Any, policies: Mapping[str, Policy], seed: int, e: int,
-                      ) -> tuple[dict[str, Any], Any]:
-    agents = tuple(env.possible_agents)
-    rec = _start(agents, seed, e)
-    obs, infos = env.reset(seed=episode_seed(seed, e))
-    rngs = {a: np.random.default_rng([seed, e, i]) for i, a in enumerate(agents)}
-    M = getattr(getattr(env, "_core", None), "M", 0)
-    play = {a: 0.0 for a in agents}
-    turn, first_play = 0, True
-    while env.agents:
-        phase = infos[agents[0]]["phase"]
-        if env_id == "refine_matrix_v0" and phase == "play" and first_play:
-            first_play = False
-            _matrix_nash_conv(rec, env, policies, obs, infos, agents, M)
-        actions = {a: int(policies[a].act(obs[a], obs[a]["action_mask"], rng=rngs[a])) for a in env.agents}
-        for a, act in actions.items():
-            k = _refine_action(env_id, phase, act, M)
-            if k is not None and obs[a]["action_mask"][act]:
-                _note_refine(rec, a, turn, k)
-        obs, rewards, term, trunc, infos = env.step(actions)
-        for a in agents:
-            r = float(rewards.get(a, 0.0))
-            rec[f"payoff/{a}"] += r
-            if phase in ("refine", "refinement") and r < 0 and not infos[a].get("invalid_action", False):
-                rec[f"cost/{a}"] -= r
-            else:
-                play[a] += r
-            rec["invalid"] = max(rec["invalid"], float(infos[a].get("invalid_action", False)))
-        turn += 1
-    rec["welfare"], rec["length"] = sum(rec[f"payoff/{a}"] for a in agents), turn
-    for a in agents:
-        rec[f"play_payoff/{a}"] = play[a]
-    info = infos[agents[0]]
-    return rec, info.get("game", info.get("problem"))
-
-
-def _matrix_nash_conv(rec: dict[str, Any], env: Any, policies: Mapping[str, Policy], obs: Mapping[str, Any],
-                      infos: Mapping[str, Any], agents: tuple[str, ...], M: int) -> None:
-    game = infos[agents[0]]["game"]
-    m, n = game.shape
-    x = np.asarray(policies[agents[0]].action_probabilities(obs[agents[0]], obs[agents[0]]["action_mask"]))
-    y = np.asarray(policies[agents[1]].action_probabilities(obs[agents[1]], obs[agents[1]]["action_mask"]))
-    x, y = x[1 + M:1 + M + m].astype(np.float64), y[1 + M:1 + M + n].astype(np.float64)
-    if x.sum() <= 0 or y.sum() <= 0:
-        return
-    nc = nash_conv(game, x / x.sum(), y / y.sum())
-    rec["nash_conv"] = nc.total
-    rec[f"nash_conv/{agents[0]}"], rec[f"nash_conv/{agents[1]}"] = float(nc.per_player[0]), float(nc.per_player[1])
-
-
 def _run(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, Policy], episodes: int, seed: int,
-         ) -> tuple[list[dict[str, Any]], list[Any], Any]:
+         ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
     env = make_env(env_id, env_config)
     agents = ("agent",) if env_id == "refine_or_act" else tuple(env.possible_agents)
     missing = [a for a in agents if a not in policies]
     if missing:
         raise ValueError(f"policies: missing a policy for {missing}; the environment's agents are {list(agents)}")
-    out, realised = [], []
-    for e in range(episodes):
-        if env_id == "refine_or_act":
-            rec, real = _episode_gym(env, policies["agent"], seed, e)
-        else:
-            rec, real = _episode_parallel(env_id, env, policies, seed, e)
-        out.append(rec)
-        realised.append(real)
-    return out, realised, env
+    return run_episodes(env_id, lambda: make_env(env_id, env_config), policies, episodes, seed)
 
 
 def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, Policy], *, episodes: int,
-             seed: int, reference: Mapping[str, Policy] | None = None, selection: str = "all") -> EvalReport:
-    """Play ``episodes`` seeded episodes and record outcomes (module docstring).
+             seed: int, reference: Mapping[str, Policy] | EvalReport | None = None,
+             selection: str = "all") -> EvalReport:
+    """Play ``episodes`` seeded episodes, all at once (:mod:`agents.rollout`), and record outcomes (module
+    docstring).
 
     Parameters
     ----------
     env_id : "refine_or_act", "refine_matrix_v0" or "refine_bargain_v0"
     env_config : the environment's keyword arguments.
     policies : one Policy per agent ("agent" for RefineOrAct; "player_0", "player_1" otherwise).
-    episodes, seed : episode e is ``reset(seed=episode_seed(seed, e))`` (disjoint across seeds); agent i's Generator is ``default_rng([seed, e, i])``.
-    reference : Bayes-optimal reference policies (some or all agents), run on the same seeds for the regret.
+    episodes, seed : episode e is ``reset(seed=episode_seed(seed, e))`` (disjoint across seeds); agent i's
+        Generator is ``default_rng([seed, e, i])``.
+    reference : reference policies (some or all agents; the others keep ``policies``), run on the same seeds; or
+        the EvalReport of the reference profile with the same env, seed and at least as many episodes (computed
+        once, shared by every evaluated agent).
     selection : equilibrium selection rule of ``eq_payoff`` in refine_matrix_v0 (model.md §2).
 
     Returns
@@ -205,21 +125,60 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
     if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or episodes < 1:
         raise ValueError(f"episodes: must be an integer >= 1, got {episodes!r}")
     config = dict(env_config)
-    records, realised, env = _run(env_id, config, policies, int(episodes), int(seed))
-    agents = ("agent",) if env_id == "refine_or_act" else tuple(env.possible_agents)
-    analytic_outcomes(env_id, env, records, realised, selection)
+    if isinstance(reference, EvalReport) and _replays(reference, policies, env_id, config, int(episodes), int(seed),
+                                                       selection):
+        records, firsts = copy.deepcopy(reference.records[:episodes]), reference.firsts[:episodes]
+        agents = reference.agents
+    else:
+        records, realised, firsts, env = _run(env_id, config, policies, int(episodes), int(seed))
+        agents = ("agent",) if env_id == "refine_or_act" else tuple(env.possible_agents)
+        analytic_outcomes(env_id, env, records, realised, selection)
     if reference:
-        ref_policies = {a: reference.get(a, policies[a]) for a in agents}
-        ref_records, _, _ = _run(env_id, config, ref_policies, int(episodes), int(seed))
-        for rec, ref in zip(records, ref_records):
-            for a in agents:
-                rec[f"reference_payoff/{a}"] = ref[f"payoff/{a}"]
-                rec[f"regret/{a}"] = ref[f"payoff/{a}"] - rec[f"payoff/{a}"]
-            rec["reference_welfare"] = ref["welfare"]
-            rec["welfare_cost"] = ref["welfare"] - rec["welfare"]
+        ref = reference if isinstance(reference, EvalReport) else \
+            _reference_report(env_id, config, {a: reference.get(a, policies[a]) for a in agents}, int(episodes),
+                              int(seed), [a for a in agents if a in reference])
+        _check_reference(ref, env_id, config, int(episodes), int(seed))
+        compare_with_reference(env_id, records, firsts, ref, agents)
     where = sorted({k for r in records for k in r if k.startswith("refine_rate/") and k.count("/") == 2})
     for rec in records:
         for k in where:
             rec.setdefault(k, 0.0)
     return EvalReport(env_id, config, agents, {a: getattr(policies[a], "name", type(policies[a]).__name__)
-                                               for a in agents}, int(episodes), int(seed), selection, records)
+                                               for a in agents}, int(episodes), int(seed), selection, records,
+                      players=dict(policies), firsts=firsts)
+
+
+def _replays(ref: EvalReport, policies: Mapping[str, Policy], env_id: str, config: dict[str, Any], episodes: int,
+             seed: int, selection: str) -> bool:
+    """Whether evaluating ``policies`` would replay ``ref``: the same policy objects, env, seed and selection."""
+    same = set(policies) == set(ref.players) and all(policies[a] is ref.players[a] for a in policies)
+    return same and ref.env_id == env_id and ref.env_config == config and ref.seed == seed and \
+        ref.episodes >= episodes and ref.selection == selection and len(ref.firsts) >= episodes
+
+
+def _reference_report(env_id: str, config: dict[str, Any], profile: Mapping[str, Policy], episodes: int, seed: int,
+                      covered: list[str]) -> EvalReport:
+    records, _, _, _ = _run(env_id, config, profile, episodes, seed)
+    agents = tuple(profile)
+    return EvalReport(env_id, config, agents, {a: getattr(profile[a], "name", "") for a in agents}, episodes, seed,
+                      "", records, players={a: profile[a] for a in covered})  # no firsts: never replayed
+
+
+def _check_reference(ref: EvalReport, env_id: str, config: dict[str, Any], episodes: int, seed: int) -> None:
+    if ref.env_id != env_id or ref.env_config != config or ref.seed != seed or ref.episodes < episodes:
+        raise ValueError(f"reference: an EvalReport of {ref.env_id} with seed {ref.seed} and {ref.episodes} episodes "
+                         f"cannot pair with {env_id}, seed {seed}, {episodes} episodes and this env_config")
+
+
+def compare_with_reference(env_id: str, records: list[dict[str, Any]], firsts: list[dict[str, Any]],
+                           ref: EvalReport, agents: tuple[str, ...]) -> None:
+    """Add the reference fields (module docstring) to ``records``, pairing episode e with the reference's."""
+    for rec, first, other in zip(records, firsts, ref.records):
+        for a in agents:
+            rec[f"reference_payoff/{a}"] = other[f"payoff/{a}"]
+            rec[f"shortfall/{a}"] = other[f"payoff/{a}"] - rec[f"payoff/{a}"]
+            if a in ref.players and a in first:
+                obs, mask, probs = first[a]
+                rec.update({f"{k}/{a}": v for k, v in refine_gap(env_id, ref.players[a], obs, mask, probs).items()})
+        rec["reference_welfare"] = other["welfare"]
+        rec["welfare_cost"] = other["welfare"] - rec["welfare"]

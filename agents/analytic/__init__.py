@@ -19,7 +19,7 @@ ENV_IDS: tuple[str, ...] = ("refine_or_act", "refine_matrix_v0", "refine_bargain
 
 
 def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None = None, role: str | None = None,
-               **options: Any) -> Policy:
+               default_selection: str | None = None, default_seed: int | None = None, **options: Any) -> Policy:
     """An analytic agent or baseline.
 
     Parameters
@@ -30,7 +30,14 @@ def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None =
         The environment's keyword arguments; read for what the observation does not carry (``rounds`` in
         refine_matrix_v0; delta, horizon, d, grid, first proposer and the weight laws in refine_bargain_v0).
     role : str, optional
-        The agent's role ("agent", "player_0" or "player_1"); needed for ``belief = "truth"`` in refine_matrix_v0.
+        The agent's role ("agent", "player_0" or "player_1"); required in refine_matrix_v0 (the frame of the
+        equilibrium both players play, and ``belief = "truth"``).
+    default_selection : str, optional
+        The equilibrium selection of a refine_matrix_v0 agent given no ``selection`` option: a scenario's
+        ``[evaluation].selection``, so that agents and the reference line measure the same thing (default: the
+        agent class's, "max_welfare").
+    default_seed : int, optional
+        The ``seed`` of a refine_matrix_v0 agent given none: the run seed (its Monte Carlo and its draw under "all").
     **options
         Passed to the agent class: :class:`RefineOrActAgent` (``model``, ``cost_law``: default from
         ``env_config['cost']``), :class:`MatrixAgent`
@@ -61,7 +68,14 @@ def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None =
         return RefineOrActAgent(mode, **options)  # type: ignore[arg-type]
     if env_id == "refine_matrix_v0":
         options.setdefault("rounds", config.get("rounds", 1))
-        return MatrixAgent(mode, **options)  # type: ignore[arg-type]
+        if default_selection is not None:
+            options.setdefault("selection", default_selection)
+        if default_seed is not None:
+            options.setdefault("seed", int(default_seed))
+        if role is None:
+            raise ValueError("role: a refine_matrix_v0 analytic agent needs its role, 'player_0' or 'player_1' "
+                             "(it fixes the frame of the equilibrium both players play), got None")
+        return MatrixAgent(mode, role=role, **options)  # type: ignore[arg-type]
     config.pop("render_mode", None)
     return BargainAgent(mode, config=config, **options)  # type: ignore[arg-type]
 

@@ -2,9 +2,10 @@
 
 A scenario's ``options`` table is plain data, so an agent's belief arrives as a mapping of the law's fields, a
 weight-law spec, or the word ``"truth"``: the true law of the environment's configuration for the agent's role, which
-makes a *common-knowledge reference* whatever the beliefs its observation shows. :func:`resolve_belief` turns these
-into the objects the agent classes take (``model`` of :class:`RefineOrActAgent`, ``belief`` of :class:`MatrixAgent`
-and :class:`BargainAgent`); objects pass through unchanged.
+makes a *common-knowledge reference* whatever the beliefs its observation shows. A mapping is read relative to that
+truth (:func:`vvl_env.model.belief.believed_law`): the true law with those fields changed. :func:`resolve_belief`
+turns these into the objects the agent classes take (``model`` of :class:`RefineOrActAgent`, ``belief`` of
+:class:`MatrixAgent` and :class:`BargainAgent`); objects pass through unchanged.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ def resolve_belief(env_id: str, key: str, value: Any, env_config: Mapping[str, A
     ----------
     env_id : "refine_or_act", "refine_matrix_v0" or "refine_bargain_v0"
     key : the option's name (used in error messages).
-    value : a law object (returned as is), a mapping of its fields, a weight-law spec (bargaining: a name, a mapping
-        with ``law``, or a pair of them) or ``"truth"``.
+    value : a law object (returned as is), a mapping of some of its fields (the truth with those fields changed), a
+        weight-law spec (bargaining: a name, a mapping with ``law``, or a pair of them) or ``"truth"``.
     env_config : the environment's keyword arguments (for ``"truth"``).
-    role : the agent's role ("player_0", "player_1"); ``"truth"`` in refine_matrix_v0 needs it (each refiner has
-        its own true law).
+    role : the agent's role ("player_0", "player_1"); refine_matrix_v0 needs it (each refiner has its own true
+        law).
 
     Raises
     ------
@@ -34,23 +35,23 @@ def resolve_belief(env_id: str, key: str, value: Any, env_config: Mapping[str, A
         Naming ``key``, the value and what is allowed.
     """
     if env_id == "refine_or_act":
+        from vvl_env.model.belief import believed_law
         from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
 
-        if isinstance(value, str) and value == TRUTH:
-            truth = env_config.get("perturbation")
-            return PerturbationModel() if truth is None else parse_perturbation(truth)
-        return parse_perturbation(value, name=key)
+        truth = env_config.get("perturbation")
+        return believed_law(value, PerturbationModel() if truth is None else parse_perturbation(truth), key)
     if env_id == "refine_matrix_v0":
         from vvl_env.envs.refine_matrix.config import AGENTS, make_config
-        from vvl_env.model.perturbation import parse_perturbation
+        from vvl_env.model.belief import believed_law
+        from vvl_env.model.perturbation import PerturbationModel
 
-        if isinstance(value, str) and value == TRUTH:
-            if role not in AGENTS:
-                raise ValueError(f"{key}: 'truth' needs the agent's role (one of {AGENTS}) in refine_matrix_v0, "
-                                 f"got role {role!r}")
-            config = {k: v for k, v in env_config.items() if k != "render_mode"}
-            return make_config(**config).perturbation[AGENTS.index(role)]
-        return parse_perturbation(value, key)
+        if isinstance(value, PerturbationModel):
+            return value
+        if role not in AGENTS:
+            raise ValueError(f"{key}: a belief relative to the truth needs the agent's role (one of {AGENTS}) in "
+                             f"refine_matrix_v0, got role {role!r}")
+        config = {k: v for k, v in env_config.items() if k != "render_mode"}
+        return believed_law(value, make_config(**config).perturbation[AGENTS.index(role)], key)
     if isinstance(value, str) and value == TRUTH:
         return TRUTH  # BargainAgent reads its configuration's true laws
     from vvl_env.envs.refine_bargain.config import BargainConfig, parse_weight_law

@@ -1,12 +1,14 @@
 """What the analytic refine_matrix agent computes: its view of the game, equilibrium payoffs, and the value of
 refining one of its own actions (model.md §2), by Monte Carlo under its own belief.
 
-Frame: the agent is the row player of ``(own, other)``, the payoff blocks of its own-first observation (for
-player_1 these are ``(R2^T, R1^T)``), so one computation serves both roles.
+Frame: every computation runs in the one canonical frame of the realised game, ``(R1, R2)`` with player_0's actions
+as rows, which both players rebuild from their own-first observations (player_1 sees ``(R2^T, R1^T)``;
+:meth:`MatrixView.canonical`). A player is an index ``player`` (0 rows, 1 columns) into it, so frame-dependent rules
+(Lemke-Howson labels, welfare ties) answer the same equilibrium for both players.
 
-* :func:`one_step_gains`: ``E[own equilibrium payoff after refining own action k] - own equilibrium payoff now``
-  for every k, each from :func:`vvl_env.solve.refinement_effect` with ``n`` draws from ``default_rng(seed)``
-  (common random numbers across k; Monte Carlo standard error returned with it).
+* :func:`agents.analytic.matrix_gains.one_step_gains`: ``E[own equilibrium payoff after refining own action k] -
+  own equilibrium payoff now`` for every k, up to ``n`` draws from ``default_rng(seed)`` (common random numbers across
+  k and across games of a shape; one batched solver call; stops early once the refine decision is settled).
 * :func:`lookahead`: backward induction over the agent's own refinements, to depth ``min(budget, 2)``:
   ``V_0(G) = e(G)``, ``V_d(G) = max(e(G), max_k E[V_{d-1}(refine(G, k))] - c)``, with the opponent's refinement
   behaviour assumed fixed at "no further refinement" and the payoff of one round scaled by ``rounds``. Depth 1 is
@@ -23,12 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from agents.analytic.matrix_gains import one_step_gains
 from vvl_env.envs.refine_matrix.layout import ObsLayout
-from vvl_env.model.game import Game
 from vvl_env.model.perturbation import PerturbationModel
 from vvl_env.model.refine import refine_arrays
 from vvl_env.solve.equilibria_batch import equilibrium_payoffs
-from vvl_env.solve.game_refinement import refinement_effect
 
 FloatArray = npt.NDArray[np.float64]
 MAX_DEPTH = 2
@@ -45,6 +46,12 @@ class MatrixView:
     budget: int
     other_budget: int
     belief: tuple[float, float, float, float, float, float]  # sigma_own, sigma_other, rho, mean q, mean cost, bias
+    round: int = 0
+
+    def canonical(self, player: int) -> tuple[FloatArray, FloatArray]:
+        """The realised game ``(R1, R2)`` (rows: player_0) from the view of ``player`` (0 or 1)."""
+        pair = (self.own, self.other) if player == 0 else (self.other.T, self.own.T)
+        return np.ascontiguousarray(pair[0]), np.ascontiguousarray(pair[1])  # one memory layout: the same rounding
 
     @property
     def model(self) -> PerturbationModel:
@@ -78,26 +85,12 @@ def parse_view(observation: npt.ArrayLike) -> MatrixView:
     bud = obs[s["budget"]]
     belief = tuple(float(v) for v in obs[s["belief"]])
     return MatrixView(M, own, other, int(np.argmax(obs[s["phase"]])), int(round(bud[0])), int(round(bud[1])),
-                      belief)  # type: ignore[arg-type]
+                      belief, int(round(obs[s["round"]][0])))  # type: ignore[arg-type]
 
 
-def own_payoff(own: FloatArray, other: FloatArray, selection: str) -> float:
-    """The row player's payoff in the equilibrium of ``(own, other)`` under ``selection``."""
-    return float(equilibrium_payoffs(own[None], other[None], selection)[0, 0])
-
-
-def one_step_gains(own: FloatArray, other: FloatArray, model: PerturbationModel, *, n: int, seed: int,
-                   selection: str) -> tuple[FloatArray, FloatArray]:
-    """Expected gains (m,) of the row player's equilibrium payoff from refining each own action once, and their
-    Monte Carlo standard errors (m,): ``refinement_effect(..., n=n, rng=default_rng(seed))`` per action."""
-    game = Game(own, other)
-    gains, errs = [], []
-    for k in range(own.shape[0]):
-        g = refinement_effect(game, [(0, k)], model, n=n, rng=np.random.default_rng(seed), selection=selection)
-        est = g.gain(0)
-        gains.append(est.mean)
-        errs.append(est.stderr)
-    return np.array(gains), np.array(errs)
+def own_payoff(R1: FloatArray, R2: FloatArray, player: int, selection: str) -> float:
+    """``player``'s payoff in the equilibrium of ``(R1, R2)`` under ``selection``."""
+    return float(equilibrium_payoffs(R1[None], R2[None], selection)[0, player])
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,45 +112,48 @@ class Lookahead:
         return k if self.q_values[k] > self.stop + 1e-12 else None
 
 
-def _inner_values(R1: FloatArray, R2: FloatArray, model: PerturbationModel, cost: float, rounds: int,
+def _inner_values(R1: FloatArray, R2: FloatArray, player: int, model: PerturbationModel, cost: float, rounds: int,
                   n_inner: int, rng: np.random.Generator, selection: str) -> FloatArray:
-    """``V_1`` of each game of the batch (B, m, n): stop, or refine the best action once (common draws)."""
+    """``V_1`` of each game of the batch (B, m, n): stop, or refine the best own action once (common draws)."""
     B, m, n = R1.shape
-    best = rounds * equilibrium_payoffs(R1, R2, selection)[:, 0]
-    outcome = model.sample(rng=rng, n_opposing=n, size=n_inner)
+    best = rounds * equilibrium_payoffs(R1, R2, selection)[:, player]
+    outcome = model.sample(rng=rng, n_opposing=R1.shape[2 - player], size=n_inner)
     big1 = np.broadcast_to(R1[:, None], (B, n_inner, m, n))
     big2 = np.broadcast_to(R2[:, None], (B, n_inner, m, n))
     stop = best.copy()
-    for k in range(m):
-        A1, A2 = refine_arrays(big1, big2, 0, k, outcome)
-        pay = equilibrium_payoffs(A1.reshape(-1, m + 1, n), A2.reshape(-1, m + 1, n), selection)[:, 0]
+    for k in range(R1.shape[1 + player]):
+        A1, A2 = refine_arrays(big1, big2, player, k, outcome)
+        pay = equilibrium_payoffs(A1.reshape((-1,) + A1.shape[2:]), A2.reshape((-1,) + A1.shape[2:]),
+                                  selection)[:, player]
         best = np.maximum(best, rounds * pay.reshape(B, n_inner).mean(axis=1) - cost)
     return np.maximum(best, stop)
 
 
-def lookahead(own: FloatArray, other: FloatArray, model: PerturbationModel, *, cost: float, budget: int,
+def lookahead(R1: FloatArray, R2: FloatArray, player: int, model: PerturbationModel, *, cost: float, budget: int,
               rounds: int = 1, n: int = 2000, n_outer: int = 200, n_inner: int = 200, seed: int = 0,
-              selection: str = "max_welfare") -> Lookahead:
-    """Backward induction over own refinements to depth ``min(budget, 2)`` (module docstring)."""
-    stop = rounds * own_payoff(own, other, selection)
+              selection: str = "max_welfare", adaptive: bool = True) -> Lookahead:
+    """Backward induction over ``player``'s own refinements in the game ``(R1, R2)`` to depth ``min(budget, 2)``
+    (module docstring); ``adaptive``: depth 1 stops drawing once its decision is settled
+    (:mod:`agents.analytic.matrix_gains`)."""
+    stop = rounds * own_payoff(R1, R2, player, selection)
     depth = min(int(budget), MAX_DEPTH)
-    m, n_cols = own.shape
+    m = R1.shape[player]
     if depth <= 0:
         return Lookahead(stop, np.full(m, -np.inf), np.zeros(m), 0, 0, 0)
     if depth == 1:
-        gains, errs = one_step_gains(own, other, model, n=n, seed=seed, selection=selection)
-        return Lookahead(stop, stop + rounds * gains - cost, rounds * errs, 1, n, 0)
+        gains, errs, used = one_step_gains(R1, R2, player, model, n=n, seed=seed, selection=selection,
+                                           threshold=cost / rounds if adaptive else None)
+        return Lookahead(stop, stop + rounds * gains - cost, rounds * errs, 1, used, 0)
     q, se = np.empty(m), np.empty(m)
     for k in range(m):
-        outcome = model.sample(rng=np.random.default_rng(seed), n_opposing=n_cols, size=n_outer)
-        R1 = np.broadcast_to(own, (n_outer,) + own.shape)
-        R2 = np.broadcast_to(other, (n_outer,) + own.shape)
-        A1, A2 = refine_arrays(R1, R2, 0, k, outcome)
+        outcome = model.sample(rng=np.random.default_rng(seed), n_opposing=R1.shape[1 - player], size=n_outer)
+        A1, A2 = refine_arrays(np.broadcast_to(R1, (n_outer,) + R1.shape), np.broadcast_to(R2, (n_outer,) + R1.shape),
+                               player, k, outcome)
         flat = np.concatenate([A1.reshape(n_outer, -1), A2.reshape(n_outer, -1)], axis=1)
         uniq, inverse = np.unique(flat, axis=0, return_inverse=True)  # discrete laws repeat games: solve each once
         size = A1.shape[1] * A1.shape[2]
         U1, U2 = uniq[:, :size].reshape((-1,) + A1.shape[1:]), uniq[:, size:].reshape((-1,) + A1.shape[1:])
-        v = _inner_values(U1, U2, model, cost, rounds, n_inner, np.random.default_rng([seed, 1]), selection)
+        v = _inner_values(U1, U2, player, model, cost, rounds, n_inner, np.random.default_rng([seed, 1]), selection)
         v = v[np.ravel(inverse)]
         q[k] = v.mean() - cost
         se[k] = v.std(ddof=1) / np.sqrt(n_outer)

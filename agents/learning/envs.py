@@ -1,6 +1,6 @@
 """Vectorised environments for SB3 learners: one factory per mode, and two small VecEnv adapters.
 
-* single: ``DummyVecEnv`` of ``RefineOrAct`` (masks through ``env_method("action_masks")``).
+* single: ``RefineOrActVecEnv`` (numpy copies of ``RefineOrAct``; the same episodes as a ``DummyVecEnv`` of them).
 * joint two-agent VecEnv (sub-env ``2c + i`` is agent i of copy c, observation ``[one-hot(i), flat obs]``):
   ``RefineMatrixVecEnv`` for the matrix env, :class:`MultiAgentVecEnv` (over PettingZoo parallel envs; the same
   layout SuperSuit's ``pettingzoo_env_to_vec_env_v1`` gives, plus masks and seeding) for bargaining. Shared mode
@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from gymnasium import spaces
-from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
+from stable_baselines3.common.vec_env import VecEnv
 
 from vvl_env.envs import RefineMatrixVecEnv, RefineOrAct, refine_bargain_v0, refine_matrix_v0
+from vvl_env.envs.refine_or_act_vector import RefineOrActVecEnv
 from vvl_env.envs.vec_base import ArrayVecEnv
 
 
@@ -30,16 +31,6 @@ def make_eval_env(env_id: str, env_config: dict[str, Any]) -> Any:
         return RefineOrAct(**env_config)
     module = refine_matrix_v0 if env_id == "refine_matrix_v0" else refine_bargain_v0
     return module.parallel_env(**env_config)
-
-
-def is_refine(env_id: str, action: int, n_actions: int) -> bool:
-    """Whether ``action`` (a legal one) refines: ``k < M`` in RefineOrAct, ``1 .. M`` in the matrix env, ``1`` in
-    bargaining (``n_actions`` is the size of the action space)."""
-    if env_id == "refine_or_act":
-        return action < n_actions // 2
-    if env_id == "refine_matrix_v0":
-        return 1 <= action <= (n_actions - 1) // 2
-    return action == 1
 
 
 def sample_batch(probs: npt.NDArray[np.float64], rng: np.random.Generator) -> npt.NDArray[np.int64]:
@@ -182,9 +173,7 @@ def make_train_env(env_id: str, env_config: dict[str, Any], mode: str, n_envs: i
                    role: int | None = None) -> VecEnv:
     """The VecEnv one SB3 model trains on: ``n_envs`` copies, seeded ``seed + c`` at the first reset."""
     if env_id == "refine_or_act":
-        venv = DummyVecEnv([lambda: RefineOrAct(**env_config) for _ in range(n_envs)])
-        venv.seed(seed)
-        return venv
+        return RefineOrActVecEnv(n_envs, seed=seed, **env_config)
     if env_id == "refine_matrix_v0":
         joint: VecEnv = RefineMatrixVecEnv(2 * n_envs, seed=seed, **env_config)
     else:

@@ -107,7 +107,7 @@ def test_refine_or_act_a_biased_belief_over_refines() -> None:
     assert _mean(rep, "refine_rate/agent") == 1.0 and _mean(rep, "reference_payoff/agent") == 0.0
     est = rep.summary()["eval/welfare_cost"]
     assert abs(est["mean"] - (cost - g_true)) < 4 * est["stderr"]
-    assert rep.summary()["eval/regret/agent"] == est                 # one agent: regret is the welfare cost
+    assert rep.summary()["eval/shortfall/agent"] == est              # one agent: the shortfall is the welfare cost
 
 
 def test_refine_matrix_a_biased_belief_over_refines() -> None:
@@ -127,7 +127,85 @@ def test_refine_matrix_a_biased_belief_over_refines() -> None:
 
 
 def test_truth_in_refine_matrix_needs_the_role() -> None:
-    with pytest.raises(ValueError, match="^belief: 'truth' needs the agent's role"):
+    with pytest.raises(ValueError, match="^belief: a belief relative to the truth needs the agent's role"):
         make_agent("bayes_myopic", "refine_matrix_v0", env_config={}, belief="truth")
     with pytest.raises(ValueError, match=r"^belief\.sigma_own"):
-        make_agent("bayes_myopic", "refine_matrix_v0", env_config={}, belief={"sigma_own": -1.0})
+        make_agent("bayes_myopic", "refine_matrix_v0", env_config={}, role="player_0", belief={"sigma_own": -1.0})
+
+
+# --- beliefs are the truth with overrides ----------------------------------------------------------------------------
+
+def test_a_partial_belief_is_the_truth_with_those_fields_changed() -> None:
+    """``beliefs = [truth, {sigma_own = 0.1}]``: player_1 believes the true law except sigma_own (not the library
+    defaults); "truth" and "common" name a player's true law; a PerturbationModel is absolute; the same holds for
+    RefineOrAct's ``belief`` and for an agent's ``belief`` option."""
+    from dataclasses import replace
+
+    from vvl_env.envs import RefineOrAct
+    from vvl_env.envs.refine_matrix.config import make_config
+    from vvl_env.model import Beta
+
+    t0 = PerturbationModel(1.0, 0.5, 0.3, q=Beta(2.0, 3.0), gap_law="uniform")
+    t1 = PerturbationModel(2.0, 1.0, -0.4, rrp="expectation")
+    cfg = make_config(perturbation=(t0, t1), beliefs=("truth", {"sigma_own": 0.1, "q": {"a": 1.0, "b": 1.0}}))
+    assert cfg.belief_models == (t0, replace(t1, sigma_own=0.1, q=Beta(1.0, 1.0)))
+    cfg = make_config(perturbation=(t0, t1), beliefs=({"bias": -0.2}, "common"))
+    assert cfg.belief_models == (replace(t0, bias=-0.2), t1)
+    absolute = PerturbationModel(0.3)
+    assert make_config(perturbation=(t0, t1), beliefs=(absolute, absolute)).belief_models == (absolute, absolute)
+    assert RefineOrAct(perturbation=t1, belief={"bias": 0.1}).belief == replace(t1, bias=0.1)
+    agent = make_agent("bayes_myopic", "refine_matrix_v0", env_config=dict(perturbation=(t0, t1)), role="player_1",
+                       belief={"rho": 0.9})
+    assert agent.belief == replace(t1, rho=0.9)
+    with pytest.raises(ValueError, match=r"^beliefs\[1\]: unknown fields \['sigma'\]"):
+        make_config(beliefs=("truth", {"sigma": 1.0}))
+    with pytest.raises(ValueError, match=r"^beliefs\[0\]: must be 'truth' or 'common'"):
+        make_config(beliefs=("the truth", "truth"))
+    with pytest.raises(ValueError, match=r"^beliefs\[1\]\.sigma_own"):
+        make_config(beliefs=("truth", {"sigma_own": -1.0}))
+
+
+def test_sweeping_the_truth_moves_relative_beliefs() -> None:
+    """A sweep of ``env.config.perturbation.sigma_own`` (the sweep's own path setter) moves a belief written
+    relative to the truth, and leaves the overridden field alone."""
+    from vvl_env.envs.refine_matrix.config import make_config
+    from vvl_env.runs.grid import set_path
+
+    data = {"env": {"config": {"perturbation": {"sigma_own": 1.0, "sigma_other": 1.0},
+                               "beliefs": ["truth", {"bias": 0.2}]}}}
+    for sigma in (0.5, 2.0):
+        set_path(data, "env.config.perturbation.sigma_own", sigma)
+        b0, b1 = make_config(**data["env"]["config"]).belief_models
+        assert (b0.sigma_own, b1.sigma_own, b1.sigma_other, b1.bias) == (sigma, sigma, 1.0, 0.2)
+
+
+def test_refining_pays_through_the_opponent_when_only_sigma_own_is_zero() -> None:
+    """Believing ``sigma_own = 0`` is *not* believing refinement worthless in a game: the refined action's variants
+    differ in the opponent's payoffs (sigma_other = 1, the truth's), which moves the equilibrium in the refiner's
+    favour. Rock-paper-scissors, max_welfare: the believed gain is positive (> 4 standard errors) and the agent
+    refines at a cost below it; believing sigma_own = sigma_other = 0 it never refines at any positive cost."""
+    game, cfg_truth = named_game("rock_paper_scissors"), dict(game="rock_paper_scissors", perturbation=SIGMA1)
+    only_own = PerturbationModel(0.0, 1.0, 0.0)
+    gain = max((refinement_effect(game, [(0, k)], only_own, n=2000, rng=np.random.default_rng(0),
+                                  selection="max_welfare").gain(0) for k in range(3)), key=lambda e: e.mean)
+    assert gain.mean > 4 * gain.stderr, gain
+    for belief, cost, refines in (({"sigma_own": 0.0}, 0.5 * gain.mean, 1.0),
+                                  ({"sigma_own": 0.0, "sigma_other": 0.0}, 1e-6, 0.0)):
+        cfg = dict(cfg_truth, budget=(1, 0), cost=cost, beliefs=(belief, "truth"))
+        rep = evaluate("refine_matrix_v0", cfg, _policies("refine_matrix_v0", cfg, n=2000, selection="max_welfare"),
+                       episodes=3, seed=0)
+        assert _mean(rep, "refine_rate/player_0") == refines, belief
+
+
+def test_bargaining_beliefs_accept_the_truth_per_party() -> None:
+    """refine_bargain_v0: ``beliefs = ["truth", law]``: party 0 believes the true (possibly different) weight laws
+    of both parties, party 1 believes ``law`` for both; "common" per party means the same as "truth"."""
+    from vvl_env.envs.refine_bargain.config import BargainConfig
+
+    w = ({"law": "fixed", "w": [0.8, 0.2]}, "uniform")
+    cfg = BargainConfig(K=2, weights=w, beliefs=("truth", {"law": "fixed", "w": [0.7, 0.3]}))
+    assert cfg.belief_laws(0) is cfg.weights
+    np.testing.assert_allclose(cfg.prior_means(0), [[0.8, 0.2], [0.5, 0.5]])
+    np.testing.assert_allclose(cfg.prior_means(1), [[0.7, 0.3], [0.7, 0.3]])
+    both = BargainConfig(K=2, weights=w, beliefs=("common", "truth"))
+    assert both.belief_laws(0) is both.weights and both.belief_laws(1) is both.weights

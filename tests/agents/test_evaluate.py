@@ -38,7 +38,10 @@ def test_refine_or_act_deterministic_payoffs_and_regret():
         [0.9, 0.9])
     assert s["eval/refine_rate/agent"]["mean"] == 1.0 and s["eval/refine_rate/agent/action_0"]["mean"] == 1.0
     assert s["eval/refine_rate/agent/turn_0"]["mean"] == 1.0
-    assert s["eval/regret/agent"]["mean"] == pytest.approx(0.1) and s["eval/regret/agent"]["n"] == 20
+    # against the never-refining reference the payoff falls short by the cost; acting on the best option (value 1
+    # after refining a sigma-0 option) leaves no regret against the agent's own best deviation
+    assert s["eval/shortfall/agent"]["mean"] == pytest.approx(0.1) and s["eval/shortfall/agent"]["n"] == 20
+    assert s["eval/regret/agent"]["mean"] == 0.0
     assert s["eval/nash_conv"]["mean"] == 0.0 and s["eval/cost/agent"]["mean"] == pytest.approx(0.1)
     rows = rep.table()
     assert {"metric", "mean", "ci_low", "ci_high", "n"} <= set(rows[0]) and len(rep.records) == 20
@@ -78,8 +81,8 @@ def test_matrix_fixed_pure_play_by_hand():
 
 def test_matrix_refine_rate_of_fixed_rules_and_costs():
     cfg = dict(game="matching_pennies", perturbation={"sigma_own": 1.0}, budget=(1, 0), cost=0.25)
-    pol = {"player_0": make_agent("always_refine", "refine_matrix_v0", env_config=cfg),
-           "player_1": make_agent("never_refine", "refine_matrix_v0", env_config=cfg)}
+    pol = {"player_0": make_agent("always_refine", "refine_matrix_v0", env_config=cfg, role="player_0"),
+           "player_1": make_agent("never_refine", "refine_matrix_v0", env_config=cfg, role="player_1")}
     s = evaluate("refine_matrix_v0", cfg, pol, episodes=30, seed=2).summary()
     assert s["eval/refine_rate/player_0"]["mean"] == 1.0 and s["eval/refine_rate/player_1"]["mean"] == 0.0
     assert s["eval/cost/player_0"]["mean"] == 0.25 and s["eval/refine_rate/player_0/turn_0"]["mean"] == 1.0
@@ -88,7 +91,8 @@ def test_matrix_refine_rate_of_fixed_rules_and_costs():
 def test_nash_conv_zero_for_analytic_positive_for_random():
     knife = {"sigma_own": 1.0, "sigma_other": 1.0, "rho": -1.0}  # keeps the game zero-sum in every draw
     cfg = dict(game="rock_paper_scissors", perturbation=knife, budget=1, cost=0.05)
-    pol = {a: make_agent("bayes_myopic", "refine_matrix_v0", env_config=cfg, n=300) for a in ("player_0", "player_1")}
+    pol = {a: make_agent("bayes_myopic", "refine_matrix_v0", env_config=cfg, role=a, n=300)
+           for a in ("player_0", "player_1")}
     rep = evaluate("refine_matrix_v0", cfg, pol, episodes=40, seed=0)
     nc = [r["nash_conv"] for r in rep.records]
     assert len(nc) == 40 and max(nc) < 1e-5

@@ -48,11 +48,11 @@ def test_solve_prints_equilibria(tmp_path: Path, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     "content, fragment",
     [
-        (None, "GAME: no such file"),
-        ("{not json", "is not valid JSON"),
-        ("[1, 2]", "GAME: must be a JSON object"),
-        ('{"R1": [[1, 2]], "R3": 1}', "GAME: unknown keys ['R3']"),
-        ('{"R1": [[1, "x"]]}', "R1: must be an array of real numbers"),
+        (None, "no such game file"),
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"R1": [[1, 2]], "R3": 1}', "unknown keys ['R3']"),
+        ('{"R1": [[1, "x"]]}', 'R1[0][1]: must be a number, got "x"'),
         ('{"R1": [[1, 2]], "R2": [[1], [2]]}', "R2: must have the shape of R1"),
     ],
 )

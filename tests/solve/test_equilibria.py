@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vvl_env.model import Game, random_general_sum
-from vvl_env.solve.equilibria import (ENUMERATION_LIMIT, EquilibriumNotFoundError, SelectionRule, batch_equilibria,
+from vvl_env.solve.equilibria import (EnumerationLimitError, EquilibriumNotFoundError, SelectionRule, batch_equilibria,
                                       equilibria, equilibrium_payoffs, select_payoffs, select_profiles)
 from vvl_env.solve.lemke_howson import lemke_howson, lemke_howson_path
 from vvl_env.solve.verify import max_regret
@@ -297,12 +297,18 @@ def test_watchdog_raises_cleanly_and_falls_back() -> None:
     assert eq.method == f"lemke_howson(label={path.label})" and eq.selection == f"lemke_howson:{slow}"
 
 
-def test_auto_switches_to_lemke_howson_beyond_limit() -> None:
+def test_auto_beyond_the_guard_says_some_not_all() -> None:
     game = random_general_sum(11, 11, rng=np.random.default_rng(2))
-    assert 705_432 > ENUMERATION_LIMIT
-    eq = equilibria(game)
-    assert eq.method.startswith("lemke_howson") and eq.selection == "lemke_howson:0" and len(eq) == 1
-    assert eq.components == () and eq.max_regret <= 1e-9
+    full = equilibria(game)
+    assert full.complete and full.selection == "all" and full.describe().startswith(f"{len(full)} equilibria: all extreme")
+    with pytest.raises(EnumerationLimitError, match="max_bases=50"):
+        equilibria(game, method="vertex_enumeration", max_bases=50)
+    with pytest.warns(RuntimeWarning, match="not necessarily all"):
+        eq = equilibria(game, max_bases=50)
+    assert eq.method.startswith("lemke_howson_all") and not eq.complete and eq.components == ()
+    assert "some, not known to be all" in eq.describe() and "not known to be all" in str(eq)
+    assert 1 <= len(eq) <= len(full) and eq.max_regret <= 1e-9
+    assert all(any(np.allclose(x, u) and np.allclose(y, v) for u, v in full.profiles) for x, y in eq.profiles)
 
 
 # --- selection rules and batched payoffs -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from gymnasium import spaces
 
 from vvl_env.envs.actions import check_action, episode_error, illegal_action, parse_invalid_action
 from vvl_env.model._validate import check_choice, check_int
+from vvl_env.model.belief import believed_law
 from vvl_env.model.cost import parse_cost
 from vvl_env.model.decision import DecisionProblem
 from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
@@ -77,9 +78,10 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
     perturbation : PerturbationModel or mapping of its fields, default ``PerturbationModel()`` (sigma_own 1)
         The true law of a refinement outcome (what the world draws from); only ``own1, own2`` (the variants'
         values) are used.
-    belief : PerturbationModel or mapping of its fields, optional
+    belief : PerturbationModel, mapping of its fields or "truth", optional
         The agent's belief about refinements, whose ``sigma_own``, mean of q and ``bias`` the observation shows
-        (model.md §4). Default: the true ``perturbation`` (common knowledge). It never changes what is drawn.
+        (model.md §4). Default: the true ``perturbation`` (common knowledge). A mapping is the truth with those
+        fields changed (:func:`vvl_env.model.belief.believed_law`). It never changes what is drawn.
     cost : float >= 0 or mapping, default 0
         Cost of one refinement (:class:`vvl_env.model.cost.CostLaw`): a number, ``{"law": "fixed", "value": c}``,
         ``{"law": "uniform", "low", "high"}`` or ``{"law": "exponential", "scale"}``.
@@ -112,7 +114,7 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
                  invalid_action: str = "raise", invalid_action_penalty: float = 1.0):
         self.coarse = DecisionProblem(values)
         self.perturbation = PerturbationModel() if perturbation is None else parse_perturbation(perturbation)
-        self.belief = self.perturbation if belief is None else parse_perturbation(belief, name="belief")
+        self.belief = self.perturbation if belief is None else believed_law(belief, self.perturbation, "belief", ("truth",))
         self.cost_law = parse_cost("cost", cost)
         self.budget = check_int("budget", budget, 0)
         n = self.coarse.n_options

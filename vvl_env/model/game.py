@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vvl_env.model._validate import as_finite_array, check_labels, readonly
+from vvl_env.model.render import game_table
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -100,9 +101,7 @@ class Game:
         return float(self.payoffs(x, y).sum())
 
     def __str__(self) -> str:
-        from vvl_env.model.render import game_table
-
-        return game_table(self)
+        return game_table(self.R1, self.R2, self.row_labels, self.col_labels)
 
 
 # --- named base games -------------------------------------------------------------------------------------------

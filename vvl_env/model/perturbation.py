@@ -121,8 +121,9 @@ class PerturbationModel:
 
     @property
     def is_knife_edge(self) -> bool:
-        """E = -D exactly: rho = -1 and equal scales (keeps a zero-sum game zero-sum in every draw)."""
-        return self.rho == -1.0 and self.sigma_own == self.sigma_other
+        """E = -D exactly and no bias: rho = -1 and equal scales (keeps a zero-sum game zero-sum in every draw; a bias
+        moves only the refiner's own payoffs, so it does not)."""
+        return self.rho == -1.0 and self.sigma_own == self.sigma_other and self.bias == 0.0
 
     @property
     def satisfies_rrp(self) -> bool:

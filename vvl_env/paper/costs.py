@@ -21,6 +21,19 @@ def _exact(curve_label: str, panel: str, xs: list[float], ys: list[float], metho
                  y_label="expected payoff net of costs")
 
 
+def _threshold(problem: DecisionProblem, steps: int = 40) -> tuple[float, float]:
+    """The cost where the budget-1 policy of the sequential solver stops refining, by bisection on c, and the
+    tolerance: the solver's error bound (as a value error, it moves c* by at most that much, the slope of the net
+    value in c being -1) plus the final bracket."""
+    lo, hi, bound = 0.0, 1.0, 0.0
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        v = policy_value(VALUES, NORMAL, cost=mid, budget=1, policy="optimal")
+        bound = max(bound, v.error_bound)
+        lo, hi = (mid, hi) if v.value - max(VALUES) > v.error_bound else (lo, mid)
+    return (lo + hi) / 2, bound + (hi - lo) + 1e-12
+
+
 def study(size: Size = "full", seed: int = 0) -> StudyResult:
     """Net value of refining against the cost c, by policy and budget; the threshold c*; a stochastic cost."""
     points = 7 if size == "tiny" else 25
@@ -31,9 +44,11 @@ def study(size: Size = "full", seed: int = 0) -> StudyResult:
     cs = list(np.linspace(0.0, 0.5, points))
     curves.append(_exact("one refinement: gain - c (myopic rule refines iff > 0)", "net gain of one refinement",
                          cs, [gain - c for c in cs], "closed form", "cost c"))
-    checks.append(Check("threshold c* where one refinement stops paying = exact gain",
-                        float(np.interp(0.0, [-(gain - c) for c in cs], cs)), gain, 1e-9,
-                        "refine once iff V1 - V0 > c (model.md §1)"))
+    c_star, bound = _threshold(problem)
+    best_gain = max(value_of_refinement(problem, k, NORMAL).gain.mean for k in range(len(VALUES)))
+    checks.append(Check("threshold c* where the backward-induction policy stops refining (budget 1) vs the "
+                        "closed-form gain of the best option to refine", c_star, best_gain, bound, "refine once iff V1 - V0 > c (model.md §1); the "
+                        "closed form against the sequential solver's discretised law (its error bound + bisection)"))
     for law_name, law in [("normal gap, pointwise RRP", NORMAL), ("two-point gap, expectation RRP", TWO_POINT)]:
         panel = f"value of a refinement budget against c ({law_name}; values {VALUES})"
         top = max(value_of_refinement(problem, 0, law).gain.mean * 1.6, 0.05)
@@ -45,14 +60,7 @@ def study(size: Size = "full", seed: int = 0) -> StudyResult:
                 curves.append(_exact(f"{pol}, budget {b}", panel, grid, [v.value - max(VALUES) for v in vals],
                                      vals[0].method.split(";")[0], "cost c"))
             err = max(v.error_bound for vals in res.values() for v in vals)
-            worst = min(o.value - m.value for o, m in zip(res["optimal"], res["myopic"]))
-            checks.append(Check(f"{law_name}, budget {b}: optimal minus myopic, smallest over c", worst, 0.0, err,
-                                "the Bellman-optimal policy is never worse than the myopic rule", ">="))
-            if b == 1:
-                checks.append(Check(f"{law_name}, budget 1: largest |optimal - myopic|", max(
-                    abs(o.value - m.value) for o, m in zip(res["optimal"], res["myopic"])), 0.0, err,
-                                    "with one refinement left the two rules coincide"))
-            else:
+            if b > 1:
                 best = max(range(points), key=lambda i: res["optimal"][i].value - res["myopic"][i].value)
                 tables.append({"law": law_name, "budget": b, "cost where optimal beats myopic most": float(grid[best]),
                                "optimal": res["optimal"][best].value - max(VALUES),

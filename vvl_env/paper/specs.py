@@ -10,7 +10,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-STUDY_NAMES: tuple[str, ...] = ("single_agent", "costs", "zero_sum", "bargaining", "beliefs", "learners")
+from vvl_env.textfile import read_text
+
+STUDY_NAMES: tuple[str, ...] = ("single_agent", "costs", "zero_sum", "bargaining", "beliefs", "learners",
+                                "refinement_sign")
 _FIELDS = {"study", "seed", "size", "description"}
 
 
@@ -25,9 +28,9 @@ class StudySpec:
 
 def load_spec(path: Path) -> StudySpec:
     try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
+        data = tomllib.loads(read_text(path, "study file (.toml)"))
+    except RecursionError:
+        raise ValueError(f"{path}: not valid TOML (nested too deep)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: not valid TOML ({exc})") from None
     unknown = sorted(set(data) - _FIELDS)
@@ -49,11 +52,11 @@ def load_spec(path: Path) -> StudySpec:
 def is_study_path(path: str | Path) -> bool:
     """A folder of study files, or one file with a top-level ``study`` key."""
     p = Path(path)
-    if p.is_dir():
-        return any(p.glob("*.toml"))
-    try:
-        return p.suffix == ".toml" and "study" in tomllib.loads(p.read_text())
-    except (OSError, tomllib.TOMLDecodeError):
+    try:  # any unreadable file is not a study file: load_scenario then says why it cannot be read
+        if p.is_dir():
+            return any(p.glob("*.toml"))
+        return p.suffix == ".toml" and "study" in tomllib.loads(read_text(p, "scenario file (.toml)"))
+    except (OSError, ValueError, RecursionError):
         return False
 
 

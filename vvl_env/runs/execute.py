@@ -11,6 +11,7 @@ scratch instead (the same summary either way when training is deterministic give
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -53,11 +54,14 @@ def policy_kinds(agent: Any, env_id: str) -> tuple[str, ...]:
     return kinds
 
 
-def fixed_policies(agent: Any, env_id: str, env_config: dict[str, Any]) -> dict[str, Any]:
-    """The policies of an analytic agent or a baseline, keyed by the environment's roles."""
+def fixed_policies(agent: Any, env_id: str, env_config: dict[str, Any], selection: str | None = None,
+                   seed: int | None = None) -> dict[str, Any]:
+    """The policies of an analytic agent or a baseline, keyed by the environment's roles; ``selection`` (the
+    scenario's ``[evaluation].selection``) and ``seed`` (the run seed) are the analytic agents' defaults."""
     from agents.analytic import make_agent
 
-    return {role: make_agent(kind, env_id, env_config=dict(env_config), role=role, **agent.options)
+    return {role: make_agent(kind, env_id, env_config=dict(env_config), role=role, default_selection=selection,
+                             default_seed=seed, **agent.options)
             for role, kind in zip(ROLES[env_id], policy_kinds(agent, env_id))}
 
 
@@ -117,7 +121,7 @@ def check_scenario(scenario: Any) -> None:
                 train_config(scenario, agent, scenario.seeds[0])
                 check_hyperparams(agent)
             else:
-                fixed_policies(agent, scenario.env.id, scenario.env.config)
+                fixed_policies(agent, scenario.env.id, scenario.env.config, scenario.evaluation.selection)
         except ScenarioError:
             raise
         except Exception as exc:
@@ -194,12 +198,40 @@ def run_unit(scenario: Any, agent_name: str, seed: int, unit_dir: Path, *, resum
             bar.close()
         policies, curve = result.policies, list(result.curve)
     else:
-        policies = fixed_policies(agent, scenario.env.id, scenario.env.config)
-    ref = scenario.evaluation.reference
-    reference = fixed_policies(scenario.agent(ref), scenario.env.id, scenario.env.config) if ref else None
+        policies = fixed_policies(agent, scenario.env.id, scenario.env.config, scenario.evaluation.selection, seed)
+    reference = reference_report(scenario, seed)
+    if reference is not None and agent_name == scenario.evaluation.reference:
+        policies = reference.players  # the reference agent itself: its episodes are already played
     report = evaluate(scenario.env.id, dict(scenario.env.config), policies, episodes=scenario.evaluation.episodes,
                       seed=seed, reference=reference, selection=scenario.evaluation.selection)
     return {"summary": plain(report.summary()), "welfare": _welfare(report), "curve": stable_curve(curve)}
+
+
+_REFERENCE_REPORTS: dict[str, Any] = {}
+REFERENCE_CACHE_SIZE = 4
+
+
+def reference_report(scenario: Any, seed: int) -> Any:
+    """The evaluation of the scenario's ``[evaluation].reference`` agent with ``seed`` (None without one), played
+    once per seed and process and shared by every agent compared with it (a small cache keyed by the environment,
+    the reference agent, the episodes, the selection and the seed)."""
+    from agents.evaluate import evaluate
+
+    ref = scenario.evaluation.reference
+    if not ref:
+        return None
+    agent = scenario.agent(ref)
+    key = json.dumps(plain({"env": [scenario.env.id, scenario.env.config], "agent": [agent.policy, agent.options],
+                            "episodes": scenario.evaluation.episodes, "selection": scenario.evaluation.selection,
+                            "seed": seed}), sort_keys=True, default=str)
+    if key not in _REFERENCE_REPORTS:
+        while len(_REFERENCE_REPORTS) >= REFERENCE_CACHE_SIZE:
+            del _REFERENCE_REPORTS[next(iter(_REFERENCE_REPORTS))]
+        policies = fixed_policies(agent, scenario.env.id, scenario.env.config, scenario.evaluation.selection, seed)
+        _REFERENCE_REPORTS[key] = evaluate(scenario.env.id, dict(scenario.env.config), policies,
+                                           episodes=scenario.evaluation.episodes, seed=seed,
+                                           selection=scenario.evaluation.selection)
+    return _REFERENCE_REPORTS[key]
 
 
 def reference_numbers(scenario: Any) -> dict[str, Any]:

@@ -1,20 +1,27 @@
 """Scenario files: the pydantic models of a ``scenarios/*.toml`` file and ``load_scenario``.
 
-A scenario is checked completely before anything runs: the TOML syntax, then structure, types and ranges (pydantic,
-unknown keys forbidden), then consistency across fields, then the environment configuration and every agent by
-constructing them once (``vvl_env.runs.execute``). Every failure is a :class:`ScenarioError` (a ``ValueError``), one
+A scenario is checked completely before anything runs: the file (``vvl_env.textfile``: a regular UTF-8 file, size
+and nesting limits), the TOML syntax, ``--set`` overrides applied (``vvl_env.runs.grid``), values TOML can write back
+exactly (``vvl_env.runs.values``), structure, types and ranges (pydantic, unknown keys forbidden), consistency across
+fields, SB3 argument ranges and magnitudes (``vvl_env.runs.checks``), the work and memory the run implies
+(``vvl_env.runs.limits``), then the environment configuration and every agent by constructing them once
+(``vvl_env.runs.execute``). Every failure is a :class:`ScenarioError` (a ``ValueError``), one
 paragraph naming the field, the value and what is allowed, e.g. ``agents[1].learning_rate: must be > 0, got -0.1``.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from vvl_env.runs.errors import ScenarioError, format_validation_error
+from vvl_env.runs.grid import MAX_CELLS, apply_overrides, count_settings, expand
+from vvl_env.runs.values import check_values
+from vvl_env.textfile import check_nesting, read_text
 
 ENV_IDS = ("refine_or_act", "refine_matrix_v0", "refine_bargain_v0")
 ANALYTIC = ("bayes_myopic", "bayes_optimal")
@@ -24,6 +31,7 @@ Pair = Annotated[list[PolicyKind], Field(min_length=2, max_length=2)]
 FIGURES = ("learning_curves", "refinement_rates", "welfare", "learned_vs_analytic")
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")]
 Seed = Annotated[int, Field(ge=0, le=2**31 - 1)]
+NAMED_HYPERPARAMS = ("learning_rate", "gamma", "n_steps", "batch_size", "ent_coef")
 
 
 class _Model(BaseModel):
@@ -64,7 +72,7 @@ class Learner(_Model):
 
     name: Name
     kind: Literal["learner"]
-    algo: Literal["maskable_ppo", "ppo", "dqn"] = "maskable_ppo"
+    algo: Literal["maskable_ppo", "mmd_ppo", "ppo", "dqn"] = "maskable_ppo"
     mode: Literal["single", "shared", "independent", "self_play"] | None = None
     total_timesteps: Annotated[int, Field(ge=1, le=10**9)] | None = None
     n_envs: Annotated[int, Field(ge=1, le=256)] | None = None
@@ -80,9 +88,17 @@ class Learner(_Model):
     ent_coef: Annotated[float, Field(ge=0, le=10)] | None = None
     hyperparams: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _set_once(self) -> "Learner":
+        twice = [k for k in NAMED_HYPERPARAMS if k in self.hyperparams and getattr(self, k) is not None]
+        if twice:
+            raise ValueError(f"{twice[0]}: set twice, as a field of the learner and in its hyperparams table "
+                             f"({self.hyperparams[twice[0]]!r}); set it once")
+        return self
+
     def sb3_hyperparams(self) -> dict[str, Any]:
         """The named hyper-parameters that are set, merged over the free-form ``hyperparams`` table."""
-        named = {k: getattr(self, k) for k in ("learning_rate", "gamma", "n_steps", "batch_size", "ent_coef")}
+        named = {k: getattr(self, k) for k in NAMED_HYPERPARAMS}
         return {**self.hyperparams, **{k: v for k, v in named.items() if v is not None}}
 
 
@@ -107,12 +123,37 @@ class Evaluation(_Model):
     reference: Name | None = None
 
 
-class Sweep(_Model):
-    """A grid: every combination of ``parameters`` (dotted paths into the scenario) times every seed."""
+Axis = Annotated[list[Any], Field(min_length=1, max_length=100)]
 
-    parameters: dict[str, Annotated[list[Any], Field(min_length=1, max_length=100)]] = Field(default_factory=dict)
+
+class Sweep(_Model):
+    """A grid: every combination of ``parameters`` (dotted paths into the scenario) and of ``linked`` groups (each
+    a table of equal-length lists that move together), times every seed."""
+
+    parameters: dict[str, Axis] = Field(default_factory=dict)
+    linked: Annotated[list[Annotated[dict[str, Axis], Field(min_length=1)]], Field(max_length=20)] = \
+        Field(default_factory=list)
     seeds: Annotated[list[Seed], Field(min_length=1, max_length=1000)] | None = None
     workers: Annotated[int, Field(ge=1, le=1024)] = 2
+
+    @model_validator(mode="after")
+    def _axes(self) -> "Sweep":
+        seen = set(self.parameters)
+        for i, group in enumerate(self.linked):
+            lengths = {path: len(values) for path, values in group.items()}
+            if len(set(lengths.values())) > 1:
+                raise ValueError(f"sweep.linked[{i}]: the lists of a linked group must have equal lengths, got "
+                                 f"{lengths}")
+            twice = sorted(seen & set(group))
+            if twice:
+                raise ValueError(f"sweep.linked[{i}]: {twice[0]!r} is swept twice (each path on one axis only)")
+            seen |= set(group)
+        return self
+
+    @property
+    def paths(self) -> list[str]:
+        """Every swept path, parameters first, then the linked groups' paths."""
+        return list(self.parameters) + [p for group in self.linked for p in group]
 
 
 class Report(_Model):
@@ -164,7 +205,25 @@ class Scenario(_Model):
                                  f"{self.env.id!r}, got {a.mode!r}")
         if self.sweep.seeds is not None and len(set(self.sweep.seeds)) != len(self.sweep.seeds):
             raise ValueError(f"sweep.seeds: must be distinct seeds, got {self.sweep.seeds}")
+        n_seeds = len(self.sweep.seeds or self.seeds)
+        n = count_settings(self.sweep.parameters, self.sweep.linked)
+        if n * n_seeds > MAX_CELLS:
+            raise ValueError(f"sweep: must have at most {MAX_CELLS} cells, got {n} parameter settings x "
+                             f"{n_seeds} seeds")
         return self
+
+    @classmethod
+    def from_data(cls, data: Any) -> "Scenario":
+        """Validate plain data (every key present: no defaults from a file name) into a Scenario.
+
+        Raises :class:`ScenarioError`: values TOML cannot hold or that do not fit the models.
+        """
+        _check_nesting(data, "scenario")
+        check_values(data)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(format_validation_error(exc, cls)) from None
 
     def agent(self, name: str) -> Analytic | Baseline | Learner:
         """The agent called ``name``."""
@@ -180,49 +239,80 @@ class Scenario(_Model):
 
 
 def parse_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file into a dict, turning every reading error into a :class:`ScenarioError`."""
-    p = Path(path)
+    """Read a TOML file into a dict, turning every reading error into a :class:`ScenarioError`.
+
+    Only a regular UTF-8 file of at most ``vvl_env.textfile.MAX_BYTES`` bytes is read; tables and arrays may nest
+    at most ``vvl_env.textfile.MAX_DEPTH`` deep.
+    """
     try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ScenarioError(f"{p}: no such scenario file") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{p}: is a folder, expected a scenario file (.toml)") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{p}: not valid TOML ({exc})") from None
+        text = read_text(path, "scenario file (.toml)")
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML (arrays or inline tables nested too deep)") from None
+    _check_nesting(data, str(path))
+    return data
 
 
-def validate_scenario(data: Any, *, name: str = "scenario", deep: bool = True) -> Scenario:
+def _check_nesting(data: Any, where: str) -> None:
+    try:
+        check_nesting(data, where)
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
+
+
+def validate_scenario(data: Any, *, name: str = "scenario", deep: bool = True, overrides: Sequence[str] = (),
+                      allow_large: bool = False) -> Scenario:
     """Validate plain data into a resolved :class:`Scenario` (``name`` fills a missing ``name`` key).
 
-    With ``deep`` the environment and the agents are also constructed once, and every sweep cell is validated.
+    ``overrides`` (``"PATH=VALUE"`` strings, :func:`vvl_env.runs.grid.parse_override`) are applied first. With
+    ``deep`` the estimated work and memory are checked against the limits of :mod:`vvl_env.runs.limits` (beyond
+    them: an error, or with ``allow_large`` a :class:`~vvl_env.runs.errors.LargeScenarioWarning`), then the
+    environment and the agents are constructed once, and every sweep setting is checked the same way.
     """
     if not isinstance(data, dict):
         raise ScenarioError(f"scenario: must be a table of keys, got {type(data).__name__}")
-    data = dict(data)
+    _check_nesting(data, "scenario")
+    data = apply_overrides(data, overrides) if overrides else dict(data)
     data.setdefault("name", name)
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(exc, Scenario)) from None
+    scenario = Scenario.from_data(data)
     if deep:
-        from vvl_env.runs.execute import check_scenario
-        from vvl_env.runs.grid import expand
-
-        check_scenario(scenario)
+        _check_deep(scenario, allow_large)
         for cell in expand(scenario):
             if cell.params and cell.seed == (scenario.sweep.seeds or scenario.seeds)[0]:
                 try:
-                    check_scenario(cell.scenario)
+                    _check_deep(cell.scenario, allow_large)
                 except ScenarioError as exc:
                     shown = ", ".join(f"{k} = {v!r}" for k, v in cell.params.items())
                     raise ScenarioError(f"sweep cell ({shown}): {exc}") from None
     return scenario
 
 
-def load_scenario(path: str | Path, *, deep: bool = True) -> Scenario:
+def _check_deep(scenario: Scenario, allow_large: bool) -> None:
+    """What a run would meet, before it runs: SB3 argument ranges, magnitudes, work and memory limits, the
+    selection label, then the environment and every agent built once."""
+    from vvl_env.runs import checks
+    from vvl_env.runs.execute import check_scenario
+    from vvl_env.runs.limits import check_limits
+
+    checks.check_hyperparam_ranges(scenario)
+    checks.check_magnitudes(scenario)
+    check_limits(scenario, allow_large=allow_large)
+    checks.check_selection(scenario)
+    check_scenario(scenario)
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, deep: bool = True,
+                  allow_large: bool = False) -> Scenario:
     """Read and fully validate a scenario file; the file's stem is the default ``name``.
+
+    ``overrides``: ``"PATH=VALUE"`` strings (``vvl ... --set``), the dotted paths of ``[sweep].parameters`` and a
+    TOML value each, applied before validation so that the resolved scenario records them. ``allow_large`` turns
+    the work and memory limits into warnings (``--allow-large``).
 
     Raises
     ------
@@ -231,7 +321,8 @@ def load_scenario(path: str | Path, *, deep: bool = True) -> Scenario:
     """
     data = parse_toml(path)
     try:
-        return validate_scenario(data, name=_stem_name(Path(path).stem), deep=deep)
+        return validate_scenario(data, name=_stem_name(Path(path).stem), deep=deep, overrides=overrides,
+                                 allow_large=allow_large)
     except ScenarioError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from vvl_env.runs import figures
-from vvl_env.runs.document import Document, Figure, Heading, Para, Table
+from vvl_env.runs.document import Document, Figure, Heading, Para, Table, estimate_text, number
 
 MAX_FIGURES = 12
 
@@ -30,7 +30,7 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
 
 
 def _fmt(v: Any) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else ("" if v is None else str(v))
+    return number(v) if isinstance(v, float) else ("" if v is None else str(v))
 
 
 def _seed_figures(folder: Path, means: list[dict[str, Any]], metric_cols: list[str]) -> list[Figure]:
@@ -53,6 +53,35 @@ def _seed_figures(folder: Path, means: list[dict[str, Any]], metric_cols: list[s
     return out
 
 
+REFERENCE_LINES = {"eval/welfare": ("welfare_net_of_costs", "expected_return"), "eval/return": ("expected_return",)}
+
+
+def _cell_summaries(folder: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((folder / "cells").glob("*/summary.json"))]
+
+
+def _selection(folder: Path) -> str:
+    found = {s.get("selection") for s in _cell_summaries(folder)} - {None}
+    return f" Equilibrium selection {', '.join(repr(x) for x in sorted(found))}." if found else ""
+
+
+def solver_reference(folder: Path, cells: dict[str, Any], param: str, metric: str) -> dict[float, float] | None:
+    """The solvers' reference value of ``metric`` at each setting of ``param`` (``cells``: sweep.json's, with each
+    cell's parameter values), where the cells' summaries report one (welfare net of expected costs, or the
+    expected return)."""
+    out: dict[float, float] = {}
+    for cid, cell in cells.items():
+        path = folder / "cells" / cid / "summary.json"
+        if not path.exists():
+            continue
+        ref = json.loads(path.read_text(encoding="utf-8")).get("reference") or {}
+        line = next((ref[k] for k in REFERENCE_LINES.get(metric, ()) if isinstance(ref.get(k), dict)), None)
+        value = cell["params"].get(param)
+        if line and line.get("mean") is not None and isinstance(value, (int, float)):
+            out[value] = line["mean"]
+    return out or None
+
+
 def build_sweep_report(folder: str | Path) -> Path:
     """Write figures, ``report.md`` and ``report.html`` of the sweep in ``folder``; returns the HTML path."""
     folder = Path(folder)
@@ -64,7 +93,8 @@ def build_sweep_report(folder: str | Path) -> Path:
     doc = Document(f"Sweep {info['scenario']}")
     doc.add(Para(f"{n_cells} cells (parameter settings x seeds) on the {info['backend']} backend with "
                  f"{info['workers']} workers, {info['seconds']:.1f} s. Each cell is a run in cells/<cell>/ "
-                 f"with its own report. Intervals: 95% Student t across seeds."))
+                 f"with its own report. Intervals: 95% bootstrap over the seeds' means (a rate's stays in [0, 1]); "
+                 f"each cell's report has intervals that also cover within-seed noise." + _selection(folder)))
     if info["failed"]:
         doc.add(Heading("Failed cells"), Table(["cell", "attempts", "last error"], [
             [c, str(info["cells"][c]["attempts"]), info["cells"][c]["errors"][-1][:300]] for c in info["failed"]]))
@@ -72,8 +102,8 @@ def build_sweep_report(folder: str | Path) -> Path:
     if means:
         header = params + ["agent", "n_seeds"] + metric_cols
         table_rows = [[_fmt(r.get(p)) for p in params + ["agent", "n_seeds"]] +
-                      [f"{_fmt(r.get(m))} [{_fmt(r.get(m + ' ci_lo'))}, {_fmt(r.get(m + ' ci_hi'))}]"
-                       for m in metric_cols] for r in means]
+                      [estimate_text(r.get(m), [r.get(m + " ci_lo"), r.get(m + " ci_hi")]) for m in metric_cols]
+                      for r in means]
         doc.add(Heading("Mean across seeds"), Table(header, table_rows))
     figs = []
     for p in params:
@@ -81,9 +111,13 @@ def build_sweep_report(folder: str | Path) -> Path:
             if len(figs) >= MAX_FIGURES:
                 break
             name = f"{p}__{m}".replace("/", "_").replace(".", "_") + ".png"
-            if path := figures.sweep_band(rows, p, m, folder / "figures" / name):
+            ref = solver_reference(folder, info["cells"], p, m) if len(params) == 1 else None
+            note = f"sweep {info['scenario']};" + _selection(folder)
+            if path := figures.sweep_band(rows, p, m, folder / "figures" / name, reference=ref, note=note):
                 other = " (pooled over the other swept parameters)" if len(params) > 1 else ""
-                figs.append(Figure(path, f"{m} against {p}: mean and 95% band across seeds{other}"))
+                with_ref = "; black dashed: the solvers' reference at each setting" if ref else ""
+                figs.append(Figure(path, f"{m} against {p}: mean and 95% bootstrap band over the seeds' means{other}{with_ref}."
+                                         + _selection(folder)))
     if not params:
         figs += _seed_figures(folder, means, metric_cols)
     if figs:

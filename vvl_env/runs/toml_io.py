@@ -15,8 +15,13 @@ from typing import Any
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+def _string(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's, and TOML also wants DEL escaped (JSON leaves it)."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _key(key: str) -> str:
-    return key if _BARE.match(key) else json.dumps(key)
+    return key if _BARE.match(key) else _string(key)
 
 
 def _value(value: Any) -> str:
@@ -31,7 +36,7 @@ def _value(value: Any) -> str:
             return "inf" if value > 0 else "-inf"
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _string(value)
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{_key(str(k))} = {_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):

@@ -1,7 +1,10 @@
 """All extreme equilibria of a batch of games of one shape, and payoffs under a named selection rule (model.md §2).
 
-Exactness: as :func:`vvl_env.solve.equilibria.equilibria` (vertex enumeration of the best-response polytopes, every
-profile verified to relative regret ``tol``); the two agree game by game, in the same order. Practical size: shapes
+Exactness: floating point: vertex enumeration of the best-response polytopes (normalised per row of R2 and column of
+R1), every profile verified to a regret of at most ``tol`` relative to the payoff differences that decide each best
+response (:func:`vvl_env.solve.verify.decisive_regrets`), where :func:`vvl_env.solve.equilibria.equilibria` certifies
+exactly; the two agree game by game, in the same canonical order (tests check it, also on games scaled by 1e-6 ..
+1e12). Practical size: shapes
 with at most ``BATCH_LIMIT`` bases ``C(m + n, m)`` (up to 8 x 8); tens of microseconds per 4 x 4 game. The work is
 vectorised over the batch; only degenerate games (deduplication) and the Lemke-Howson rule loop in Python.
 Degenerate games are flagged in ``degenerate`` and their extreme equilibria deduplicated.
@@ -16,11 +19,11 @@ import numpy as np
 import numpy.typing as npt
 
 from vvl_env.model._validate import as_finite_array, readonly
-from vvl_env.solve.components import canonical
+from vvl_env.solve.components import canonical_order, distinct_pairs
 from vvl_env.solve.lemke_howson import MAX_PIVOTS, lemke_howson
 from vvl_env.solve.selection import SelectionRule
-from vvl_env.solve.verify import regrets
-from vvl_env.solve.vertex_enumeration import extreme_equilibria, n_bases, to_positive
+from vvl_env.solve.verify import decisive_regrets
+from vvl_env.solve.vertex_enumeration import extreme_equilibria, n_bases
 
 FloatArray = npt.NDArray[np.float64]
 BATCH_LIMIT = 13_000
@@ -32,7 +35,7 @@ class BatchEquilibria:
     """Extreme equilibria of B games, padded to K per game.
 
     ``xs`` (B, K, m), ``ys`` (B, K, n): profiles, meaningful where ``valid`` (B, K); ``count`` (B,) equilibria per
-    game (the valid ones come first); ``degenerate`` (B,); ``max_regret`` (B,) largest relative regret per game;
+    game (the valid ones come first); ``degenerate`` (B,); ``max_regret`` (B,) largest decisive regret per game;
     ``tol``; ``method``.
     """
 
@@ -71,7 +74,7 @@ def batch_equilibria(R1: npt.ArrayLike, R2: npt.ArrayLike, *, tol: float = 1e-9)
     R1, R2 : array_like, shape (B, m, n)
         Payoffs of player 0 and player 1 in each game (any magnitude).
     tol : float
-        Largest relative regret a returned profile may have.
+        Largest decisive regret (:func:`vvl_env.solve.verify.decisive_regrets`) a returned profile may have.
 
     Returns
     -------
@@ -88,8 +91,8 @@ def batch_equilibria(R1: npt.ArrayLike, R2: npt.ArrayLike, *, tol: float = 1e-9)
     if n_bases(m, n) > BATCH_LIMIT:
         raise ValueError(f"R1: batched enumeration takes shapes with C(m+n, m) <= {BATCH_LIMIT} (up to 8x8), got "
                          f"{m}x{n}; call equilibria() per game")
-    g, x, y, degenerate = extreme_equilibria(to_positive(R1), to_positive(R2))
-    reg = regrets(R1[g], R2[g], x, y).max(axis=-1)
+    g, x, y, degenerate = extreme_equilibria(R1, R2)
+    reg = decisive_regrets(R1[g], R2[g], x, y).max(axis=-1)
     keep = reg <= tol
     if not np.all(keep):
         warnings.warn(f"batch_equilibria: dropped {int(np.sum(~keep))} vertex pair(s) failing verification at "
@@ -98,11 +101,10 @@ def batch_equilibria(R1: npt.ArrayLike, R2: npt.ArrayLike, *, tol: float = 1e-9)
     for b in np.flatnonzero(degenerate):  # duplicates only arise in degenerate games
         idx = np.arange(starts[b], starts[b + 1])[keep[starts[b]:starts[b + 1]]]
         if idx.size > 1:
-            ux, uy = canonical(x[idx], y[idx])[:2]
-            unique = [next(i for i in idx if np.array_equal(x[i], a) and np.array_equal(y[i], c))
-                      for a, c in zip(ux, uy)]
-            keep[np.setdiff1d(idx, unique)] = False
+            keep[np.setdiff1d(idx, idx[distinct_pairs(x[idx], y[idx])[0]])] = False
     g, x, y, reg = g[keep], x[keep], y[keep], reg[keep]
+    order = canonical_order(x, y, g)
+    g, x, y, reg = g[order], x[order], y[order], reg[order]
     count = np.bincount(g, minlength=G).astype(np.int64)
     K = max(int(count.max(initial=0)), 1)
     pos = np.arange(len(g)) - np.concatenate([[0], np.cumsum(count)[:-1]])[g]

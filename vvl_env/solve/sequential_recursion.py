@@ -60,14 +60,17 @@ class Recursion:
         per_state = nodes.size * (m if ks is None else 1)
         step = max(1, _CHUNK // per_state)
         out = np.empty((s, m) if ks is None else (s,))
-        fn = self._children_last if b == 2 else self._children_value
+        fn = self._children_last if b == 2 and top_move_best(self.model) else self._children_value
         for lo in range(0, s, step):
             hi = min(s, lo + step)
             out[lo:hi] = fn(v[lo:hi], b, nodes, None if ks is None else ks[lo:hi])
         return out
 
     def _wbar1(self, v: FloatArray) -> FloatArray:
-        """``Wbar(v, 1)``: only the top option's gain matters (see ``_children_last``)."""
+        """``Wbar(v, 1) = max(v) + E_c[max(0, max_k G_k(v) - c)]``; where :func:`top_move_best` holds only the top
+        option's gain matters (see ``_children_last``)."""
+        if not top_move_best(self.model):
+            return v.max(axis=1) + self._net(self.gains(v).max(axis=1))
         part = -np.partition(-v, 1, axis=1) if v.shape[1] > 1 else np.column_stack([v[:, 0], np.full(len(v), -np.inf)])
         return part[:, 0] + self._net(gain_of_gap(part[:, 0] - part[:, 1], self.model, self.gain_nodes, self.n_gj))
 
@@ -81,8 +84,8 @@ class Recursion:
                        ) -> FloatArray:
         """``H(v, 2, k)`` without building the children: ``Wbar(child, 1) = top + E_c[max(0, G(top - second) - c)]``
         needs only the child's two best values, because refining the best option is a best one-step move (its gain
-        ``E[max(B, -d)]`` is at least every rival's ``E[max(B - d', 0)]``, d' >= d, as the best variant offset B has
-        ``P(B > x) >= P(B <= -x)`` under every law here)."""
+        ``E[max(B, -d)]`` is at least every rival's ``E[max(B - d', 0)]``, d' >= d, when the best variant offset B has
+        ``P(B > x) >= P(B <= -x)``; :func:`top_move_best`)."""
         s, m = v.shape
         pad = np.concatenate([v, np.full((s, 2), -np.inf)], axis=1)
         order = np.argsort(-pad, axis=1, kind="stable")[:, :3]
@@ -119,6 +122,15 @@ class Recursion:
             ch[..., m] = uk + nodes.own2
         w = self.wbar(ch.reshape(-1, m + 1), b - 1).reshape(ch.shape[:-1])
         return w @ nodes.weights
+
+
+def top_move_best(model: PerturbationModel) -> bool:
+    """Whether refining the top option is a best one-step move in every state: true when the best variant offset B
+    has ``P(B > x) >= P(B <= -x)`` for all x >= 0. Unbiased laws have it (B >= 0 pointwise; in the expectation form
+    B is the larger of two draws of a symmetric law); a bias b > 0 only moves B up. A bias b < 0 breaks it (with
+    values (0, -0.3) and b = -1 refining the lower option is better), so the recursion then compares every option.
+    """
+    return model.bias >= 0.0
 
 
 def nodes_exact(model: PerturbationModel) -> bool:

@@ -3,7 +3,10 @@
 Exactness: the regrets are computed in closed form, ``max_a (R1 y)_a - x R1 y`` and ``max_b (x R2)_b - x R2 y``, to
 floating-point accuracy. By default they are *relative*: each player's payoffs are first shifted and scaled to
 ``[0, 1]`` by their range ``max R - min R`` (a constant matrix has regret 0), so one tolerance serves payoffs of any
-magnitude (1e-6 .. 1e10). Practical size: any; every function broadcasts over leading batch dimensions
+magnitude (1e-6 .. 1e10) when they span a similar range. :func:`decisive_regrets` (used by the solvers) divides
+instead by the payoff differences that decide each best response (per column of R1, per row of R2, weighted by the
+opponent's strategy), so a dominated row with a huge loss cannot hide a regret. Practical size: any; every function
+broadcasts over leading batch dimensions
 (``R1, R2`` of shape (..., m, n), ``x`` (..., m), ``y`` (..., n)). Degenerate input needs no special care.
 """
 
@@ -81,6 +84,28 @@ def regrets(R1: FloatArray, R2: FloatArray, x: FloatArray, y: FloatArray, relati
     g1 = r1y.max(axis=-1) - np.einsum("...m,...m->...", x, r1y)
     g2 = xr2.max(axis=-1) - np.einsum("...n,...n->...", xr2, y)
     return np.stack([g1, g2], axis=-1)
+
+
+def decisive_regrets(R1: FloatArray, R2: FloatArray, x: FloatArray, y: FloatArray) -> FloatArray:
+    """Regrets ``(..., 2)`` relative to the payoff differences that decide each best response (internal, batched).
+
+    Player 0 compares rows within each column j, so its regret is divided by ``sum_j y_j span_j`` with ``span_j``
+    the range of column j of R1; player 1's by ``sum_i x_i span_i`` over the rows of R2 (0 where the divisor is 0:
+    then every reply is best). In [0, 1], and unchanged by every transformation that preserves the equilibria:
+    constants added to a column of R1 or a row of R2, and positive scaling of a column of R1 (or a row of R2) with the
+    matching rescaling of y (or x). Differences are taken after subtracting each column's (row's) minimum, so the
+    rounding error is relative to those spans, not to the payoffs' magnitude.
+    """
+    C1 = R1 - R1.min(axis=-2, keepdims=True)
+    C2 = R2 - R2.min(axis=-1, keepdims=True)
+    r1y = np.einsum("...mn,...n->...m", C1, y)
+    xr2 = np.einsum("...m,...mn->...n", x, C2)
+    g1 = r1y.max(axis=-1) - np.einsum("...m,...m->...", x, r1y)
+    g2 = xr2.max(axis=-1) - np.einsum("...n,...n->...", xr2, y)
+    s1 = np.einsum("...n,...n->...", y, C1.max(axis=-2))
+    s2 = np.einsum("...m,...m->...", x, C2.max(axis=-1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.stack([np.where(s1 > 0, g1 / s1, 0.0), np.where(s2 > 0, g2 / s2, 0.0)], axis=-1)
 
 
 def max_regret(game: GameLike, x: npt.ArrayLike, y: npt.ArrayLike, *, relative: bool = True) -> Any:

@@ -16,6 +16,7 @@ from vvl_env.envs.actions import parse_invalid_action
 from vvl_env.model._validate import check_choice
 from vvl_env.model.game import NAMED_GAMES, Game, named_game
 from vvl_env.model.cost import parse_cost
+from vvl_env.model.belief import believed_law
 from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
 
 AGENTS: tuple[str, str] = ("player_0", "player_1")
@@ -61,9 +62,12 @@ class RefineMatrixConfig:
         ``{"law": "exponential", "scale": mean}``, drawn per refinement.
     rounds : int >= 1
         Rounds of play of the realised game.
-    beliefs : "common" or a pair of PerturbationModel/mapping
-        What each agent believes refinements follow (shown in its observation). "common": each agent holds the
-        true law of its own refinements.
+    beliefs : "common" or a pair (player_0, player_1)
+        What each agent believes its refinements follow (shown in its observation). "common": each agent holds the
+        true law of its own refinements. In a pair, each entry is "truth" (or "common"): that player's true law; a
+        mapping of law fields: its true law with those fields changed (``{"sigma_own": 0.1}`` keeps the true
+        sigma_other, rho, q, ...; resolved here, so changing ``perturbation`` moves it); or a PerturbationModel
+        (an absolute law). :func:`vvl_env.model.belief.believed_law`.
     visibility : "public" or "own"
         What an agent sees of realised refinements (see the environment's docstring).
     max_actions : int, optional
@@ -106,10 +110,11 @@ class RefineMatrixConfig:
             check_choice("beliefs", self.beliefs, ("common",))
         else:
             if not isinstance(self.beliefs, (list, tuple)) or len(self.beliefs) != 2:
-                raise ValueError(f"beliefs: must be 'common' or a pair of priors (PerturbationModel or mapping), "
-                                 f"one per agent; got {self.beliefs!r}")
-            set_(self, "beliefs", (parse_perturbation(self.beliefs[0], "beliefs[0]"),
-                                   parse_perturbation(self.beliefs[1], "beliefs[1]")))
+                raise ValueError(f"beliefs: must be 'common' or a pair of priors (player_0, player_1), each 'truth', "
+                                 f"'common', a mapping of law fields (the truth with those fields changed) or a "
+                                 f"PerturbationModel; got {self.beliefs!r}")
+            set_(self, "beliefs", tuple(believed_law(b, self.perturbation[i], f"beliefs[{i}]")
+                                        for i, b in enumerate(self.beliefs)))
         check_choice("visibility", self.visibility, VISIBILITIES)
         m, n = self.game.shape
         need = max(m + self.budget[0], n + self.budget[1])

@@ -1,4 +1,4 @@
-"""The ``vvl`` command line: thin wrappers that parse, call one library function and print."""
+"""``vvl demo`` (the three headline results) and ``vvl reproduce`` (the reproduction suite)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
-def _print_table(rows: list) -> None:
+def _print_table(rows: list[Any]) -> None:
     section = None
     width = max(len(r.quantity) for r in rows)
     for r in rows:
@@ -37,81 +37,63 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_game(path: str):
-    from vvl_env.model import Game
-
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ValueError(f"GAME: no such file {path!r}") from None
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"GAME: {path!r} is not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or "R1" not in data:
-        raise ValueError(f'GAME: must be a JSON object {{"R1": [[...]], "R2": [[...]]}} (R2 optional: zero-sum), '
-                         f"got {str(data)[:80]!r}")
-    unknown = set(data) - {"R1", "R2", "row_labels", "col_labels"}
-    if unknown:
-        raise ValueError(f"GAME: unknown keys {sorted(unknown)}; allowed: R1, R2, row_labels, col_labels")
-    return Game(data["R1"], data.get("R2"), data.get("row_labels"), data.get("col_labels"))
-
-
-def cmd_solve(args: argparse.Namespace) -> int:
-    from vvl_env.solve.equilibria import equilibria
-
-    game = _load_game(args.game)
-    result = equilibria(game, tol=args.tol)
-    records = [{"x": x.tolist(), "y": y.tolist(), "payoffs": p.tolist()}
-               for x, y, p in zip(result.xs, result.ys, result.payoffs)]
-    if args.json:
-        json.dump({"method": result.method, "degenerate": bool(result.degenerate), "max_regret": result.max_regret,
-                   "equilibria": records,
-                   "components": [[list(a), list(b)] for a, b in result.components]}, sys.stdout, indent=2)
-        print()
-        return 0
-    print(game)
-    print()
-    print(result)
-    return 0
-
-
-def cmd_reproduce(args: argparse.Namespace) -> int:
-    """Run the study scenarios named (default: every file in scenarios/paper/) into one report."""
+def reproduce_studies(paths: list[str | Path], *, size: str | None = None, out: Path | None = None,
+                      docs: Path | None = None, quiet: bool = False) -> int:
+    """Run the study files ``paths`` (files or folders) into one report; exit status 0 iff every check passed."""
     from vvl_env.paper.reproduce import export_key_figures, reproduce
     from vvl_env.paper.specs import load_specs
 
-    specs = load_specs(args.paths or [Path("scenarios") / "paper"])
-    sizes = {args.size} if args.size else {s.size for s in specs}
+    specs = load_specs(paths or [Path("scenarios") / "paper"])
+    sizes = {size} if size else {s.size for s in specs}
     if len(sizes) != 1:
         raise ValueError(f"size: the study files mix sizes {sorted(sizes)}; pass --size to choose one")
     size = sizes.pop()
-    out = args.out or Path("runs") / "reproduce" / f"{size}-{time.strftime('%Y%m%d-%H%M%S')}"
-    say = (lambda _msg: None) if args.quiet else print
+    if docs and size != "full":
+        raise ValueError(f"--docs: only a full-size reproduction may write the README's figures and numbers, got "
+                         f"size {size!r}")
+    out = out or Path("runs") / "reproduce" / f"{size}-{time.strftime('%Y%m%d-%H%M%S')}"
+    say = (lambda _msg: None) if quiet else print
     say(f"vvl reproduce: {len(specs)} studies ({size}) into {out}")
     start = time.perf_counter()
     page = reproduce(out, size=size, names=[s.study for s in specs], progress=say,
                      seeds={s.study: s.seed for s in specs})
-    if args.docs:
-        say(f"key figures written to {[str(p) for p in export_key_figures(out, args.docs)]}")
+    if docs:
+        say(f"key figures written to {[str(p) for p in export_key_figures(out, docs)]}")
+        say(f"README numbers: {write_docs_numbers(out, Path(docs))}")
     summary = json.loads((Path(out) / "summary.json").read_text())
     print(f"{summary['checks_passed']}/{summary['checks_total']} checks passed in {time.perf_counter() - start:.0f} s;"
           f" report: {page}")
     return 0 if summary["checks_passed"] == summary["checks_total"] else 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vvl", description="Value refinement in games: models, solvers, runs.")
-    sub = parser.add_subparsers(dest="command", required=True)
+def write_docs_numbers(out: Path, docs: Path) -> str:
+    """Merge the reproduction's README numbers into ``docs/results.json`` and refill the README beside ``docs``."""
+    from vvl_env.paper.readme import RESULTS_FILE, update_readme, write_results
+    from vvl_env.paper.readme_values import results_values
+
+    root = docs.parent
+    old = root / RESULTS_FILE
+    values = (json.loads(old.read_text(encoding="utf-8")) if old.exists() else {}) | results_values(out)
+    path = write_results(values, root)
+    if not (root / "README.md").exists():
+        return f"{path} (no README.md beside {docs})"
+    left = update_readme(root)
+    return f"{path}; README.md refilled" + (f"; still stale: {left}" if left else "")
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Run the study scenarios named (default: every file in scenarios/paper/) into one report."""
+    return reproduce_studies(args.paths, size=args.size, out=args.out, docs=args.docs, quiet=args.quiet)
+
+
+def add_parsers(sub: Any) -> None:
+    """Add ``demo`` and ``reproduce`` to ``vvl``'s sub-command parsers."""
     demo = sub.add_parser("demo", help="print the three headline results of the model")
     demo.add_argument("--json", action="store_true", help="print JSON instead of a table")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--draws", type=int, default=1_000_000, help="Monte Carlo draws (single agent, bargaining)")
     demo.add_argument("--game-draws", type=int, default=20_000, help="Monte Carlo draws of refined games")
     demo.set_defaults(func=cmd_demo)
-    solve = sub.add_parser("solve", help='print the equilibria of a game file {"R1": [[...]], "R2": [[...]]}')
-    solve.add_argument("game", metavar="GAME", help="path to a JSON file")
-    solve.add_argument("--json", action="store_true")
-    solve.add_argument("--tol", type=float, default=1e-9)
-    solve.set_defaults(func=cmd_solve)
     repro = sub.add_parser("reproduce", help="run the reproduction suite (every result of the model) into one report")
     repro.add_argument("paths", metavar="STUDY", nargs="*",
                        help="study files or folders of them (default: scenarios/paper/)")
@@ -122,21 +104,3 @@ def build_parser() -> argparse.ArgumentParser:
     repro.add_argument("--docs", type=Path, default=None, help="also copy the key figures to DOCS/figures (README)")
     repro.add_argument("--quiet", action="store_true")
     repro.set_defaults(func=cmd_reproduce)
-    from vvl_env.runs_cli import add_subcommands
-
-    add_subcommands(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args)
-    except ValueError as exc:
-        print(f"vvl: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The refine-decision gap: how the evaluated policy's first refine decision compares with the reference agent's.
+
+At an agent's first step of an episode (the same state in the evaluated and the reference run: same seed), the
+reference analytic agent values its options (its solver record under its belief, model.md §1-2): ``stop`` (do not
+refine; then act or play on, as the reference would) and ``q[k]`` (refine own option/action k now, net of the cost,
+then continue optimally). With the evaluated policy's probabilities pi at that state:
+
+* ``refine_rate_gap/<a> = pi(refine) - 1[reference refines]`` (refining: ``q.max() > stop``);
+* ``refine_gap/<a> = max(stop, q.max()) - [pi(no refine) stop + sum_k pi(refine k) q[k]]``, the expected value the
+  policy's refine decision loses against the Bayes-optimal one (>= 0; Monte Carlo values carry their noise).
+
+In RefineOrAct "no refine" is every act action (valued at ``stop``: what the act choice loses is the regret metric);
+in refine_matrix_v0 it is "pass". Defined where the reference agent exposes its values (the analytic agents of
+refine_or_act and refine_matrix_v0 in a refine state with budget); undefined (absent) otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from agents.analytic import MatrixAgent, RefineOrActAgent
+from agents.analytic.matrix_value import parse_view
+from vvl_env.envs.refine_matrix.layout import REFINE
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def decision_values(agent: Any, observation: Any) -> tuple[float, FloatArray] | None:
+    """``(stop, q)`` of the reference ``agent`` at ``observation``, or None where it has no refine decision."""
+    if isinstance(agent, RefineOrActAgent):
+        record = agent.record(observation)
+        return None if record is None else (float(record.stop_value), np.asarray(record.q_values, dtype=np.float64))
+    if isinstance(agent, MatrixAgent) and agent.mode in ("myopic", "optimal"):
+        obs = observation["observation"] if isinstance(observation, dict) else observation
+        view = parse_view(obs)
+        if view.phase != REFINE or view.budget <= 0:
+            return None
+        look = agent.evaluate(view)
+        return float(look.stop), np.asarray(look.q_values, dtype=np.float64)
+    return None
+
+
+def refine_slice(env_id: str, n_refine: int) -> slice:
+    """Where the actions "refine own option/action k" (k < ``n_refine``) sit in the action space."""
+    start = 0 if env_id == "refine_or_act" else 1
+    return slice(start, start + n_refine)
+
+
+def refine_gap(env_id: str, agent: Any, observation: Any, mask: npt.ArrayLike, probs: FloatArray,
+               ) -> dict[str, float]:
+    """``{"refine_gap": ..., "refine_rate_gap": ...}`` at one first decision (module docstring), or {} where the
+    reference has no values or no refinement is legal. Only legal refinements count, for both sides."""
+    values = decision_values(agent, observation)
+    if values is None:
+        return {}
+    stop, q = values
+    where = refine_slice(env_id, q.size)
+    legal = (np.asarray(mask)[where] > 0) & np.isfinite(q)
+    if not legal.any():
+        return {}
+    q = np.where(legal, q, 0.0)
+    p = np.where(legal, np.asarray(probs, dtype=np.float64)[where], 0.0)
+    top = float(q[legal].max())
+    learned = (1.0 - p.sum()) * stop + float(p @ q)
+    return {"refine_gap": max(stop, top) - learned, "refine_rate_gap": float(p.sum()) - float(top > stop + 1e-12)}

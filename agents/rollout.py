@@ -1,0 +1,187 @@
+"""Batched evaluation episodes: every live episode of a chunk advances one step together, with one policy call per
+agent and step over the chunk (:func:`agents.policy.probabilities_batch`), so a learned policy makes one network
+call for hundreds of episodes.
+
+Episode e is what the sequential evaluator played: ``reset(seed=episode_seed(seed, e))``, agent i's actions drawn
+from ``default_rng([seed, e, i])`` by :func:`agents.policy.sample_actions` (the rule of ``act``); the episode's seed
+is the public seed of policies that read one (:mod:`agents.policy`). Each episode has its own environment state, so
+the records do not depend on the chunk size. The record keys are documented in
+:mod:`agents.evaluate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from agents.policy import Policy, probabilities_batch, sample_actions
+from agents.seeding import episode_seed
+from vvl_env.envs.refine_or_act_core import RefineOrActCore
+from vvl_env.model.decision import DecisionProblem
+from vvl_env.solve.exploitability import nash_conv
+
+CHUNK = 256
+"""Episodes stepped together (and environment objects kept)."""
+
+
+def start_record(agents: tuple[str, ...], seed: int, e: int) -> dict[str, Any]:
+    """The record of episode ``e`` before its first step."""
+    rec: dict[str, Any] = {"episode": e, "seed": episode_seed(seed, e), "invalid": 0.0, "length": 0}
+    for a in agents:
+        rec.update({f"payoff/{a}": 0.0, f"cost/{a}": 0.0, f"refine_rate/{a}": 0.0, f"refinements/{a}": 0.0})
+    return rec
+
+
+def note_refine(rec: dict[str, Any], agent: str, turn: int, action: int) -> None:
+    """Record that ``agent`` refined (its own action ``action``) at ``turn``."""
+    rec[f"refine_rate/{agent}"] = 1.0
+    rec[f"refinements/{agent}"] += 1.0
+    rec[f"refine_rate/{agent}/turn_{turn}"] = 1.0
+    rec[f"refine_rate/{agent}/action_{action}"] = 1.0
+
+
+def refine_action(env_id: str, phase: str, a: int, M: int) -> int | None:
+    """The refined own action (matrix) or 0 (bargain) if ``a`` is a refinement, else None."""
+    if env_id == "refine_matrix_v0":
+        return a - 1 if phase == "refine" and 1 <= a <= M else None
+    return 0 if phase == "refinement" and a == 1 else None
+
+
+def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Policy], episodes: int, seed: int,
+                 chunk: int = CHUNK) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
+    """Records, realised problems (games) and first decisions of episodes ``0 .. episodes - 1``, and one
+    environment object. ``firsts[e][agent]`` is (observation, mask, probabilities) at the agent's first step.
+
+    RefineOrAct episodes run on :class:`~vvl_env.envs.refine_or_act_core.RefineOrActCore` (the same episodes as
+    the env's); the two-agent envs on one environment object per episode of a chunk.
+    """
+    envs: list[Any] = [make()]
+    core = RefineOrActCore(envs[0], min(chunk, episodes)) if env_id == "refine_or_act" else None
+    records: list[dict[str, Any]] = []
+    realised: list[Any] = []
+    firsts: list[dict[str, Any]] = []
+    for first in range(0, episodes, chunk):
+        eps = list(range(first, min(first + chunk, episodes)))
+        if core is not None:
+            recs, real, first_steps = _gym_chunk(core, policies["agent"], seed, eps)
+        else:
+            envs += [make() for _ in range(len(eps) - len(envs))]
+            recs, real, first_steps = _parallel_chunk(env_id, envs[:len(eps)], policies, seed, eps)
+        records += recs
+        realised += real
+        firsts += first_steps
+    return records, realised, firsts, envs[0]
+
+
+def _gym_chunk(core: RefineOrActCore, policy: Policy, seed: int, eps: list[int],
+               ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
+    recs = [start_record(("agent",), seed, e) for e in eps]
+    live = np.arange(len(eps))
+    core.reset(live, [episode_seed(seed, e) for e in eps])
+    rngs = [np.random.default_rng([seed, e, 0]) for e in eps]
+    M, turn = core.M, 0
+    firsts: list[dict[str, Any]] = []
+    while live.size:
+        obs, masks = core.observations()[live], core.masks()[live].astype(np.int8)
+        probs = probabilities_batch(policy, list(obs), masks, public_seeds=[episode_seed(seed, eps[j]) for j in live])
+        acts = sample_actions(probs, [rngs[j] for j in live])
+        if turn == 0:
+            firsts = [{"agent": (obs[t], masks[t], probs[t])} for t in range(live.size)]
+        for t, j in enumerate(live.tolist()):
+            a, rec = int(acts[t]), recs[j]
+            if a >= M and masks[t, a]:
+                p, values = probs[t, M:M + core.n[j]], core.values[j, :core.n[j]]
+                if p.sum() > 0:
+                    gain = float(values.max() - p @ values / p.sum())
+                    rec["nash_conv"] = rec["nash_conv/agent"] = rec["regret/agent"] = gain
+            elif masks[t, a]:
+                note_refine(rec, "agent", turn, a)
+        rew, done, invalid = core.step(acts, live)
+        for t, j in enumerate(live.tolist()):
+            rec = recs[j]
+            rec["payoff/agent"] += float(rew[t])
+            rec["invalid"] = max(rec["invalid"], float(invalid[t]))
+            if done[t]:
+                rec["cost/agent"] = float(core.costs_paid[j])
+                rec["welfare"], rec["length"] = rec["payoff/agent"], turn + 1
+        live = live[~done]
+        turn += 1
+    return recs, [DecisionProblem(core.values[j, :core.n[j]]) for j in range(len(eps))], firsts
+
+
+def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy], seed: int, eps: list[int],
+                    ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
+    agents = tuple(envs[0].possible_agents)
+    recs = [start_record(agents, seed, e) for e in eps]
+    obs, infos = map(list, zip(*[env.reset(seed=episode_seed(seed, e)) for env, e in zip(envs, eps)]))
+    rngs = [[np.random.default_rng([seed, e, i]) for i in range(len(agents))] for e in eps]
+    M = getattr(getattr(envs[0], "_core", None), "M", 0)
+    play = [{a: 0.0 for a in agents} for _ in eps]
+    first_play = [True] * len(eps)
+    firsts: list[dict[str, Any]] = [{} for _ in eps]
+    live, turn = list(range(len(eps))), 0
+    while live:
+        phase = {j: infos[j][agents[0]]["phase"] for j in live}
+        actions: dict[int, dict[str, int]] = {j: {} for j in live}
+        probs_of: dict[tuple[int, str], np.ndarray] = {}
+        for i, a in enumerate(agents):
+            rows = [j for j in live if a in envs[j].agents]
+            if not rows:
+                continue
+            masks = np.stack([np.asarray(obs[j][a]["action_mask"]) for j in rows])
+            probs = probabilities_batch(policies[a], [obs[j][a] for j in rows], masks,
+                                        public_seeds=[episode_seed(seed, eps[j]) for j in rows])
+            acts = sample_actions(probs, [rngs[j][i] for j in rows])
+            for t, j in enumerate(rows):
+                actions[j][a], probs_of[j, a] = int(acts[t]), probs[t]
+                if turn == 0:
+                    firsts[j][a] = (obs[j][a], masks[t], probs[t])
+        for j in live:
+            rec = recs[j]
+            if env_id == "refine_matrix_v0" and phase[j] == "play":
+                game, profile = infos[j][agents[0]]["game"], [probs_of[j, a] for a in agents]
+                _matrix_nash_conv(rec, game, profile, agents, M, first=first_play[j])
+                first_play[j] = False
+            for a, act in actions[j].items():
+                k = refine_action(env_id, phase[j], act, M)
+                if k is not None and obs[j][a]["action_mask"][act]:
+                    note_refine(rec, a, turn, k)
+            obs[j], rewards, _, _, infos[j] = envs[j].step(actions[j])
+            for a in agents:
+                r = float(rewards.get(a, 0.0))
+                rec[f"payoff/{a}"] += r
+                if phase[j] in ("refine", "refinement") and r < 0 and not infos[j][a].get("invalid_action", False):
+                    rec[f"cost/{a}"] -= r
+                else:
+                    play[j][a] += r
+                rec["invalid"] = max(rec["invalid"], float(infos[j][a].get("invalid_action", False)))
+        live = [j for j in live if envs[j].agents]
+        turn += 1
+        for j in range(len(eps)):
+            if j not in live and recs[j]["length"] == 0:
+                recs[j]["length"] = turn
+    for rec, pl in zip(recs, play):
+        rec["welfare"] = sum(rec[f"payoff/{a}"] for a in agents)
+        for a in agents:
+            rec[f"play_payoff/{a}"] = pl[a]
+    realised = [info[agents[0]].get("game", info[agents[0]].get("problem")) for info in infos]
+    return recs, realised, firsts
+
+
+def _matrix_nash_conv(rec: dict[str, Any], game: Any, probs: list[np.ndarray], agents: tuple[str, ...], M: int,
+                      first: bool) -> None:
+    """Each player's best-response gain against the other's play strategy in the true ``game`` at one play step,
+    added to ``regret/<a>``; at the ``first`` play step also ``nash_conv`` and ``nash_conv/<a>``."""
+    m, n = game.shape
+    x, y = probs[0][1 + M:1 + M + m], probs[1][1 + M:1 + M + n]
+    if x.sum() <= 0 or y.sum() <= 0:
+        return
+    nc = nash_conv(game, x / x.sum(), y / y.sum())
+    for i, a in enumerate(agents):
+        rec[f"regret/{a}"] = rec.get(f"regret/{a}", 0.0) + float(nc.per_player[i])
+    if first:
+        rec["nash_conv"] = nc.total
+        rec[f"nash_conv/{agents[0]}"], rec[f"nash_conv/{agents[1]}"] = float(nc.per_player[0]), \
+            float(nc.per_player[1])
