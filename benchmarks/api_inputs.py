@@ -67,6 +67,7 @@ def _after_end(make: Callable[[], Any]) -> None:
 def env_cases() -> list[tuple[str, Callable[[], Any], str]]:
     """(class, call, expected name) for every env case."""
     from vvl_env.envs import RefineMatrixVecEnv, RefineOrAct, refine_bargain_v0, refine_matrix_v0
+    from vvl_env.envs.refine_or_act_vector import RefineOrActVecEnv
 
     cases: list[tuple[str, Callable[[], Any], str]] = []
     parallel = {"refine_matrix_v0": lambda: refine_matrix_v0.parallel_env(game="rock_paper_scissors", budget=1),
@@ -110,6 +111,12 @@ def env_cases() -> list[tuple[str, Callable[[], Any], str]]:
             vec.reset()
             vec.step([0, bad, 0, 0])
         cases.append(("RefineMatrixVecEnv malformed action", vec_step, "sub-env 1"))
+
+        def roa_vec_step(bad=bad):
+            vec = RefineOrActVecEnv(3, seed=0, values=[0.0, 1.0], budget=1)
+            vec.reset()
+            vec.step([0, bad, 0])
+        cases.append(("RefineOrActVecEnv malformed action", roa_vec_step, "sub-env 1"))
 
         if np.ndim(bad) > 0:
             continue                                                  # np.array([[1]] * 4): one legal action each
