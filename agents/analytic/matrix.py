@@ -14,12 +14,13 @@ Play: both players take their part of one equilibrium of the realised game, stat
 ``(R1, R2)`` (rows: player_0) that each rebuilds from its own-first view and its ``role``; ``selection`` picks it:
 ``"max_welfare"`` / ``"min_welfare"`` (ties: the solver's first), ``"lemke_howson:k"`` (label k of the canonical
 frame: k < m is player_0's action k) or ``"all"``: one extreme equilibrium, number ``h mod K`` of the K in the
-solver's order, where ``h`` is a hash of ``(seed, the realised game)`` (:func:`shared_draw`). Both players see the
-same realised game, so they play the same equilibrium: every episode is a Nash profile. Over realised games that vary
-(a continuous law of refinement) the draws are independent and uniform, so the played payoffs average the "all"
-statistic in expectation; a realised game that repeats (no refinement, discrete laws) gets the same equilibrium in
-every episode, uniform over the ``seed`` (the runner passes the run seed, so a scenario's seeds average it). Results
-are cached per realised game.
+solver's order, where ``h`` is a hash of ``(coin, the realised game)`` (:func:`shared_draw`). The coin is the episode's
+*public seed*, which the evaluators pass to both agents (``public_seed``, see :mod:`agents.policy`). Both players see
+the same realised game and the same coin, so they play the same equilibrium: every episode is a Nash profile, and over
+episodes each extreme equilibrium is played with probability 1/K, so the played payoffs average the "all" statistic in
+expectation. Without a public seed (``act`` in a loop of one's own) the coin is the agent's ``seed``: a realised game
+that repeats (no refinement, discrete laws) then gets the same equilibrium in every episode. Results are cached per
+realised game.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def _solve_profiles(R1: FloatArray, R2: FloatArray, selection: str) -> tuple[Flo
 
 def shared_draw(seed: int, R1: FloatArray, R2: FloatArray) -> int:
     """A uniform 63-bit integer from ``SeedSequence([seed, digest of (R1, R2)])``: the same for both players of an
-    episode (they see the same realised game), independent across realised games and seeds."""
+    episode (same coin, same realised game), independent across realised games and coins."""
     words = np.frombuffer(hashlib.blake2b(R1.tobytes() + R2.tobytes() + repr(R1.shape).encode(),
                                           digest_size=16).digest(), dtype=np.uint32)
     return int(np.random.default_rng([int(seed), *words.tolist()]).integers(2**63 - 1))
@@ -131,11 +132,15 @@ class MatrixAgent:
             n=self.n, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed, selection=self.selection,
             adaptive=self.adaptive))
 
-    def strategy(self, view: MatrixView) -> FloatArray:
+    uses_public_seed = True
+    """Selection "all" reads the episode's public seed (module docstring)."""
+
+    def strategy(self, view: MatrixView, public_seed: int | None = None) -> FloatArray:
         """This player's part of the equilibrium of the realised game under ``selection`` (module docstring)."""
         R1, R2 = view.canonical(self.player)
         xs, ys = equilibrium_profiles(R1, R2, self.selection)
-        pick = shared_draw(self.seed, R1, R2) % len(xs) if len(xs) > 1 else 0  # "all": the shared draw
+        coin = self.seed if public_seed is None else public_seed
+        pick = shared_draw(coin, R1, R2) % len(xs) if len(xs) > 1 else 0  # "all": the shared draw
         return (xs, ys)[self.player][pick]
 
     def refine_choice(self, view: MatrixView) -> int | None:
@@ -146,14 +151,15 @@ class MatrixAgent:
             return int(np.argmax(self.strategy(view)))
         return self.evaluate(view).best_action
 
-    def action_probabilities(self, observation: Any, action_mask: npt.ArrayLike) -> FloatArray:
+    def action_probabilities(self, observation: Any, action_mask: npt.ArrayLike, public_seed: int | None = None
+                             ) -> FloatArray:
         obs = observation["observation"] if isinstance(observation, dict) else observation
         mask = np.asarray(action_mask) > 0
         view = parse_view(obs)
         M = view.M
         if view.phase == PLAY:
             probs = np.zeros(mask.size)
-            x = self.strategy(view)
+            x = self.strategy(view, public_seed)
             probs[1 + M:1 + M + x.size] = x
             return probs
         k = self.refine_choice(view)

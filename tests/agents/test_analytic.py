@@ -279,8 +279,9 @@ def test_all_selection_plays_the_average_of_the_extreme_equilibria():
     picks, so each episode is a Nash profile. Battle of the sexes (equilibria (2, 1), (1, 2), (2/3, 2/3)):
     (a) refined by both players every episode (a continuous law: every realised game differs), the played payoffs
     average the "all" statistic of the realised games (eq_payoff) within 4 standard errors of the paired
-    difference; (b) without refinement the game repeats, and over 150 seeds both players draw the same one of the
-    three equilibria, uniformly (chi-square, 2 degrees of freedom, below its 99.9% point 13.8)."""
+    difference; (b) without refinement and without a public coin, over 150 agent seeds both players draw the same one
+    of the three equilibria, uniformly (chi-square, 2 degrees of freedom, below its 99.9% point 13.8); (c) with the
+    evaluator's public coin, the played mean is the exact average 11/9 within 4 standard errors."""
     from scipy import stats
 
     from agents.evaluate import evaluate
@@ -305,6 +306,15 @@ def test_all_selection_plays_the_average_of_the_extreme_equilibria():
         picks.append(0 if x[0] == 1.0 else 1 if x[1] == 1.0 else 2)
     observed = np.bincount(picks, minlength=3)
     assert stats.chisquare(observed).statistic < 13.8, observed
+    # (c) through the evaluator the episode's seed is a public coin (agents.policy): the repeated game gets a fresh
+    # shared draw every episode, so player_0's mean payoff over 600 episodes is the "all" average 11/9
+    cfg0 = dict(bos, budget=0)
+    pol = {p: make_agent("bayes_myopic", "refine_matrix_v0", env_config=cfg0, role=p, default_selection="all")
+           for p in ("player_0", "player_1")}
+    rep = evaluate("refine_matrix_v0", cfg0, pol, episodes=600, seed=0, selection="all")
+    pay = np.array([r["payoff/player_0"] for r in rep.records])
+    assert abs(pay.mean() - 11 / 9) <= 4 * pay.std(ddof=1) / np.sqrt(pay.size), pay.mean()
+    assert max(r["nash_conv"] for r in rep.records) < 1e-6
 
 
 # --- the one-step gain: batched, common random numbers, sequential stopping ------------------------------------------
