@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vvl_env.model import Game, PerturbationModel, matching_pennies, refine, rock_paper_scissors
 from vvl_env.solve import equilibria, zero_sum_value
@@ -258,3 +260,17 @@ def test_converged_means_reached_and_held_over_the_last_tenth_of_the_records() -
     assert res.converged.tolist() == [False, True, True, False]
     assert res.best.tolist() == ["last", "last", "average", "average"]  # else: the lower final NashConv
     assert res.evaluations.tolist() == list(range(10, 201, 10))
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), method=st.sampled_from(list(METHODS)), general_sum=st.booleans())
+def test_iterates_stay_on_the_simplex_of_unmasked_actions(seed: int, method: str, general_sum: bool) -> None:
+    rng = np.random.default_rng(seed)
+    R1, R2 = rng.normal(scale=10.0 ** rng.integers(-3, 4), size=(2, 6, 4, 3))
+    R2 = R2 if general_sum else -R1
+    rm, cm = rng.random((6, 4)) < 0.7, rng.random((6, 3)) < 0.7
+    rm[:, 0] = cm[:, 1] = True
+    res = learn(R1, R2, method, 60, rng=rng, record_every=20, row_mask=rm, col_mask=cm)
+    for p, mask in ((res.last_x, rm), (res.last_y, cm), (res.avg_x, rm), (res.avg_y, cm)):
+        assert np.all(p >= 0) and np.allclose(p.sum(-1), 1.0, atol=1e-12) and np.all(p[~mask] == 0)
+    assert np.all(np.isfinite(res.nash_conv_last)) and np.all(res.nash_conv_avg >= -1e-9 * np.abs(R1).max())
