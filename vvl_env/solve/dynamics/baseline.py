@@ -67,7 +67,7 @@ def baseline_curve(R1: npt.ArrayLike, R2: npt.ArrayLike, method: str, evaluation
     One *game evaluation* is one computation of both players' expected-payoff vectors ``R1 y`` and ``x R2`` against
     the current profile: one per iteration for every method but replicator dynamics (4, its Runge-Kutta stages). The
     curve at budget e is NashConv after ``e // evaluations_per_iteration`` iterations, so it never spends more game
-    evaluations than a learner it is drawn next to. NashConv is averaged over the B games, in game units. Cost: about
+    evaluations than a learner it is drawn next to. NashConv is averaged over the B games, in game units. Cost:
     tens of µs plus about 1 µs per game for each iteration (``benchmarks/dynamics.py``): a budget of 10^6 takes
     minutes.
     """
