@@ -169,7 +169,12 @@ def test_shapley_game_is_never_reported_converged_where_it_cycles(method: str) -
     assert not np.any(res.converged_last)  # no last iterate reaches and holds the equilibrium
     if method in ("mmd", "mmd_reset"):
         # MMD settles on a limit cycle that the game's cyclic symmetry (i -> i + 1 for both players) maps to itself,
-        # so its time average tends to the uniform equilibrium: there "average" converging is the truth.
+        # so its time average tends to the uniform equilibrium: there "average" converging is the truth. Break the
+        # symmetry (a few payoffs moved by <= 0.3) and the average plateaus away from the equilibrium.
+        P1 = R1 + np.array([[0.3, 0, 0], [0, 0, 0], [0, 0, -0.2]])
+        P2 = R2 + np.array([[0, 0, 0.2], [0, 0, 0], [0, 0.1, 0]])
+        res = learn(P1[:10], P2[:10], method, 5_000, rng=np.random.default_rng(11), record_every=100)
+        assert not np.any(res.converged) and np.all(res.nash_conv_avg[-1] > 3 * TARGET)
         return
     assert not np.any(res.converged) and np.all(res.best == np.where(
         res.nash_conv_last[-1] <= res.nash_conv_avg[-1], "last", "average"))
