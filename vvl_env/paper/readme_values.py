@@ -104,13 +104,14 @@ def learners_values(s: dict[str, Any]) -> dict[str, str]:
     out = {f"learners.roa.rate_{c:g}": _f(_at(rate, c)[0], 3) for c in (0.35, 0.45)}
     steps = int(re.search(r"(\d+) steps", rate["label"]).group(1))
     out["learners.steps"] = f"{steps:,}"
-    for t in s["tables"][1:]:
+    for t in s["tables"]:
         prefix = "learners.mp" if "matching pennies" in t["setting"] else "learners.bargain"
         for k, v in t.items():
             if k != "setting":
                 who, metric = k.split(": ")
                 role = "learned" if "MaskablePPO" in who else "analytic"
-                out[f"{prefix}.{role}.{metric.replace('/', '.')}"] = v
+                # rates: the mean alone (the study's older tables gave CLT intervals, which can leave [0, 1])
+                out[f"{prefix}.{role}.{metric.replace('/', '.')}"] = v.split(" [")[0] if "rate" in metric else v
     return out
 
 
