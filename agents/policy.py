@@ -9,6 +9,11 @@ Batched evaluation (:mod:`agents.rollout`) asks a policy for the probabilities o
 one ``action_probabilities`` call per row. It then draws each action with :func:`sample_actions`, the rule of
 :func:`sample_action`; so ``act`` must be ``sample_action(action_probabilities(...), rng)`` (every vvl policy's is),
 or a batched evaluation would not reproduce a sequential one.
+
+Correlated play: a policy whose ``uses_public_seed`` is True (the analytic matrix agents under selection "all", which
+draw one extreme equilibrium per episode) also reads a *public seed*, the same for every agent of an episode, as the
+keyword ``public_seed`` of ``action_probabilities``; the evaluators pass the episode's seed. It plays the role of a
+public coin both players see, without which two independent draws would not form one equilibrium.
 """
 
 from __future__ import annotations
@@ -62,9 +67,13 @@ def sample_actions(probs: npt.NDArray[np.float64], rngs: Sequence[np.random.Gene
 
 
 def probabilities_batch(policy: Policy, observations: Sequence[Any], masks: npt.NDArray[np.int8],
-                        ) -> npt.NDArray[np.float64]:
+                        public_seeds: Sequence[int] | None = None) -> npt.NDArray[np.float64]:
     """Action probabilities (B, A) of ``policy`` for B observations and their masks: one
-    ``action_probabilities_batch`` call where the policy has it, else one ``action_probabilities`` call per row."""
+    ``action_probabilities_batch`` call where the policy has it, else one ``action_probabilities`` call per row
+    (with ``public_seed=public_seeds[t]`` where the policy ``uses_public_seed``, module docstring)."""
+    if public_seeds is not None and getattr(policy, "uses_public_seed", False):
+        return np.stack([np.asarray(policy.action_probabilities(o, m, public_seed=s), dtype=np.float64)
+                         for o, m, s in zip(observations, masks, public_seeds)])
     batch = getattr(policy, "action_probabilities_batch", None)
     if batch is not None:
         return np.asarray(batch(observations, masks), dtype=np.float64)

@@ -1,26 +1,38 @@
-"""Learner benchmarks; writes ``benchmarks/results/agents.json``.
+"""Learners against the equilibria of refinement games; writes ``benchmarks/results/agents.json``.
 
-Run on demand (not part of the tests): ``python benchmarks/agents.py [--quick]`` (about 10 minutes on 2 cores;
-``--quick`` is a smoke run with small budgets). Two questions:
+Run on demand (not part of the tests): ``python benchmarks/agents.py [--steps N] [--seeds 0 1 2 3 4] [--quick]``.
+Each (case, algorithm, seed) is one training run of ``--steps`` agent-steps per learner (``total_timesteps`` counts
+both learners' steps in independent mode); the result file is rewritten after every run, and a rerun skips the runs
+already in it (``--fresh`` starts over), so an interrupted benchmark resumes where it stopped.
 
-1. RefineOrAct, 3 options, cost below the value of refining: does MaskablePPO get within 2 % of the Bayes-optimal
-   expected return within 100,000 env steps (median over 5 seeds)? The learned policy's expected return is computed
-   *exactly* (no episode noise): its first-step distribution is fixed (fixed cost), and after refining option k the
-   observation depends only on the gap D, integrated on a fine grid against N(0, sigma^2).
-2. Matching pennies in refine_matrix_v0 with unilateral refinement by player_0 (budget (1, 0)): independent
-   MaskablePPO learners; learned refine rate, welfare and NashConv (``agents.evaluate``) next to the analytic
-   values (``vvl_env.solve.refinement_effect``; refine iff the expected gain exceeds the cost).
+Cases and targets (the issue's; a missed target is reported with its figure, never moved):
+
+* ``matching_pennies`` / ``rock_paper_scissors``: ``refine_matrix_v0``, budget (1, 1), perturbation sigma 1, rho 0,
+  cost 0.05, public; independent learners. Targets: play NashConv <= 0.05 (RPS: <= 0.1), refine rates within 0.02
+  and welfare within 0.02 of the analytic (``bayes_optimal``) agents', for the last iterate and the time average.
+  Reference lines: the exact dynamics (``vvl_env.solve.dynamics.baseline_curve``, MMD and RM+) on the realised games
+  of the analytic agents' episodes, after as many game evaluations as the learner played training episodes (an
+  episode gives a learner one sampled payoff, a game evaluation gives a dynamic both expected-payoff vectors).
+* ``refine_or_act``: stochastic cost U[0, 0.6], budget 2 (scenarios/refine_or_act.toml): mean return within 2 % of
+  the Bellman-optimal agent's on the same episodes.
+* ``bargaining``: ``refine_bargain_v0`` with budget 1 (scenarios/refine_bargain.toml's game): agreement rate, refine
+  rates and welfare against the analytic agents that refine.
+
+Every case runs for ``mmd_ppo`` (independent learners) and for plain ``maskable_ppo`` (the baseline rows:
+independent, ``ppo``, and one shared policy, ``ppo_shared``), with vvl's default hyper-parameters of each. Medians are over the finished seeds
+(``n_seeds`` says how many).
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
+import os
 import platform
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,155 +42,177 @@ import torch as th
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from agents.analytic import make_agent  # noqa: E402
 from agents.evaluate import evaluate  # noqa: E402
-from agents.learning import TrainConfig, load, train  # noqa: E402
-from vvl_env.envs import RefineOrAct  # noqa: E402
-from vvl_env.model.game import named_game  # noqa: E402
-from vvl_env.model.perturbation import PerturbationModel  # noqa: E402
-from vvl_env.solve import refinement_effect, value_of_refinement  # noqa: E402
+from agents.learning import TrainConfig, train  # noqa: E402
+from agents.learning.phase_metrics import PhaseMetrics  # noqa: E402
+from agents.learning.realised import agreement_rate, realised_games  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "agents.json"
-ROA = {"values": [0.0, -0.3, -0.6], "perturbation": {"sigma_own": 1.0}, "cost": 0.1, "budget": 1}
-MP = {"game": "matching_pennies", "budget": [1, 0], "cost": 0.05}
+FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"
+MATRIX = {"budget": [1, 1], "cost": 0.05, "perturbation": {"sigma_own": 1.0, "sigma_other": 1.0, "rho": 0.0},
+          "visibility": "public"}
+CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "matching_pennies": ("refine_matrix_v0", {"game": "matching_pennies", **MATRIX}),
+    "rock_paper_scissors": ("refine_matrix_v0", {"game": "rock_paper_scissors", **MATRIX}),
+    "refine_or_act": ("refine_or_act", {"values": [0.5, 0.0, -0.5], "cost": {"law": "uniform", "low": 0.0,
+                                                                              "high": 0.6},
+                                        "budget": 2, "perturbation": {"sigma_own": 1.0, "q": 0.5}}),
+    "bargaining": ("refine_bargain_v0", {"K": 2, "weights": "uniform", "cost": 0.02, "grid": 21, "delta": 0.95,
+                                         "horizon": 4, "visibility": "public", "budget": 1}),
+}
+TARGETS = {"matching_pennies": {"nash_conv": 0.05, "refine_rate": 0.02, "welfare": 0.02},
+           "rock_paper_scissors": {"nash_conv": 0.1}, "refine_or_act": {"ratio": 0.98}, "bargaining": {}}
+#: Learner name -> (algo, mode in the two-agent envs); RefineOrAct trains one agent ("single") and skips "ppo_shared".
+LEARNERS: dict[str, tuple[str, str]] = {"mmd_ppo": ("mmd_ppo", "independent"), "ppo": ("maskable_ppo", "independent"),
+                                        "ppo_shared": ("maskable_ppo", "shared")}
+N_ENVS = 16
 
 
-@dataclass(frozen=True, slots=True)
-class BenchConfig:
-    """Budgets of one benchmark run."""
-
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    """Training seeds of question 1."""
-    roa_timesteps: int = 100_000
-    """Env steps per RefineOrAct run."""
-    roa_every: int = 10_000
-    """Checkpoint (and exact evaluation) interval."""
-    mp_seeds: tuple[int, ...] = (0, 1, 2)
-    """Training seeds of question 2."""
-    mp_timesteps: int = 100_000
-    """Agent-steps per matching-pennies run (50,000 per learner)."""
-    mp_episodes: int = 2_000
-    """Evaluation episodes of question 2."""
-    analytic_draws: int = 100_000
-    """Monte Carlo draws of the analytic refined-game welfare."""
-
-
-def bayes_optimal_return(config: dict[str, Any]) -> float:
-    """Budget 1, fixed cost: ``max(V0, max_k V0 + gain_k - c)`` (model.md §1, exact gains)."""
-    env = RefineOrAct(**config)
-    c = env.cost_law.low
-    gains = [value_of_refinement(env.coarse, k, env.perturbation, cost=c).gain.mean
-             for k in range(env.coarse.n_options)]
-    v0 = env.coarse.value
-    return float(max(v0, v0 + max(gains) - c))
-
-
-def exact_return(policy: Any, config: dict[str, Any], points: int = 4001) -> float:
-    """Expected return of ``policy`` (an SB3Policy) on RefineOrAct with budget 1, fixed cost and fixed q."""
-    env = RefineOrAct(**config)
-    obs0, _ = env.reset(seed=0)
-    mask0 = env.action_masks()
-    p0 = policy.action_probabilities(obs0, mask0.astype(np.int8))
-    M, U, c = env.max_options, np.asarray(env.coarse.values), env.cost
-    sigma, q = env.perturbation.sigma_own, env.perturbation.q_mean
-    n = len(U)
-    z = np.linspace(-8.0, 8.0, points)
-    w = np.exp(-0.5 * z * z)
-    w /= w.sum()
-    D = sigma * z
-    total = float(p0[M:M + n] @ U)
-    for k in np.flatnonzero(p0[:M] > 0):
-        values = np.column_stack([np.repeat(U[None, :k], points, 0), U[k] + (1 - q) * D, U[k] - q * D,
-                                  np.repeat(U[None, k + 1:], points, 0)])
-        obs = np.zeros((points, 2 * M + 5), np.float32)  # bias entry 2M + 4 stays 0 (common knowledge)
-        obs[:, :n + 1], obs[:, M:M + n + 1] = values, 1.0
-        obs[:, 2 * M], obs[:, 2 * M + 1], obs[:, 2 * M + 2], obs[:, 2 * M + 3] = 0.0, c, sigma, q
-        masks = np.zeros((points, 2 * M), bool)
-        masks[:, M:M + n + 1] = True
-        probs = policy.probabilities_batch(obs, masks)
-        total += p0[k] * (-c + float(((probs[:, M:M + n + 1] * values).sum(axis=1)) @ w))
-    return total
+def run_one(case: str, learner: str, seed: int, steps: int, episodes: int, phase: PhaseMetrics | None,
+            ) -> dict[str, Any]:
+    """Train one learner (pair) and measure it (module docstring)."""
+    env_id, cfg = CASES[case]
+    algo, mode = LEARNERS[learner]
+    mode = "single" if env_id == "refine_or_act" else mode
+    total = steps if mode == "single" else 2 * steps
+    config = TrainConfig(env_id, cfg, algo=algo, mode=mode, total_timesteps=total, seed=seed, n_envs=N_ENVS,
+                         eval_every=total // 8, eval_episodes=50)
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        result = train(config, d)
+        wall = time.perf_counter() - t0
+    out: dict[str, Any] = {"wall_s": wall, "agent_steps_per_s": result.timesteps / wall,
+                           "agent_steps": result.timesteps,
+                           "curve": [{k: v for k, v in row.items() if "nash_conv" in k or "gap" in k or
+                                      k in ("timesteps", "eval/last/welfare", "eval/average/welfare")}
+                                     for row in result.curve]}
+    if phase is None:
+        ref = make_agent("bayes_optimal", env_id, env_config=cfg)
+        learned = evaluate(env_id, cfg, result.policies, episodes=episodes, seed=10_000).summary()
+        best = evaluate(env_id, cfg, {"agent": ref}, episodes=episodes, seed=10_000).summary()
+        out.update({"return": learned["eval/payoff/agent"]["mean"], "optimal": best["eval/payoff/agent"]["mean"],
+                    "refine_rate": learned["eval/refine_rate/agent"]["mean"]})
+        out["ratio"] = out["return"] / out["optimal"]
+        return out
+    out.update(phase(result.policies, "last/"))
+    out.update(phase(result.average, "average/"))
+    if env_id == "refine_bargain_v0":
+        for kind, pols in (("last", result.policies), ("average", result.average), ("reference", phase.reference())):
+            out[f"{kind}/agreement"] = agreement_rate(cfg, pols, episodes=episodes, seed=10_000)
+    return out
 
 
-def _check_layout(config: dict[str, Any]) -> None:
-    """The hand-built observation of :func:`exact_return` equals the environment's after a refinement."""
-    env = RefineOrAct(**config)
-    env.reset(seed=5)
-    obs, *_ = env.step(0)
-    M, v = env.max_options, np.asarray(env.problem.values)
-    assert np.allclose(obs[:len(v)], v) and obs[2 * M] == 0 and np.isclose(obs[2 * M + 1], env.cost)
+def baselines(case: str, episodes: int, evaluations: int) -> dict[str, Any]:
+    """Mean NashConv of the exact dynamics on the analytic agents' realised games after ``evaluations``."""
+    env_id, cfg = CASES[case]
+    try:
+        from vvl_env.solve.dynamics import baseline_curve
+    except ImportError:
+        return {"available": False, "why": "vvl_env.solve.dynamics not on this branch"}
+    reference = {a: make_agent("bayes_optimal", env_id, env_config=cfg, role=a) for a in ("player_0", "player_1")}
+    R1, R2, rm, cm = realised_games(cfg, reference, episodes=episodes, seed=10_000)
+    out: dict[str, Any] = {"available": True, "evaluations": evaluations, "games": len(R1)}
+    for method in ("mmd", "rm+"):
+        c = baseline_curve(R1, R2, method, evaluations, rng=np.random.default_rng(0), row_mask=rm, col_mask=cm)
+        out[method] = {"evaluations": c.evaluations.tolist(), "nash_conv_last": c.nash_conv_last.tolist(),
+                       "nash_conv_avg": c.nash_conv_avg.tolist()}
+    return out
 
 
-def bench_refine_or_act(bc: BenchConfig) -> dict[str, Any]:
-    _check_layout(ROA)
-    optimum = bayes_optimal_return(ROA)
-    runs = []
-    for seed in bc.seeds:
-        config = TrainConfig("refine_or_act", ROA, algo="maskable_ppo", total_timesteps=bc.roa_timesteps, seed=seed,
-                             n_envs=8, checkpoint_every=bc.roa_every, eval_every=0, eval_episodes=1)
-        with tempfile.TemporaryDirectory() as d:
-            t0 = time.perf_counter()
-            result = train(config, d)
-            wall = time.perf_counter() - t0
-            curve = [(int(p.name[1:]), exact_return(load(d, p.name)["agent"], ROA)) for p in result.checkpoints]
-        within = [t for t, r in curve if r >= 0.98 * optimum]
-        runs.append({"seed": seed, "wall_s": wall, "steps_per_s": result.timesteps / wall,
-                     "final_return": curve[-1][1], "ratio": curve[-1][1] / optimum,
-                     "steps_to_2pct": within[0] if within else None, "curve": curve})
-        print(f"refine_or_act seed {seed}: {runs[-1]['final_return']:.4f} / {optimum:.4f}, "
-              f"{runs[-1]['steps_per_s']:.0f} steps/s", file=sys.stderr)
-    finals = [r["final_return"] for r in runs]
-    hits = [r["steps_to_2pct"] for r in runs]
-    return {"config": ROA, "algo": "maskable_ppo", "bayes_optimal": optimum,
-            "median_final_return": float(np.median(finals)), "median_ratio": float(np.median(finals) / optimum),
-            "within_2pct_median": bool(np.median(finals) >= 0.98 * optimum),
-            "median_steps_to_2pct": None if sum(h is None for h in hits) > len(hits) // 2 else
-            float(np.median([h if h is not None else np.inf for h in hits])),
-            "median_steps_per_s": float(np.median([r["steps_per_s"] for r in runs])),
-            "median_wall_s": float(np.median([r["wall_s"] for r in runs])), "runs": runs}
-
-
-def bench_matching_pennies(bc: BenchConfig) -> dict[str, Any]:
-    cost = MP["cost"]
-    effect = refinement_effect(named_game("matching_pennies"), [(0, 0)], PerturbationModel(), n=bc.analytic_draws,
-                               rng=np.random.default_rng(0))
-    gain = effect.gain(0)
-    refine = gain.mean > cost
-    analytic = {"gain_player_0": gain.as_dict(), "refine": bool(refine), "refine_rate": float(refine),
-                "welfare_play": effect.welfare.as_dict() if refine else 0.0,
-                "welfare_net_of_cost": (effect.welfare.mean - cost) if refine else 0.0, "nash_conv": 0.0}
-    runs = []
-    for seed in bc.mp_seeds:
-        config = TrainConfig("refine_matrix_v0", MP, algo="maskable_ppo", mode="independent",
-                             total_timesteps=bc.mp_timesteps, seed=seed, n_envs=8, eval_episodes=1)
-        with tempfile.TemporaryDirectory() as d:
-            t0 = time.perf_counter()
-            result = train(config, d)
-            wall = time.perf_counter() - t0
-        s = evaluate("refine_matrix_v0", MP, result.policies, episodes=bc.mp_episodes, seed=10_000 + seed).summary()
-        keep = ("eval/refine_rate/player_0", "eval/welfare", "eval/payoff/player_0", "eval/payoff/player_1",
-                "eval/nash_conv", "eval/eq_payoff/player_0", "eval/eq_payoff/player_1", "eval/cost/player_0")
-        runs.append({"seed": seed, "wall_s": wall, "steps_per_s": result.timesteps / wall,
-                     **{k: s[k] for k in keep if k in s}})
-        print(f"matching pennies seed {seed}: refine {s['eval/refine_rate/player_0']['mean']:.3f}, welfare "
-              f"{s['eval/welfare']['mean']:.3f}, nash_conv {s['eval/nash_conv']['mean']:.3f}", file=sys.stderr)
-    return {"config": MP, "algo": "maskable_ppo", "mode": "independent", "analytic": analytic, "runs": runs}
+def summarise(runs: dict[str, Any]) -> dict[str, Any]:
+    """Median (over finished seeds) of every number of every (case, algo)."""
+    out: dict[str, Any] = {}
+    for key, run in runs.items():
+        case, algo, _ = key.split("/")  # algo: the learner's name
+        out.setdefault(case, {}).setdefault(algo, []).append(run)
+    for case, by_algo in out.items():
+        for algo, rs in by_algo.items():
+            keys = [k for k, v in rs[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            by_algo[algo] = {"n_seeds": len(rs), **{k: float(np.median([r[k] for r in rs if r.get(k) is not None]))
+                                                     for k in keys}}
+    return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small budgets (a smoke run)")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=1_000_000, help="agent-steps per learner")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--learners", nargs="+", default=list(LEARNERS), choices=list(LEARNERS))
+    parser.add_argument("--episodes", type=int, default=1_000, help="final evaluation episodes")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="result file (JSON)")
+    parser.add_argument("--fresh", action="store_true", help="ignore runs already in the result file")
+    parser.add_argument("--report", action="store_true",
+                        help="train nothing: summarise the runs in the file, add the dynamics baselines, draw")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 4,000 steps, 1 seed, 100 episodes")
     args = parser.parse_args()
+    if args.quick:
+        args.steps, args.seeds, args.episodes = 4_000, [0], 100
     th.set_num_threads(1)
-    bc = BenchConfig(seeds=(0,), roa_timesteps=10_000, roa_every=5_000, mp_seeds=(0,), mp_timesteps=8_000,
-                     mp_episodes=200, analytic_draws=10_000) if args.quick else BenchConfig()
-    results = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "bench_config": asdict(bc),
-               "machine": {"platform": platform.platform(), "python": sys.version.split()[0],
-                           "torch": th.__version__, "stable_baselines3": stable_baselines3.__version__,
-                           "torch_threads": th.get_num_threads()},
-               "refine_or_act": bench_refine_or_act(bc), "matching_pennies": bench_matching_pennies(bc)}
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1, default=float))
-    print(f"wrote {RESULTS}", file=sys.stderr)
+    out = args.out
+    results = {} if args.fresh or not out.exists() else json.loads(out.read_text())
+    if results.get("steps") != args.steps:
+        results = {}
+    results.update({"steps": args.steps, "episodes": args.episodes, "n_envs": N_ENVS, "targets": TARGETS,
+                    "cases": {c: {"env_id": CASES[c][0], "env_config": CASES[c][1]} for c in args.cases},
+                    "machine": {"platform": platform.platform(), "python": sys.version.split()[0],
+                                "torch": th.__version__, "stable_baselines3": stable_baselines3.__version__}})
+    runs, refs = results.setdefault("runs", {}), results.setdefault("reference", {})
+    phases = {c: PhaseMetrics(*CASES[c], episodes=args.episodes, seed=10_000) for c in args.cases
+              if CASES[c][0] != "refine_or_act"}
+
+    def save() -> None:
+        """Merge into the file under a lock (several benchmark processes may share it, e.g. one per case)."""
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            disk = json.loads(out.read_text()) if out.exists() else {}
+            if disk.get("steps") == args.steps:
+                runs.update({k: v for k, v in disk.get("runs", {}).items() if k not in runs})
+                refs.update({k: v for k, v in disk.get("reference", {}).items() if k not in refs})
+                results["cases"] = {**disk.get("cases", {}), **results["cases"]}
+            results["summary"] = summarise(runs)
+            tmp = out.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(json.dumps(results, indent=1, default=float))
+            tmp.replace(out)
+
+    for seed in args.seeds:
+        for case in args.cases:
+            for learner in args.learners:
+                key = f"{case}/{learner}/{seed}"
+                if args.report or key in runs or (learner == "ppo_shared" and case == "refine_or_act"):
+                    continue
+                runs[key] = run_one(case, learner, seed, args.steps, args.episodes, phases.get(case))
+                if case in phases and case not in refs:
+                    refs[case] = phases[case].reference_row()
+                print(f"{key}: " + ", ".join(f"{k}={v:.3f}" for k, v in runs[key].items()
+                                             if isinstance(v, float) and "nash_conv" in k or k in ("ratio", "wall_s")),
+                      file=sys.stderr)
+                save()
+    for case in args.cases:
+        if CASES[case][0] == "refine_matrix_v0" and not refs.get(case, {}).get("dynamics", {}).get("available"):
+            refs.setdefault(case, {})["dynamics"] = baselines(case, args.episodes, args.steps // 2)
+    save()
+    print(f"wrote {out}", file=sys.stderr)
+    for case in args.cases:
+        if CASES[case][0] == "refine_matrix_v0":
+            print(f"wrote {figure(case, runs, out.parent)}", file=sys.stderr)
+
+
+def figure(case: str, runs: dict[str, Any], folder: Path) -> Path | None:
+    """``docs/figures/equilibrium_learning_<case>.png``: the NashConv figure of the runs' curves
+    (:mod:`vvl_env.runs.figures_learning`, with the exact dynamics on the same games)."""
+    from vvl_env.runs.figures_learning import nash_conv_curves
+
+    agents: dict[str, Any] = {}
+    for key, run in runs.items():
+        c, algo, seed = key.split("/")
+        if c == case:
+            agents.setdefault(algo, {"curves": {}})["curves"][seed] = run["curve"]
+    env_id, cfg = CASES[case]
+    return nash_conv_curves({"agents": agents}, {"env": {"id": env_id, "config": cfg}},
+                            (FIGURES if folder == RESULTS.parent else folder) / f"equilibrium_learning_{case}.png")
 
 
 if __name__ == "__main__":

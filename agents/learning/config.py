@@ -14,10 +14,12 @@ from typing import Any, Literal
 import numpy as np
 
 EnvId = Literal["refine_or_act", "refine_matrix_v0", "refine_bargain_v0"]
-Algo = Literal["ppo", "maskable_ppo", "dqn"]
+Algo = Literal["ppo", "maskable_ppo", "mmd_ppo", "dqn"]
 Mode = Literal["single", "shared", "independent", "self_play"]
 ENV_IDS: tuple[str, ...] = ("refine_or_act", "refine_matrix_v0", "refine_bargain_v0")
-ALGOS: tuple[str, ...] = ("ppo", "maskable_ppo", "dqn")
+ALGOS: tuple[str, ...] = ("ppo", "maskable_ppo", "mmd_ppo", "dqn")
+#: Algorithms whose networks take the action mask (masked logits) in training and at inference.
+MASKED_ALGOS: tuple[str, ...] = ("maskable_ppo", "mmd_ppo")
 MODES: tuple[str, ...] = ("single", "shared", "independent", "self_play")
 
 #: vvl's defaults, merged under ``hyperparams`` (SB3's defaults, e.g. n_steps=2048, are far too slow here).
@@ -27,6 +29,13 @@ DEFAULT_HYPERPARAMS: dict[str, dict[str, Any]] = {
             "learning_rate": 1e-3},
     "maskable_ppo": {"n_steps": 128, "batch_size": 64, "n_epochs": 4, "gamma": 1.0, "ent_coef": 0.01,
                      "learning_rate": 1e-3},
+    # MMD-PPO (agents.learning.mmd_ppo). Rudolph et al. 2025's best settings (ent 0.05-0.2, clip 0.025-0.1, lr
+    # 6e-5..2.5e-4, KL 0.025-0.05) are for runs of 10^7-10^9 steps; at our budgets (10^4-10^6 agent-steps) a fixed
+    # 2x2 zero-sum game gave last-iterate NashConv ~0.1-0.3 with these (lr 1e-3 decayed to 0, ent 0.2, KL 0.2,
+    # magnet every 50 updates, 128 samples per update with n_envs = 16) against 0.3-0.9 with their ranges, and plain
+    # MaskablePPO's 1-3 (benchmarks/agents.py measures the refinement games).
+    "mmd_ppo": {"n_steps": 8, "batch_size": 64, "n_epochs": 4, "gamma": 1.0, "ent_coef": 0.2,
+                "learning_rate": 1e-3, "clip_range": 0.1, "kl_coef": 0.2, "magnet_every": 50, "anneal_lr": True},
     "dqn": {"learning_starts": 500, "buffer_size": 50_000, "batch_size": 64, "gamma": 1.0, "train_freq": 4,
             "target_update_interval": 500, "exploration_fraction": 0.3, "learning_rate": 1e-3},
 }
@@ -45,6 +54,10 @@ def algo_class(algo: str) -> type:
         from sb3_contrib import MaskablePPO
 
         return MaskablePPO
+    if algo == "mmd_ppo":
+        from agents.learning.mmd_ppo import MMDPPO
+
+        return MMDPPO
     from stable_baselines3 import DQN, PPO
 
     return {"ppo": PPO, "dqn": DQN}[algo]
@@ -64,7 +77,9 @@ class TrainConfig:
     env_config: dict[str, Any] = field(default_factory=dict)
     """Keyword arguments of the environment's constructor (``render_mode`` not allowed)."""
     algo: Algo = "maskable_ppo"
-    """SB3 algorithm: "maskable_ppo" (masks in training), "ppo" (masks only at inference) or "dqn"."""
+    """SB3 algorithm: "maskable_ppo" (masks in training), "mmd_ppo" (MaskablePPO with a magnet: entropy plus
+    ``kl_coef`` KL(pi || magnet), magnet refreshed every ``magnet_every`` updates; :mod:`agents.learning.mmd_ppo`),
+    "ppo" (masks only at inference) or "dqn"."""
     mode: Mode = "single"
     """"single" (refine_or_act only), "shared", "independent" or "self_play" (the two-agent envs)."""
     total_timesteps: int = 10_000
@@ -85,6 +100,9 @@ class TrainConfig:
     """Self-play: the most recent snapshots kept as opponents."""
     snapshot_every: int = 2_048
     """Self-play: add a snapshot of the learner to the pool every this many timesteps."""
+    average_every: int = 0
+    """Two-agent envs: snapshot the learners for the time-averaged policy (:mod:`agents.learning.average`) every
+    this many timesteps; 0: ``total_timesteps // 20``."""
 
     def __post_init__(self) -> None:
         if self.env_id not in ENV_IDS:
@@ -95,7 +113,8 @@ class TrainConfig:
         if self.mode not in allowed:
             raise ValueError(f"mode: must be one of {allowed} for env_id {self.env_id!r}, got {self.mode!r}")
         for name, low in (("total_timesteps", 1), ("seed", 0), ("n_envs", 1), ("checkpoint_every", 0),
-                          ("eval_every", 0), ("eval_episodes", 1), ("pool_size", 1), ("snapshot_every", 1)):
+                          ("eval_every", 0), ("eval_episodes", 1), ("pool_size", 1), ("snapshot_every", 1),
+                          ("average_every", 0)):
             object.__setattr__(self, name, _int(name, getattr(self, name), low))
         if not isinstance(self.env_config, dict):
             raise ValueError(f"env_config: must be a dict of environment keyword arguments, got {self.env_config!r}")
@@ -121,6 +140,10 @@ class TrainConfig:
             if key in ("learning_rate", "gamma", "batch_size", "n_steps") and not callable(value):
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                     raise ValueError(f"hyperparams.{key}: must be > 0, got {value!r}")
+        if self.algo == "mmd_ppo":
+            from agents.learning.mmd_ppo import check_params
+
+            check_params(self.model_kwargs, prefix="hyperparams.")
         if self.hyperparams.get("gamma", 1.0) > 1:
             raise ValueError(f"hyperparams.gamma: must be in (0, 1], got {self.hyperparams['gamma']!r}")
 

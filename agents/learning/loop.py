@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch as th
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 
+from agents.learning.frozen import frozen_copy
 from agents.learning.policies import SB3Policy
 
 
@@ -81,22 +81,13 @@ class SnapshotPool:
         """Snapshot the learner if ``timesteps`` reached the next multiple of ``every`` (and at the start)."""
         if timesteps < self.next_at:
             return
-        net = self._fresh_net()
-        net.load_state_dict(self.learner_policy.state_dict())
+        net = frozen_copy(self.learner_policy)
         self.opponents.append(SB3Policy(f"snapshot{self.taken}@{timesteps}", net, self.algo))
         self.taken += 1
         if len(self.opponents) > self.size:
             del self.opponents[0]
         while self.next_at <= timesteps:
             self.next_at += self.every
-
-    def _fresh_net(self) -> Any:
-        """A new network of the learner's class and shape (``deepcopy`` fails on tensors cached by a forward)."""
-        p = self.learner_policy
-        with th.random.fork_rng(devices=[]):  # building a network draws initial weights: keep training's RNG
-            net = type(p)(**p._get_constructor_parameters())
-        net.set_training_mode(False)
-        return net
 
     def state(self) -> dict[str, Any]:
         return {"nets": [(o.name, o.policy.state_dict()) for o in self.opponents], "next_at": self.next_at,
@@ -105,7 +96,7 @@ class SnapshotPool:
     def load(self, state: dict[str, Any]) -> None:
         self.opponents.clear()
         for name, sd in state["nets"]:
-            net = self._fresh_net()
+            net = frozen_copy(self.learner_policy)
             net.load_state_dict(sd)
             self.opponents.append(SB3Policy(name, net, self.algo))
         self.next_at, self.taken = state["next_at"], state["taken"]

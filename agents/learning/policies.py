@@ -5,6 +5,7 @@ How each algorithm meets the mask:
 * ``maskable_ppo`` (sb3-contrib ``MaskablePPO``): the mask enters the distribution (masked logits are set to
   -inf) in training *and* here, so invalid actions are never sampled and no probability mass is learned for them.
   This is vvl's default for that reason: it spends no samples on learning a penalty.
+* ``mmd_ppo``: MaskablePPO with a magnet (:mod:`agents.learning.mmd_ppo`); masks as ``maskable_ppo``.
 * ``ppo``: plain PPO trains on the raw action space; its training envs use ``invalid_action="penalize"`` (a masked
   action ends the episode with ``-invalid_action_penalty``, ``vvl_env.envs.actions``), so the policy *learns* to
   avoid it (a learned penalty). At inference the wrapper masks by hand: probabilities of masked
@@ -21,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import torch as th
 
+from agents.learning.config import MASKED_ALGOS
 from agents.policy import sample_action
 
 
@@ -61,7 +63,7 @@ class SB3Policy:
                 probs = np.zeros_like(q)
                 probs[np.arange(len(q)), q.argmax(axis=1)] = 1.0
                 return probs
-            if self.algo == "maskable_ppo":
+            if self.algo in MASKED_ALGOS:
                 dist = self.policy.get_distribution(obs_t, action_masks=masks)
             else:
                 dist = self.policy.get_distribution(obs_t)

@@ -43,11 +43,13 @@ from typing import Any
 import torch as th
 from stable_baselines3.common.utils import set_random_seed
 
+from agents.learning.average import AveragePool
 from agents.learning.checkpoint import last_checkpoint, load_checkpoint, save_checkpoint, write_json
-from agents.learning.config import TrainConfig, algo_class
+from agents.learning.config import MASKED_ALGOS, TrainConfig, algo_class
 from agents.learning.curve import evaluate_policies
 from agents.learning.envs import make_train_env
 from agents.learning.loop import Learner, SnapshotPool
+from agents.learning.phase_metrics import PhaseMetrics
 from agents.learning.policies import SB3Policy, wrap_models
 
 
@@ -63,6 +65,8 @@ class TrainResult:
     timesteps: int
     wall_time: float
     models: dict[str, Any]
+    average: dict[str, Any]
+    """Two-agent envs: agent -> the time-averaged policy (:class:`agents.learning.average.AveragePolicy`)."""
 
 
 def _model_seed(config: TrainConfig, k: int) -> int:
@@ -115,7 +119,7 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
     # --- env factory: one VecEnv per model ------------------------------------------------------------------------
     roles = {"player_0": 0, "player_1": 1}
     # learners that ignore masks (ppo, dqn): a masked action ends the episode with a penalty (vvl_env.envs.actions)
-    env_config = config.env_config if config.algo == "maskable_ppo" else {"invalid_action": "penalize",
+    env_config = config.env_config if config.algo in MASKED_ALGOS else {"invalid_action": "penalize",
                                                                            **config.env_config}
     envs = {n: make_train_env(config.env_id, env_config, config.mode, config.n_envs, _model_seed(config, k),
                               role=roles.get(n)) for k, n in enumerate(names)}
@@ -146,6 +150,16 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
             pool.maybe_snapshot(0)
         envs["learner"].opponents = pool.opponents
     policies = wrap_models(models, config.algo, config.mode)
+    average, phase = None, None
+    if config.mode != "single":  # last iterate and time average, metrics split by phase
+        average = AveragePool(models, config.algo, config.mode,
+                              config.average_every or max(1, config.total_timesteps // 20))
+        if "average" in extras:
+            average.load(extras["average"])
+        else:
+            average.maybe_snapshot(0)
+        phase = PhaseMetrics(config.env_id, config.env_config, episodes=config.eval_episodes,
+                             seed=config.seed + 1_000_000)
 
     # --- training loop: chunks, curve, checkpoints ---------------------------------------------------------------
     curve, checkpoints = list(extras["curve"]), [out_dir / p for p in extras["checkpoints"]]
@@ -161,6 +175,9 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
                "train/sps": (timesteps() - steps0) / max(elapsed, 1e-9),
                **evaluate_policies(config.env_id, config.env_config, policies, episodes=config.eval_episodes,
                                    seed=config.seed + 1_000_000)}
+        if phase is not None:
+            row.update({**phase.reference_row(), **phase(policies, "eval/last/"),
+                        **phase(average.policies(timesteps()), "eval/average/")})
         curve.append(row)
         if progress:
             print(json.dumps(row), file=sys.stderr)
@@ -175,6 +192,8 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
                  "checkpoints": [str(p.relative_to(out_dir)) for p in checkpoints]}
         if pool is not None:
             state["pool"] = pool.state()
+        if average is not None:
+            state["average"] = average.state()
         save_checkpoint(folder, models, state, {"timesteps": t, "models": {lr.name: lr.timesteps for lr in learners},
                                                 "wall_time": state["wall_time"]})
 
@@ -185,6 +204,8 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
                 lr.chunk()
         if pool is not None:
             pool.maybe_snapshot(timesteps())
+        if average is not None:
+            average.maybe_snapshot(timesteps())
         t = timesteps()
         if config.eval_every and t >= extras["next_eval"] and t < config.total_timesteps:
             while extras["next_eval"] <= t:
@@ -207,7 +228,8 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
         m.save(paths[n])
     write_json(out_dir / "curve.json", curve)
     return TrainResult(config, policies, curve, paths, tuple(checkpoints), timesteps(),
-                       wall0 + time.perf_counter() - t0, models)
+                       wall0 + time.perf_counter() - t0, models,
+                       {} if average is None else average.policies(timesteps()))
 
 
 def load(out_dir: Path | str, checkpoint: str | None = None) -> dict[str, SB3Policy]:

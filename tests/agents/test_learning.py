@@ -103,7 +103,9 @@ def _stop_at_first_row(row):
                                 dict(env_id="refine_matrix_v0", env_config=MP, mode="self_play",
                                      snapshot_every=128, pool_size=2, hyperparams={"n_steps": 32}),
                                 dict(env_id="refine_matrix_v0", env_config=MP, mode="independent",
-                                     hyperparams={"n_steps": 32})])
+                                     hyperparams={"n_steps": 32}),
+                                dict(env_id="refine_matrix_v0", env_config=MP, mode="independent", algo="mmd_ppo",
+                                     average_every=128, hyperparams={"n_steps": 32, "magnet_every": 2})])
 def test_resume_is_bit_identical(tmp_path, kw):
     config = _config(total_timesteps=1024, eval_every=256, checkpoint_every=512, **kw)
     whole = train(config, tmp_path / "whole")
@@ -112,6 +114,10 @@ def test_resume_is_bit_identical(tmp_path, kw):
     resumed = train(config, tmp_path / "cut", resume=True)
     assert resumed.timesteps == whole.timesteps
     assert _same_params(whole, resumed)
+    for name, model in whole.models.items():  # MMD-PPO's magnet is part of the checkpoint
+        if hasattr(model, "magnet"):
+            for k, v in model.magnet.state_dict().items():
+                assert th.equal(v, resumed.models[name].magnet.state_dict()[k])
     evals = [{k: v for k, v in row.items() if k.startswith("eval/")} for row in whole.curve]
     assert evals == [{k: v for k, v in row.items() if k.startswith("eval/")} for row in resumed.curve]
 

@@ -1,13 +1,12 @@
 """Numbers that stay true: every marked number of the README equals the value its source file gives
-(``docs/results.json``, written by ``vvl reproduce --docs docs``; ``benchmarks/results/solvers.json``)."""
+(``docs/results.json``, written by ``vvl reproduce --docs docs``)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from vvl_env.paper.readme import MARK, fill, source_values, stale
-from vvl_env.paper.readme_values import benchmark_values, zero_sum_values
+from vvl_env.paper.readme_values import zero_sum_values
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,13 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_readme_numbers_match_their_sources() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     keys = [m["key"] for m in MARK.finditer(text)]
-    assert len(keys) > 60 and len(set(keys)) == len(keys)
+    assert len(keys) > 50 and len(set(keys)) == len(keys)
     assert stale(text, source_values(ROOT)) == []  # fix: python -m vvl_env.paper.readme (or vvl reproduce --docs)
 
 
 def test_every_results_and_benchmarks_section_number_is_marked() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    for section, marks in [("## Results", 60), ("## Benchmarks", 20)]:
+    for section, marks in [("## Results", 60)]:
         body = text.split(section, 1)[1].split("\n## ", 1)[0]
         assert len(MARK.findall(body)) >= marks, section
 
@@ -35,11 +34,7 @@ def test_a_stale_number_is_found_and_refilled() -> None:
     assert stale(text, {"c": "1"})[0].startswith("a.b: no such value")
 
 
-def test_values_come_from_the_source_files(tmp_path: Path) -> None:
-    solvers = json.loads((ROOT / "benchmarks" / "results" / "solvers.json").read_text())
-    bench = benchmark_values(ROOT / "benchmarks" / "results")
-    z = solvers["zero_sum_2x2"]
-    assert bench["bench.zero_sum.ratio"] == f"{round(z['speedup_vs_nashpy'], -2):,.0f}x"
+def test_values_come_from_the_study_tables() -> None:
     row = {"game": "g", "mode": "mutual", "E[welfare]": 0.3212, "95% CI": [0.3012, 0.3412], "P[welfare < 0]": 0.149,
            "E[payoff 0]": 0.1801, "E[payoff 1]": 0.1411}
     assert zero_sum_values({"tables": [row]}) == {"zero_sum.g.mutual.welfare": "0.321 [0.301, 0.341]",

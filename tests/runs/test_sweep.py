@@ -30,6 +30,7 @@ def flaky_cell(scenario_data: dict[str, Any], cell_dir: str) -> dict[str, Any]:
 
 
 def test_local_and_ray_sweeps_give_the_same_table(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="the ray extra is not installed (pip install -e '.[ray]')")
     scenario = write(tmp_path / "grid.toml", grid())
     local = run_sweep(scenario, tmp_path / "local", backend="local", workers=2, quiet=True)
     rows = read_csv(local / "table.csv")

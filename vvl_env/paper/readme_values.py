@@ -1,6 +1,5 @@
-"""The README's numbers, extracted from their sources: a finished ``vvl reproduce`` folder (``<study>.json``) and
-``benchmarks/results/*.json``. Each value is the text the README shows, keyed by a dotted name (see
-:mod:`vvl_env.paper.readme`)."""
+"""The README's Results numbers, extracted from a finished ``vvl reproduce`` folder (``<study>.json``). Each value
+is the text the README shows, keyed by a dotted name (see :mod:`vvl_env.paper.readme`)."""
 
 from __future__ import annotations
 
@@ -15,13 +14,6 @@ from vvl_env.runs.document import estimate_text
 def _f(x: float, d: int) -> str:
     text = f"{x:.{d}f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text
-
-
-def _sig(x: float, digits: int = 3) -> str:
-    """``digits`` significant digits, thousands separated: 24,700 / 1,920 / 0.13."""
-    if x >= 10 ** (digits - 1):
-        return f"{round(x, -int(f'{x:e}'.split('e')[1]) + digits - 1):,.0f}"
-    return f"{x:.{digits}g}"
 
 
 def _curve(study: dict[str, Any], panel: str, label: str) -> dict[str, Any]:
@@ -127,29 +119,3 @@ def results_values(out: str | Path) -> dict[str, str]:
         if path.exists():
             values |= extract(json.loads(path.read_text()))
     return values
-
-
-def benchmark_values(results: str | Path) -> dict[str, str]:
-    """The README's Benchmarks numbers from ``benchmarks/results/solvers.json``."""
-    path = Path(results) / "solvers.json"
-    if not path.exists():
-        return {}
-    d = json.loads(path.read_text())
-    z = d["zero_sum_2x2"]
-    out = {"bench.date": d["started"][:10], "bench.zero_sum.games": f"{z['n_games']:,}",
-           "bench.zero_sum.vvl": f"{_sig(z['batched_s_per_game'] * 1e6, 2)} µs",
-           "bench.zero_sum.nashpy": f"{_sig(z['nashpy_linear_program_s_per_game'] * 1e3, 2)} ms",
-           "bench.zero_sum.ratio": f"{_sig(z['speedup_vs_nashpy'])}x",
-           "bench.zero_sum.lp": f"{_sig(z['zero_sum_value_lp_s_per_game'] * 1e3, 2)} ms",
-           "bench.zero_sum.ratio_lp": f"{_sig(z['speedup_vs_scipy_lp'])}x"}
-    shapes = d["equilibria"]["shapes"]
-    for shape, r in shapes.items():
-        out |= {f"bench.eq.{shape}.vvl": f"{_sig(r['vvl_s_per_game'] * 1e6, 2)} µs",
-                f"bench.eq.{shape}.nashpy": f"{_sig(r['nashpy_s_per_game'] * 1e3, 2)} ms",
-                f"bench.eq.{shape}.ratio": f"{_sig(r['speedup'])}x"}
-    out["bench.eq.games"] = f"{next(iter(shapes.values()))['n_games']:,}"
-    out["bench.eq.mismatch_games"] = f"{sum(r['n_games'] for r in shapes.values()):,}"
-    out["bench.eq.mismatches"] = str(sum(r["mismatches"] for r in shapes.values()))
-    for row in d["refinement_value_mc"]["rows"]:
-        out[f"bench.mc.{row['rrp']}"] = f"{row['draws_per_s'] / 1e6:.0f} M draws/s"
-    return out

@@ -13,7 +13,8 @@ from vvl_env.runs.folders import run_folders
 from vvl_env.runs.report import load_summary, selected_metrics
 from vvl_env.runs.store import SCENARIO_FILE
 
-DEFAULT_PREFIXES = ["eval/welfare", "eval/payoff", "eval/refine_rate", "eval/nash_conv", "eval/regret"]
+DEFAULT_PREFIXES = ["eval/welfare", "eval/payoff", "eval/refine_rate", "eval/nash_conv", "eval/regret",
+                    "eval/shortfall"]
 _IGNORED = {"description", "report.title"}
 
 

@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from vvl_env.runs import figures
+from vvl_env.runs import figures, figures_learning
 from vvl_env.runs.document import Code, Document, Figure, Heading, Para, Table, fmt
 from vvl_env.runs.errors import ScenarioError
 from vvl_env.runs.folders import folder_kind
@@ -113,6 +113,8 @@ def make_figures(run_dir: Path, summary: dict[str, Any], scenario: dict[str, Any
                               "intervals); black dashed: the solvers' reference, net of expected costs, where there "
                               "is one. The welfare cost of miscalibrated beliefs is in the tables, not on this "
                               "axis." + sel))
+    if p := figures_learning.nash_conv_curves(summary, scenario, out / "nash_conv.png"):
+        made.append(Figure(p, figures_learning.CAPTION))
     return made
 
 

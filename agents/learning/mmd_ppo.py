@@ -1,0 +1,149 @@
+"""Magnetic Mirror Descent as a policy-gradient method: ``MMDPPO``, MaskablePPO with a magnet.
+
+MMD (Sokota et al. 2022) regularises each policy update towards a *magnet* policy rho:
+
+    max_pi  E_pi[A]  +  ent_coef * H(pi)  -  kl_coef * KL(pi || rho)
+
+and its last iterate converges to the regularised equilibrium (a quantal-response equilibrium near the Nash
+equilibrium when the regularisation is small), where plain policy gradient cycles around mixed equilibria. The
+proximal term of MMD is PPO's own clipping (small ``clip_range`` and ``learning_rate`` keep each update close to the
+last policy). Rudolph et al. 2025 ("Reevaluating policy gradient methods for imperfect-information games") report
+ent_coef 0.05-0.2, clip_range 0.025-0.1, learning_rate 6e-5..2.5e-4, KL 0.025-0.05 as their best settings.
+
+The magnet is a frozen copy of the policy network, refreshed every ``magnet_every`` updates (one update = one
+``train()`` call, i.e. one rollout's ``n_epochs`` passes). A refreshed magnet moves the fixed point towards the Nash
+equilibrium of the unregularised game (the "magnet reset" of MMD). KL(pi || rho) is the reverse KL, an expectation
+under the current policy, over the legal actions of each observation (masked actions have probability 0 under both).
+
+Implementation: ``MaskablePPO.train`` is reused unchanged; during ``train`` the policy's ``evaluate_actions``
+returns the *regularised entropy* ``H(pi) - (kl_coef / ent_coef) KL(pi || rho)`` in place of ``H(pi)``, so PPO's
+``ent_coef * entropy_loss`` term becomes ``-ent_coef H(pi) + kl_coef KL(pi || rho)``. ``ent_coef`` must be > 0.
+
+Checkpoints: the magnet's weights are saved with the model (a torch state dict beside the policy's) and the update
+counter with SB3's pickled data, so a resumed run refreshes the magnet at the same updates and continues bit for bit.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import torch as th
+from sb3_contrib import MaskablePPO
+
+from agents.learning.frozen import frozen_copy
+
+
+def check_params(params: dict[str, Any], prefix: str = "") -> None:
+    """ValueError naming the first bad one of ``kl_coef`` (>= 0), ``magnet_every`` (int >= 1), ``anneal_lr``
+    (bool) and ``ent_coef`` (> 0: the KL term rides on it) present in ``params``."""
+    def number(v: Any) -> bool:
+        return not isinstance(v, bool) and isinstance(v, (int, float))
+
+    rules = {"kl_coef": (lambda v: number(v) and v >= 0, "a number >= 0"),
+             "magnet_every": (lambda v: number(v) and isinstance(v, int) and v >= 1, "an integer >= 1"),
+             "anneal_lr": (lambda v: isinstance(v, bool), "true or false"),
+             "ent_coef": (lambda v: number(v) and v > 0, "a number > 0 for mmd_ppo (the KL term rides on it)")}
+    for key, (ok, allowed) in rules.items():
+        if key in params and not ok(params[key]):
+            raise ValueError(f"{prefix}{key}: must be {allowed}, got {params[key]!r}")
+
+
+class MMDPPO(MaskablePPO):
+    """MaskablePPO with a reverse-KL term towards a periodically refreshed magnet policy (module docstring).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As :class:`sb3_contrib.MaskablePPO` (``ent_coef`` > 0 required).
+    kl_coef : float >= 0
+        Weight of ``KL(pi || magnet)`` in the loss (0: entropy-regularised PPO).
+    magnet_every : int >= 1
+        Refresh the magnet (copy the current policy) every this many updates.
+    anneal_lr : bool
+        Decay the learning rate linearly to 0 over the run (``learning_rate * progress_remaining``). Adam's steps
+        keep their size when the expected gradient vanishes, so with a constant rate the last iterate keeps
+        jittering around the regularised equilibrium by sampling noise; the decay removes that jitter.
+    """
+
+    def __init__(self, *args: Any, kl_coef: float = 0.05, magnet_every: int = 10, anneal_lr: bool = True,
+                 **kwargs: Any) -> None:
+        check_params({"kl_coef": kl_coef, "magnet_every": magnet_every, "anneal_lr": anneal_lr})
+        self.kl_coef, self.magnet_every, self.anneal_lr, self.magnet_updates = float(kl_coef), magnet_every, \
+            anneal_lr, 0
+        super().__init__(*args, **kwargs)
+
+    def _setup_model(self) -> None:
+        check_params({"ent_coef": self.ent_coef})
+        super()._setup_model()
+        self.magnet = frozen_copy(self.policy)
+
+    def _setup_lr_schedule(self) -> None:
+        super()._setup_lr_schedule()
+        if self.anneal_lr:
+            self.lr_schedule = _Annealed(self.lr_schedule)
+
+    def _get_torch_save_params(self) -> tuple[list[str], list[str]]:
+        state_dicts, variables = super()._get_torch_save_params()
+        return [*state_dicts, "magnet"], variables
+
+    def _excluded_save_params(self) -> list[str]:
+        return [*super()._excluded_save_params(), "magnet"]
+
+    def magnet_kl(self, obs: th.Tensor, action_masks: Any = None) -> th.Tensor:
+        """``KL(pi(.|obs) || magnet(.|obs))`` per observation, over the legal actions."""
+        return _kl(self.policy.get_distribution(obs, action_masks=action_masks),
+                   self.magnet.get_distribution(obs, action_masks=action_masks))
+
+    def train(self) -> None:
+        """One PPO update with the regularised entropy; the magnet is refreshed first when it is due."""
+        if self.magnet_updates and self.magnet_updates % self.magnet_every == 0:
+            self.magnet.load_state_dict(self.policy.state_dict())
+        self.magnet_updates += 1
+        policy, scale, kls = self.policy, self.kl_coef / self.ent_coef, []
+
+        def evaluate_actions(obs: th.Tensor, actions: th.Tensor, action_masks: Any = None):
+            dist = policy.get_distribution(obs, action_masks=action_masks)
+            with th.no_grad():
+                magnet = self.magnet.get_distribution(obs, action_masks=action_masks)
+            kl = _kl(dist, magnet)
+            kls.append(float(kl.detach().mean()))
+            return policy.predict_values(obs), dist.log_prob(actions), dist.entropy() - scale * kl
+
+        policy.evaluate_actions = evaluate_actions
+        try:
+            super().train()
+        finally:
+            del policy.evaluate_actions
+        if kls:
+            self.logger.record("train/magnet_kl", sum(kls) / len(kls))
+
+
+def _signature() -> inspect.Signature:
+    """MaskablePPO's constructor signature plus ``kl_coef`` and ``magnet_every`` (read by the config checks)."""
+    base = inspect.signature(MaskablePPO.__init__)
+    extra = [inspect.Parameter("kl_coef", inspect.Parameter.KEYWORD_ONLY, default=0.05),
+             inspect.Parameter("magnet_every", inspect.Parameter.KEYWORD_ONLY, default=10),
+             inspect.Parameter("anneal_lr", inspect.Parameter.KEYWORD_ONLY, default=True)]
+    params = [p for p in base.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    return base.replace(parameters=[*positional, *extra, *[p for p in params if p not in positional]])
+
+
+MMDPPO.__init__.__signature__ = _signature()  # type: ignore[attr-defined]
+
+
+class _Annealed:
+    """``schedule(p) * p``: a learning-rate schedule decayed linearly to 0 (``p`` is SB3's progress remaining)."""
+
+    def __init__(self, schedule: Any) -> None:
+        self.schedule = schedule
+
+    def __call__(self, progress_remaining: float) -> float:
+        return float(self.schedule(progress_remaining)) * progress_remaining
+
+
+def _kl(dist: Any, magnet: Any) -> th.Tensor:
+    """Reverse KL of two masked categorical distributions (masked logits are -1e8: probability exactly 0)."""
+    p = dist.distribution.probs
+    return (p * (dist.distribution.logits - magnet.distribution.logits)).sum(dim=-1)

@@ -1,0 +1,133 @@
+"""Tests of the equilibrium learners: MMD-PPO, average policies and the phase-split curve metrics (small budgets)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch as th
+
+from agents.evaluate import evaluate
+from agents.learning import TrainConfig, train
+from agents.learning.average import AveragePolicy
+from agents.learning.mmd_ppo import MMDPPO
+from agents.learning.phase_metrics import PhaseMetrics, PhasePolicy
+from agents.learning.realised import realised_games
+from vvl_env.envs import refine_matrix_v0
+
+# a fixed zero-sum 2x2 game (no refinement): the unique equilibrium is x = y = (0.4, 0.6), value 0.2
+FIXED = {"R1": [[2.0, -1.0], [-1.0, 1.0]], "budget": 0}
+MP = {"game": "matching_pennies", "budget": [1, 1], "cost": 0.05}
+
+
+def _config(**kw) -> TrainConfig:
+    base = dict(env_id="refine_matrix_v0", env_config=FIXED, mode="independent", total_timesteps=2048, seed=0,
+                n_envs=8, eval_episodes=5)
+    return TrainConfig(**{**base, **kw})
+
+
+def _first_observation(config: dict, agent: str):
+    env = refine_matrix_v0.parallel_env(**config)
+    obs, _ = env.reset(seed=0)
+    return obs[agent], env
+
+
+def test_mmd_ppo_is_selectable_and_validated():
+    assert _config(algo="mmd_ppo").model_kwargs["kl_coef"] > 0
+    for key, value in (("kl_coef", -1.0), ("magnet_every", 0), ("ent_coef", 0.0), ("anneal_lr", "yes")):
+        with pytest.raises(ValueError, match=f"hyperparams.{key}"):
+            _config(algo="mmd_ppo", hyperparams={key: value})
+
+
+def test_magnet_kl_is_the_reverse_kl_of_the_masked_distributions(tmp_path):
+    result = train(_config(algo="mmd_ppo", total_timesteps=512, hyperparams={"n_steps": 16, "magnet_every": 100}),
+                   tmp_path)
+    model = result.models["player_0"]
+    assert isinstance(model, MMDPPO)
+    obs, _ = _first_observation(FIXED, "player_0")
+    flat = th.as_tensor(np.concatenate([[1.0, 0.0], obs["observation"]])[None].astype(np.float32))
+    mask = obs["action_mask"].astype(bool)[None]
+    p = model.policy.get_distribution(flat, action_masks=mask).distribution.probs.detach().numpy()[0]
+    q = model.magnet.get_distribution(flat, action_masks=mask).distribution.probs.detach().numpy()[0]
+    legal = mask[0]
+    expected = float(np.sum(p[legal] * np.log(p[legal] / q[legal])))
+    assert not np.allclose(p, q)  # the policy moved away from its initial copy (no refresh in 100 updates)
+    assert float(model.magnet_kl(flat, mask).detach()[0]) == pytest.approx(expected, rel=2e-3)  # float32 logits
+
+
+def test_average_policy_is_the_mean_of_its_snapshots(tmp_path):
+    result = train(_config(algo="maskable_ppo", total_timesteps=2048, average_every=256,
+                           hyperparams={"n_steps": 16}), tmp_path)
+    average = result.average["player_1"]
+    assert isinstance(average, AveragePolicy) and len(average.members) >= 4
+    obs, _ = _first_observation(FIXED, "player_1")
+    flat = th.as_tensor(np.concatenate([[0.0, 1.0], obs["observation"]])[None].astype(np.float32))
+    mask = obs["action_mask"].astype(bool)
+    direct = [m.policy.get_distribution(flat, action_masks=mask[None]).distribution.probs.detach().numpy()[0]
+              for m in average.members]
+    np.testing.assert_allclose(average.action_probabilities(obs, obs["action_mask"]), np.mean(direct, axis=0),
+                               rtol=1e-6, atol=1e-7)
+    assert len({tuple(np.round(d, 6)) for d in direct}) > 1  # the snapshots differ: the mean is not trivial
+
+
+def test_mmd_ppo_lowers_nash_conv_below_plain_ppo(tmp_path):
+    """Same seeds and budget on the fixed 2x2 game: plain PPO's last iterate runs off towards pure strategies (it
+    cycles around the mixed equilibrium), MMD-PPO's stays close to it."""
+    nc = {}
+    for algo in ("maskable_ppo", "mmd_ppo"):
+        nc[algo] = []
+        for seed in (0,):
+            result = train(_config(algo=algo, total_timesteps=6144, seed=seed, hyperparams={"n_steps": 8}),
+                           tmp_path / f"{algo}-{seed}")
+            nc[algo].append(evaluate("refine_matrix_v0", FIXED, result.policies, episodes=1, seed=0)
+                            .summary()["eval/nash_conv"]["mean"])
+    assert np.mean(nc["mmd_ppo"]) < np.mean(nc["maskable_ppo"])
+
+
+def test_phase_metrics_against_independent_numbers():
+    """The reference's own gaps are 0; with the reference's refine decisions and uniform play, NashConv is the mean
+    over the realised games of the closed form max(R1 y) - x R1 y + max(x R2) - x R2 y at uniform x, y."""
+    pm = PhaseMetrics("refine_matrix_v0", MP, episodes=20, seed=3)
+    ref = pm.reference()
+    own = pm(ref, "x/")
+    for a in ("player_0", "player_1"):
+        assert own[f"x/refine_rate_gap/{a}"] == 0.0 and own[f"x/refine_gap/{a}"] == pytest.approx(0.0)
+    assert own["x/nash_conv"] == pytest.approx(0.0, abs=1e-6)
+    uniform_play = {a: PhasePolicy(ref[a], _Uniform()) for a in ref}
+    got = pm(uniform_play, "u/")
+    assert got["u/refine_rate_gap/player_0"] == 0.0  # same refine decisions as the reference
+    assert got["u/refine_gap/player_0"] == pytest.approx(0.0)  # play is not part of the refine gap
+    R1, R2, rm, cm = realised_games(MP, uniform_play, episodes=20, seed=3)
+    closed = []
+    for A, B, r, c in zip(R1, R2, rm, cm):
+        A, B = A[r][:, c], B[r][:, c]
+        x, y = np.full(len(A), 1 / len(A)), np.full(A.shape[1], 1 / A.shape[1])
+        closed.append((A @ y).max() - x @ A @ y + (x @ B).max() - x @ B @ y)
+    assert got["u/nash_conv"] == pytest.approx(np.mean(closed), rel=1e-9)
+    assert got["u/nash_conv"] > 0.1
+
+
+def test_bargaining_refine_gap_of_the_reference_is_zero():
+    """Bargaining has no decision values: the gap is the paired payoff difference against (pi's refine decisions,
+    reference play), exactly 0 for the reference itself; a never-refining profile loses the value of refining."""
+    config = {"K": 2, "weights": "uniform", "cost": 0.02, "grid": 21, "budget": 1}
+    pm = PhaseMetrics("refine_bargain_v0", config, episodes=30, seed=1)
+    ref = pm.reference()
+    own = pm(ref, "x/")
+    assert own["x/refine_gap/player_0"] == 0.0 and own["x/refine_rate_gap/player_1"] == 0.0
+    from agents.analytic import make_agent
+
+    never = {a: make_agent("never_refine", "refine_bargain_v0", env_config=config, role=a) for a in ref}
+    got = pm(never, "n/")
+    rate = pm.reference_row()["reference/refine_rate/player_0"]
+    assert got["n/refine_rate_gap/player_0"] == -rate
+
+
+class _Uniform:
+    name = "uniform-play"
+
+    def action_probabilities(self, observation, action_mask):
+        mask = np.asarray(action_mask, dtype=np.float64)
+        return mask / mask.sum()
+
+    def act(self, observation, action_mask, *, rng):
+        return int(rng.choice(np.flatnonzero(action_mask)))

@@ -1,0 +1,83 @@
+"""The NashConv figure of two-player learners: NashConv of the play policy against training steps (log scale), last
+iterate (solid) and time average (dashed), mean over seeds, with the exact learning dynamics on the same realised
+games as reference lines (``vvl_env.solve.dynamics.baseline_curve``, where that module is installed).
+
+The reference games are the true games the analytic (``bayes_optimal``) agents reach the play phase in, over the
+seeded evaluation episodes (:func:`agents.learning.realised.realised_games`); a dynamic's x value is its number of
+game evaluations (one computation of both expected-payoff vectors), a learner's its agent-steps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vvl_env.runs.figures import _save, plt
+
+LAST, AVERAGE = "eval/last/nash_conv", "eval/average/nash_conv"
+BASELINE_METHODS: tuple[str, ...] = ("mmd", "rm+")
+CAPTION = ("NashConv of the learners' play against training steps (log scales): last iterate solid, time average "
+           "dashed, mean over seeds; black: exact learning dynamics on the analytic agents' realised games, against "
+           "game evaluations")
+
+
+def learner_curves(summary: dict[str, Any]) -> dict[str, dict[str, np.ndarray]]:
+    """Learner name -> {"steps", "last", "average"}: mean over seeds of the curves' NashConv (learners with it)."""
+    out = {}
+    for name, entry in summary.get("agents", {}).items():
+        curves = [c for c in entry.get("curves", {}).values() if c and LAST in c[0]]
+        if not curves:
+            continue
+        steps = sorted({row["timesteps"] for c in curves for row in c})
+        grid = np.full((2, len(curves), len(steps)), np.nan)
+        for i, c in enumerate(curves):
+            for row in c:
+                j = steps.index(row["timesteps"])
+                grid[:, i, j] = row.get(LAST, np.nan), row.get(AVERAGE, np.nan)
+        mean = np.nanmean(grid, axis=1)
+        out[name] = {"steps": np.asarray(steps, float), "last": mean[0], "average": mean[1], "seeds": len(curves)}
+    return out
+
+
+def dynamics_baselines(env_id: str, env_config: dict[str, Any], evaluations: int, *, episodes: int = 200,
+                       seed: int = 10_000) -> dict[str, Any]:
+    """Method -> ``BaselineCurve`` on the analytic agents' realised games; {} where the dynamics are missing."""
+    if env_id != "refine_matrix_v0":
+        return {}
+    try:
+        from vvl_env.solve.dynamics import baseline_curve
+    except ImportError:
+        return {}
+    from agents.analytic import make_agent
+    from agents.learning.realised import realised_games
+
+    reference = {a: make_agent("bayes_optimal", env_id, env_config=env_config, role=a)
+                 for a in ("player_0", "player_1")}
+    R1, R2, rm, cm = realised_games(env_config, reference, episodes=episodes, seed=seed)
+    return {m: baseline_curve(R1, R2, m, max(1, int(evaluations)), rng=np.random.default_rng(seed), row_mask=rm,
+                              col_mask=cm) for m in BASELINE_METHODS}
+
+
+def nash_conv_curves(summary: dict[str, Any], scenario: dict[str, Any], path: Path) -> Path | None:
+    """Draw the module's figure into ``path``; None when no learner's curve carries NashConv."""
+    curves = learner_curves(summary)
+    if not curves:
+        return None
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    floor = 1e-4  # NashConv 0 is drawn at the floor of the log axis
+    for k, (name, c) in enumerate(curves.items()):
+        color = f"C{k}"
+        ax.plot(c["steps"], np.maximum(c["last"], floor), color=color, marker="o", ms=3,
+                label=f"{name}: last iterate ({c['seeds']} seeds)")
+        ax.plot(c["steps"], np.maximum(c["average"], floor), color=color, linestyle="--", label=f"{name}: average")
+    top = max(float(c["steps"].max()) for c in curves.values())
+    env = scenario.get("env", {})
+    for k, (method, b) in enumerate(dynamics_baselines(env.get("id", ""), dict(env.get("config", {})), top).items()):
+        ax.plot(b.evaluations, np.maximum(b.nash_conv_last, floor), color="k", alpha=0.8, linestyle=[":", "-."][k],
+                label=f"exact {method}: last iterate")
+    ax.set(xscale="log", yscale="log", xlabel="training agent-steps (learners) / game evaluations (exact dynamics)",
+           ylabel="NashConv of play (mean over episodes)", title="NashConv during training")
+    ax.legend(fontsize=7)
+    return _save(fig, path)
