@@ -84,8 +84,11 @@ def beliefs_values(s: dict[str, Any]) -> dict[str, str]:
     out |= {f"beliefs.bias_{x:g}": _f(_at(bias, x)[0], 3) for x in (-0.2, 0.2)}
     out["beliefs.rho_max_abs"] = f"{max(abs(y) for y in rho['y']):.1g}"
     t = s["tables"][0]
-    out["beliefs.private"] = estimate_text(t["private (Bayes-Nash, K types): E[welfare]"],
-                                           t["private 95% CI (type sampling)"])
+    out["beliefs.private"] = estimate_text(t["private (Bayes-Nash, K sampled types): E[welfare]"],
+                                           t["private K-type 95% CI (type sampling)"])
+    out["beliefs.private_continuum"] = estimate_text(
+        t["private (continuum-type Bayes-Nash, the reference): E[welfare]"],
+        t["private continuum 95% CI (sampling of the type integral)"])
     out["beliefs.public"] = estimate_text(t["public: E[welfare]"], t["public 95% CI"])
     out["beliefs.types"] = str(t["K types per sample, samples"][0])
     return out
