@@ -1,7 +1,7 @@
 """Evaluation of policies over many seeded episodes (separate from training).
 
-:func:`evaluate` plays ``episodes`` episodes of one environment (episode e: ``reset(seed=episode_seed(seed, e))``; agent i's
-Generator ``default_rng([seed, e, i])``), so a report is reproducible from ``(env_id, env_config, policies, seed)``.
+:func:`evaluate` plays ``episodes`` episodes of one environment (episode e: ``reset(seed=episode_seed(seed, e))``;
+agent i's Generator ``default_rng([seed, e, i])``), so a report is reproducible from ``(env_id, env_config, policies, seed)``.
 Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
 
 * ``payoff/<a>`` (the return: play payoffs minus refinement costs), ``cost/<a>``, ``welfare`` (sum of returns);

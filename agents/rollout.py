@@ -3,8 +3,9 @@ agent and step over the chunk (:func:`agents.policy.probabilities_batch`), so a 
 call for hundreds of episodes.
 
 Episode e is what the sequential evaluator played: ``reset(seed=episode_seed(seed, e))``, agent i's actions drawn
-from ``default_rng([seed, e, i])`` by :func:`agents.policy.sample_actions` (the rule of ``act``). Each episode has its
-own environment state, so the records do not depend on the chunk size. The record keys are documented in
+from ``default_rng([seed, e, i])`` by :func:`agents.policy.sample_actions` (the rule of ``act``); the episode's seed
+is the public seed of policies that read one (:mod:`agents.policy`). Each episode has its own environment state, so
+the records do not depend on the chunk size. The record keys are documented in
 :mod:`agents.evaluate`.
 """
 
@@ -84,7 +85,7 @@ def _gym_chunk(core: RefineOrActCore, policy: Policy, seed: int, eps: list[int],
     firsts: list[dict[str, Any]] = []
     while live.size:
         obs, masks = core.observations()[live], core.masks()[live].astype(np.int8)
-        probs = probabilities_batch(policy, list(obs), masks)
+        probs = probabilities_batch(policy, list(obs), masks, public_seeds=[episode_seed(seed, eps[j]) for j in live])
         acts = sample_actions(probs, [rngs[j] for j in live])
         if turn == 0:
             firsts = [{"agent": (obs[t], masks[t], probs[t])} for t in range(live.size)]

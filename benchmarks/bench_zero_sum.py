@@ -71,5 +71,25 @@ def bench_zero_sum(n_games: int = 100_000, seed: int = 0, n_reference: int = 200
     }
 
 
+def bench_zero_sum_nxn(sizes: tuple[int, ...] = (3, 4, 5), n_games: int = 10_000, n_reference: int = 100,
+                       seed: int = 0) -> dict:
+    """Per-game time of ``zero_sum_values`` (batched vertex enumeration of (R, -R)) against the HiGHS LP per game
+    (``zero_sum_value``) on the same n x n games, and the largest value difference."""
+    rng = np.random.default_rng(seed)
+    rows = {}
+    for n in sizes:
+        R = rng.uniform(-1.0, 1.0, size=(n_games, n, n))
+        zero_sum_values(R[:10])  # warm-up
+        t_batch = _best_of(lambda: zero_sum_values(R), 3) / n_games
+        v = zero_sum_values(R)[0]
+        t_lp = _best_of(lambda: [zero_sum_value(A) for A in R[:n_reference]], 1) / n_reference
+        lp = np.array([zero_sum_value(A).value for A in R[:n_reference]])
+        rows[f"{n}x{n}"] = {"n_games": n_games, "batched_s_per_game": t_batch, "lp_s_per_game": t_lp,
+                            "speedup_vs_lp": t_lp / t_batch,
+                            "max_abs_diff_vs_lp": float(np.abs(v[:n_reference] - lp).max())}
+    return {"question": "per-game time of batched n x n zero-sum values vs one HiGHS LP per game", "seed": seed,
+            "sizes": rows}
+
+
 if __name__ == "__main__":
     print(json.dumps(bench_zero_sum(), indent=2))

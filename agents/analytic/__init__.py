@@ -19,7 +19,7 @@ ENV_IDS: tuple[str, ...] = ("refine_or_act", "refine_matrix_v0", "refine_bargain
 
 
 def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None = None, role: str | None = None,
-               default_selection: str | None = None, **options: Any) -> Policy:
+               default_selection: str | None = None, default_seed: int | None = None, **options: Any) -> Policy:
     """An analytic agent or baseline.
 
     Parameters
@@ -36,6 +36,8 @@ def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None =
         The equilibrium selection of a refine_matrix_v0 agent given no ``selection`` option: a scenario's
         ``[evaluation].selection``, so that agents and the reference line measure the same thing (default: the
         agent class's, "max_welfare").
+    default_seed : int, optional
+        The ``seed`` of a refine_matrix_v0 agent given none: the run seed (its Monte Carlo and its draw under "all").
     **options
         Passed to the agent class: :class:`RefineOrActAgent` (``model``, ``cost_law``: default from
         ``env_config['cost']``), :class:`MatrixAgent`
@@ -68,6 +70,8 @@ def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None =
         options.setdefault("rounds", config.get("rounds", 1))
         if default_selection is not None:
             options.setdefault("selection", default_selection)
+        if default_seed is not None:
+            options.setdefault("seed", int(default_seed))
         if role is None:
             raise ValueError("role: a refine_matrix_v0 analytic agent needs its role, 'player_0' or 'player_1' "
                              "(it fixes the frame of the equilibrium both players play), got None")

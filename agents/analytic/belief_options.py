@@ -3,9 +3,9 @@
 A scenario's ``options`` table is plain data, so an agent's belief arrives as a mapping of the law's fields, a
 weight-law spec, or the word ``"truth"``: the true law of the environment's configuration for the agent's role, which
 makes a *common-knowledge reference* whatever the beliefs its observation shows. A mapping is read relative to that
-truth (:func:`vvl_env.model.belief.believed_law`): the true law with those fields changed. :func:`resolve_belief` turns these
-into the objects the agent classes take (``model`` of :class:`RefineOrActAgent`, ``belief`` of :class:`MatrixAgent`
-and :class:`BargainAgent`); objects pass through unchanged.
+truth (:func:`vvl_env.model.belief.believed_law`): the true law with those fields changed. :func:`resolve_belief`
+turns these into the objects the agent classes take (``model`` of :class:`RefineOrActAgent`, ``belief`` of
+:class:`MatrixAgent` and :class:`BargainAgent`); objects pass through unchanged.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ as rows, which both players rebuild from their own-first observations (player_1 
 :meth:`MatrixView.canonical`). A player is an index ``player`` (0 rows, 1 columns) into it, so frame-dependent rules
 (Lemke-Howson labels, welfare ties) answer the same equilibrium for both players.
 
-* :func:`one_step_gains`: ``E[own equilibrium payoff after refining own action k] - own equilibrium payoff now``
-  for every k, each from :func:`vvl_env.solve.refinement_effect` with ``n`` draws from ``default_rng(seed)``
-  (common random numbers across k; Monte Carlo standard error returned with it).
+* :func:`agents.analytic.matrix_gains.one_step_gains`: ``E[own equilibrium payoff after refining own action k] -
+  own equilibrium payoff now`` for every k, up to ``n`` draws from ``default_rng(seed)`` (common random numbers across
+  k and across games of a shape; one batched solver call; stops early once the refine decision is settled).
 * :func:`lookahead`: backward induction over the agent's own refinements, to depth ``min(budget, 2)``:
   ``V_0(G) = e(G)``, ``V_d(G) = max(e(G), max_k E[V_{d-1}(refine(G, k))] - c)``, with the opponent's refinement
   behaviour assumed fixed at "no further refinement" and the payoff of one round scaled by ``rounds``. Depth 1 is
@@ -25,12 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from agents.analytic.matrix_gains import one_step_gains
 from vvl_env.envs.refine_matrix.layout import ObsLayout
-from vvl_env.model.game import Game
 from vvl_env.model.perturbation import PerturbationModel
 from vvl_env.model.refine import refine_arrays
 from vvl_env.solve.equilibria_batch import equilibrium_payoffs
-from vvl_env.solve.game_refinement import refinement_effect
 
 FloatArray = npt.NDArray[np.float64]
 MAX_DEPTH = 2
@@ -94,20 +93,6 @@ def own_payoff(R1: FloatArray, R2: FloatArray, player: int, selection: str) -> f
     return float(equilibrium_payoffs(R1[None], R2[None], selection)[0, player])
 
 
-def one_step_gains(R1: FloatArray, R2: FloatArray, player: int, model: PerturbationModel, *, n: int, seed: int,
-                   selection: str) -> tuple[FloatArray, FloatArray]:
-    """Expected gains of ``player``'s equilibrium payoff from refining each own action once, and their Monte Carlo
-    standard errors: ``refinement_effect(..., n=n, rng=default_rng(seed))`` per action (common random numbers)."""
-    game = Game(R1, R2)
-    gains, errs = [], []
-    for k in range(R1.shape[player]):
-        g = refinement_effect(game, [(player, k)], model, n=n, rng=np.random.default_rng(seed), selection=selection)
-        est = g.gain(player)
-        gains.append(est.mean)
-        errs.append(est.stderr)
-    return np.array(gains), np.array(errs)
-
-
 @dataclass(frozen=True, slots=True)
 class Lookahead:
     """Backward-induction values: ``stop`` (act now), ``q_values[k]`` (refine own action k, net of cost, in units of
@@ -146,17 +131,19 @@ def _inner_values(R1: FloatArray, R2: FloatArray, player: int, model: Perturbati
 
 def lookahead(R1: FloatArray, R2: FloatArray, player: int, model: PerturbationModel, *, cost: float, budget: int,
               rounds: int = 1, n: int = 2000, n_outer: int = 200, n_inner: int = 200, seed: int = 0,
-              selection: str = "max_welfare") -> Lookahead:
+              selection: str = "max_welfare", adaptive: bool = True) -> Lookahead:
     """Backward induction over ``player``'s own refinements in the game ``(R1, R2)`` to depth ``min(budget, 2)``
-    (module docstring)."""
+    (module docstring); ``adaptive``: depth 1 stops drawing once its decision is settled
+    (:mod:`agents.analytic.matrix_gains`)."""
     stop = rounds * own_payoff(R1, R2, player, selection)
     depth = min(int(budget), MAX_DEPTH)
     m = R1.shape[player]
     if depth <= 0:
         return Lookahead(stop, np.full(m, -np.inf), np.zeros(m), 0, 0, 0)
     if depth == 1:
-        gains, errs = one_step_gains(R1, R2, player, model, n=n, seed=seed, selection=selection)
-        return Lookahead(stop, stop + rounds * gains - cost, rounds * errs, 1, n, 0)
+        gains, errs, used = one_step_gains(R1, R2, player, model, n=n, seed=seed, selection=selection,
+                                           threshold=cost / rounds if adaptive else None)
+        return Lookahead(stop, stop + rounds * gains - cost, rounds * errs, 1, used, 0)
     q, se = np.empty(m), np.empty(m)
     for k in range(m):
         outcome = model.sample(rng=np.random.default_rng(seed), n_opposing=R1.shape[1 - player], size=n_outer)

@@ -1,7 +1,9 @@
 """Seeded evaluation of wrapped policies for learning curves (the full metrics live in ``agents/evaluate.py``).
 
-Episode e is reset with seed ``episode_seed(seed, e)`` and its actions are drawn from ``np.random.default_rng([seed, e])``, so an
-evaluation depends only on the policies and the seed, and never touches the training RNGs.
+The episodes are :func:`agents.evaluate.evaluate`'s (:func:`agents.rollout.run_episodes`: episode e is reset with
+seed ``episode_seed(seed, e)``, agent i draws from ``np.random.default_rng([seed, e, i])``, all episodes stepped
+together with one policy call per agent and step), so an evaluation depends only on the policies and the seed, and
+never touches the training RNGs.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.learning.envs import is_refine, make_eval_env
-from agents.seeding import episode_seed
+from agents.learning.envs import make_eval_env
+from agents.rollout import run_episodes
 
 
 def evaluate_policies(env_id: str, env_config: dict[str, Any], policies: dict[str, Any], *, episodes: int,
@@ -24,45 +26,15 @@ def evaluate_policies(env_id: str, env_config: dict[str, Any], policies: dict[st
         ``eval/return/<agent>``, ``eval/refine_rate/<agent>`` and, for two agents, ``eval/welfare`` (mean sum of
         the returns).
     """
-    env = make_eval_env(env_id, env_config)
-    if env_id == "refine_or_act":
-        returns, refined = _single(env, policies["agent"], episodes, seed)
-        return {"eval/return/agent": float(returns.mean()), "eval/refine_rate/agent": float(refined.mean())}
-    agents = list(env.possible_agents)
-    n_actions = env.action_space(agents[0]).n
-    returns = np.zeros((episodes, len(agents)))
-    refined = np.zeros((episodes, len(agents)), dtype=bool)
-    for e in range(episodes):
-        rng = np.random.default_rng([seed, e])
-        obs, _ = env.reset(seed=episode_seed(seed, e))
-        while env.agents:
-            actions = {a: policies[a].act(obs[a], obs[a]["action_mask"], rng=rng) for a in agents}
-            for i, a in enumerate(agents):
-                refined[e, i] |= bool(obs[a]["action_mask"][actions[a]]) and is_refine(env_id, actions[a], n_actions)
-            obs, rew, _, _, _ = env.step(actions)
-            returns[e] += [rew[a] for a in agents]
+    records, _, _, env = run_episodes(env_id, lambda: make_eval_env(env_id, env_config), policies, episodes, seed)
+    agents = ["agent"] if env_id == "refine_or_act" else list(env.possible_agents)
     out = {}
-    for i, a in enumerate(agents):
-        out[f"eval/return/{a}"] = float(returns[:, i].mean())
-        out[f"eval/refine_rate/{a}"] = float(refined[:, i].mean())
-    out["eval/welfare"] = float(returns.sum(axis=1).mean())
+    for a in agents:
+        out[f"eval/return/{a}"] = float(np.mean([r[f"payoff/{a}"] for r in records]))
+        out[f"eval/refine_rate/{a}"] = float(np.mean([r[f"refine_rate/{a}"] for r in records]))
+    if len(agents) > 1:
+        out["eval/welfare"] = float(np.mean([r["welfare"] for r in records]))
     return out
-
-
-def _single(env: Any, policy: Any, episodes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    returns, refined = np.zeros(episodes), np.zeros(episodes, dtype=bool)
-    for e in range(episodes):
-        rng = np.random.default_rng([seed, e])
-        obs, _ = env.reset(seed=episode_seed(seed, e))
-        done = False
-        while not done:
-            mask = env.action_masks()
-            a = policy.act(obs, mask.astype(np.int8), rng=rng)
-            refined[e] |= is_refine("refine_or_act", a, env.action_space.n)
-            obs, r, term, trunc, _ = env.step(a)
-            returns[e] += r
-            done = term or trunc
-    return returns, refined
 
 
 class UniformPolicy:

@@ -33,16 +33,6 @@ def make_eval_env(env_id: str, env_config: dict[str, Any]) -> Any:
     return module.parallel_env(**env_config)
 
 
-def is_refine(env_id: str, action: int, n_actions: int) -> bool:
-    """Whether ``action`` (a legal one) refines: ``k < M`` in RefineOrAct, ``1 .. M`` in the matrix env, ``1`` in
-    bargaining (``n_actions`` is the size of the action space)."""
-    if env_id == "refine_or_act":
-        return action < n_actions // 2
-    if env_id == "refine_matrix_v0":
-        return 1 <= action <= (n_actions - 1) // 2
-    return action == 1
-
-
 def sample_batch(probs: npt.NDArray[np.float64], rng: np.random.Generator) -> npt.NDArray[np.int64]:
     """One action per row by inverse CDF (one uniform each), as :func:`agents.policy.sample_action`."""
     cdf = np.cumsum(probs, axis=1)

@@ -186,12 +186,26 @@ def test_refining_pays_through_the_opponent_when_only_sigma_own_is_zero() -> Non
     refines at a cost below it; believing sigma_own = sigma_other = 0 it never refines at any positive cost."""
     game, cfg_truth = named_game("rock_paper_scissors"), dict(game="rock_paper_scissors", perturbation=SIGMA1)
     only_own = PerturbationModel(0.0, 1.0, 0.0)
-    gain = max((refinement_effect(game, [(0, k)], only_own, n=4000, rng=np.random.default_rng(0),
+    gain = max((refinement_effect(game, [(0, k)], only_own, n=2000, rng=np.random.default_rng(0),
                                   selection="max_welfare").gain(0) for k in range(3)), key=lambda e: e.mean)
     assert gain.mean > 4 * gain.stderr, gain
     for belief, cost, refines in (({"sigma_own": 0.0}, 0.5 * gain.mean, 1.0),
                                   ({"sigma_own": 0.0, "sigma_other": 0.0}, 1e-6, 0.0)):
         cfg = dict(cfg_truth, budget=(1, 0), cost=cost, beliefs=(belief, "truth"))
-        rep = evaluate("refine_matrix_v0", cfg, _policies("refine_matrix_v0", cfg, n=4000, selection="max_welfare"),
+        rep = evaluate("refine_matrix_v0", cfg, _policies("refine_matrix_v0", cfg, n=2000, selection="max_welfare"),
                        episodes=3, seed=0)
         assert _mean(rep, "refine_rate/player_0") == refines, belief
+
+
+def test_bargaining_beliefs_accept_the_truth_per_party() -> None:
+    """refine_bargain_v0: ``beliefs = ["truth", law]``: party 0 believes the true (possibly different) weight laws
+    of both parties, party 1 believes ``law`` for both; "common" per party means the same as "truth"."""
+    from vvl_env.envs.refine_bargain.config import BargainConfig
+
+    w = ({"law": "fixed", "w": [0.8, 0.2]}, "uniform")
+    cfg = BargainConfig(K=2, weights=w, beliefs=("truth", {"law": "fixed", "w": [0.7, 0.3]}))
+    assert cfg.belief_laws(0) is cfg.weights
+    np.testing.assert_allclose(cfg.prior_means(0), [[0.8, 0.2], [0.5, 0.5]])
+    np.testing.assert_allclose(cfg.prior_means(1), [[0.7, 0.3], [0.7, 0.3]])
+    both = BargainConfig(K=2, weights=w, beliefs=("common", "truth"))
+    assert both.belief_laws(0) is both.weights and both.belief_laws(1) is both.weights

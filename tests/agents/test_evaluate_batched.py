@@ -1,4 +1,5 @@
-"""The batched evaluator reproduces the sequential one: per-episode records recorded with the sequential code."""
+"""Batched evaluation: it reproduces the sequential evaluator's records; regret, shortfall and the refine-decision gap
+against hand computations."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from agents.analytic import make_agent
 from agents.evaluate import evaluate
-from tests.agents.eval_cases import cases
+from tests.agents.eval_cases import Mixed, cases
+from vvl_env.model.game import named_game
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "evaluate_records.json").read_text())
 RENAMED = {"regret/": "shortfall/"}  # the sequential code's "regret" is the payoff shortfall against the reference
@@ -34,3 +38,73 @@ def test_batched_records_equal_sequential(name):
                 assert math.isnan(got), (name, rec["episode"], key)
             else:
                 assert got == pytest.approx(value, rel=1e-12, abs=1e-12), (name, rec["episode"], key)
+
+
+def test_refine_gap_closed_form():
+    """Options 1 and -10 (far apart), normal gaps sigma 1, cost 0.1: refining option 0 gains g = 1/sqrt(2 pi) in
+    expectation (model.md §1), refining option 1 gains ~0. Against the myopic reference: never refining loses
+    g - c; the uniform policy (refine 0, refine 1, act 0, act 1 with 1/4 each) loses 0.75 g - 0.5 c."""
+    cfg = dict(values=[1.0, -10.0], perturbation={"sigma_own": 1.0}, cost=0.1, budget=1)
+    g, c = 1.0 / np.sqrt(2.0 * np.pi), float(np.float32(0.1))  # the agent reads the cost from a float32 observation
+    ref = {"agent": make_agent("bayes_myopic", "refine_or_act")}
+    expect = {"never_refine": (g - c, -1.0), "always_refine": (0.0, 0.0), "random": (0.75 * g - 0.5 * c, -0.5)}
+    for kind, (gap, rate_gap) in expect.items():
+        s = evaluate("refine_or_act", cfg, {"agent": make_agent(kind, "refine_or_act")}, episodes=20, seed=0,
+                     reference=ref).summary()
+        assert s["eval/refine_gap/agent"]["mean"] == pytest.approx(gap, abs=1e-9), kind
+        assert s["eval/refine_rate_gap/agent"]["mean"] == pytest.approx(rate_gap, abs=1e-12), kind
+
+
+def test_regret_is_own_best_deviation_gain_per_round():
+    """Matching pennies, no refinement, 2 rounds, fixed mixed play x = (0.7, 0.3), y = (0.4, 0.6): per round
+    player_0 gains max(R1 y) - x R1 y by its best deviation and player_1 max(x R2) - x R2 y (by hand from the
+    payoff matrices); the regret sums the rounds; shortfall is the payoff difference to the reference profile."""
+    cfg = dict(game="matching_pennies", budget=0, rounds=2)
+    R1, R2 = (np.asarray(m, dtype=float) for m in (named_game("matching_pennies").R1,
+                                                    named_game("matching_pennies").R2))
+    x, y = np.array([0.7, 0.3]), np.array([0.4, 0.6])
+    gains = (float(np.max(R1 @ y) - x @ R1 @ y), float(np.max(x @ R2) - x @ R2 @ y))
+    M = 2
+    pol = {"player_0": Mixed([0.0] * (1 + M) + list(x)), "player_1": Mixed([0.0] * (1 + M) + list(y))}
+    ref = {"player_1": Mixed([0.0] * (1 + M) + [1.0, 0.0])}
+    rep = evaluate("refine_matrix_v0", cfg, pol, episodes=50, seed=0, reference=ref, selection="max_welfare")
+    for i, a in enumerate(("player_0", "player_1")):
+        assert all(r[f"regret/{a}"] == pytest.approx(2 * gains[i], abs=1e-12) for r in rep.records)
+        assert all(r[f"shortfall/{a}"] == r[f"reference_payoff/{a}"] - r[f"payoff/{a}"] for r in rep.records)
+    assert "refine_gap/player_0" not in rep.records[0]  # no refinement budget: no refine decision to judge
+
+
+def test_reference_report_shared_and_replayed():
+    """Passing the reference profile's report pairs exactly as passing its policies; the reference's own
+    evaluation replays the report (no second play) and has zero shortfall and refine gap."""
+    kw = cases()["refine_or_act"]
+    ref_pol = {"agent": make_agent("bayes_myopic", "refine_or_act")}
+    ref = evaluate(kw["env_id"], kw["env_config"], ref_pol, episodes=kw["episodes"], seed=kw["seed"])
+    a = evaluate(**{**kw, "reference": ref_pol})
+    b = evaluate(**{**kw, "reference": ref})
+    assert a.records == b.records
+    self_eval = evaluate(kw["env_id"], kw["env_config"], ref_pol, episodes=kw["episodes"], seed=kw["seed"],
+                         reference=ref)
+    s = self_eval.summary()
+    assert s["eval/shortfall/agent"]["mean"] == 0.0 and s["eval/refine_gap/agent"]["mean"] == 0.0
+    with pytest.raises(ValueError, match="reference"):
+        evaluate(kw["env_id"], kw["env_config"], kw["policies"], episodes=kw["episodes"], seed=kw["seed"] + 1,
+                 reference=ref)
+
+
+def test_learned_policy_batch_equals_single_calls():
+    """One network call over many observations gives each observation's probabilities (float32 network)."""
+    from sb3_contrib import MaskablePPO
+
+    from agents.learning import SB3Policy
+    from vvl_env.envs.refine_or_act_vector import RefineOrActVecEnv
+
+    venv = RefineOrActVecEnv(16, seed=0, values=[0.5, 0.0, -0.5], cost={"law": "uniform", "low": 0.0, "high": 0.6},
+                             budget=2)
+    model = MaskablePPO("MlpPolicy", venv, seed=0, device="cpu", n_steps=8, batch_size=16)
+    policy = SB3Policy("mppo", model.policy, "maskable_ppo")
+    obs, masks = venv.reset(), venv.action_masks().astype(np.int8)
+    batch = policy.action_probabilities_batch(list(obs), masks)
+    single = np.stack([policy.action_probabilities(o, m) for o, m in zip(obs, masks)])
+    assert batch.shape == single.shape and np.allclose(batch, single, rtol=1e-5, atol=1e-7)
+    assert np.all(batch[masks == 0] == 0.0) and np.allclose(batch.sum(axis=1), 1.0)

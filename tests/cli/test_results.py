@@ -4,6 +4,7 @@ scenario name and the configuration values that differ, and name the right comma
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,18 @@ def test_errors_name_the_right_command(tmp_path: Path, command: str) -> None:
     (half_sweep / "cells").mkdir(parents=True)
     code, _, err = run_cli([command, str(half_sweep)])
     assert code == 2 and f"vvl sweep --resume {half_sweep}" in err
+
+
+def test_set_overrides_reach_the_run_and_bad_ones_name_the_path(tmp_path: Path) -> None:
+    scenario = write(tmp_path / "t.toml", tiny(learner=False))
+    code, out, err = run_cli(["validate", str(scenario), "--set", "env.config.cost=0.3", "--set",
+                              "evaluation.episodes=10"])
+    assert code == 0, err
+    code, out, err = run_cli(["run", str(scenario), "--set", "env.config.cost=0.3", "--set", "evaluation.episodes=10",
+                              "--out", str(tmp_path / "runs"), "--quiet"])
+    assert code == 0, err
+    run = Path(out.strip().splitlines()[-1].split()[1]).parent
+    resolved = tomllib.loads((run / "scenario.toml").read_text())
+    assert resolved["env"]["config"]["cost"] == 0.3 and resolved["evaluation"]["episodes"] == 10
+    code, _, err = run_cli(["validate", str(scenario), "--set", "env.config.nope=1"])
+    assert code == 2 and "nope" in err and "Traceback" not in err

@@ -82,6 +82,33 @@ def test_parallel_envs_refuse_missing_unknown_keys_and_misuse(name: str) -> None
     assert isinstance(ResetNeeded("x"), ValueError) and isinstance(ResetNeeded("x"), RuntimeError)
 
 
+AEC = {"matrix": lambda: refine_matrix_v0.env(game="rock_paper_scissors", budget=(1, 2)),
+       "bargain": lambda: refine_bargain_v0.env(K=1, grid=3, budget=(1, 0))}
+
+
+@pytest.mark.parametrize("name", AEC)
+@given(action=malformed(9), turn=st.sampled_from(AGENTS))
+@settings(max_examples=30, deadline=None)
+def test_aec_envs_check_each_action_at_its_agents_turn(name: str, action: Any, turn: str) -> None:
+    env = AEC[name]()
+    n = env.action_space("player_0").n
+    with pytest.raises(ResetNeeded, match="before reset"):
+        env.step(0)
+    env.reset(seed=0)
+    if turn == "player_1":
+        env.step(0)                                                  # player_0 passes
+    assert env.agent_selection == turn
+    if not (isinstance(action, int) and not isinstance(action, bool) and 0 <= action < n):
+        with pytest.raises(ValueError, match=range_error(turn, n)):
+            env.step(action)
+    mask = env.observe(turn)["action_mask"]
+    masked = int(np.flatnonzero(mask == 0)[0])
+    with pytest.raises(ValueError, match=rf"^{turn}: action {masked} is not legal in the"):
+        env.step(masked)
+    assert env.agent_selection == turn                               # the turn was not taken
+    env.step(0)
+
+
 @given(action=malformed(2 * 4))
 @settings(max_examples=60, deadline=None)
 def test_refine_or_act_refuses_malformed_actions(action: Any) -> None:

@@ -90,3 +90,54 @@ def test_bad_input(kwargs: dict, fragment: str) -> None:
                            rng=np.random.default_rng(0), **args)
     with pytest.raises(ValueError, match="replications: must be an integer >= 2"):
         bayes_nash_welfare(matching_pennies(), 0, 0, PerturbationModel(), replications=1, rng=np.random.default_rng(0))
+
+
+# --- the continuum-type equilibrium of a 2 x 2 game -------------------------------------------------------------------
+
+def test_continuum_matches_the_closed_form_in_matching_pennies() -> None:
+    """Matching pennies, player 0 privately refines H (sigmas 1, rho 0, q = 1/2). By hand: with S = y D_0 +
+    (1-y) D_1 ~ N(0, s^2), s^2 = y^2 + (1-y)^2, a type plays its better variant iff |S| > 4 - 8y; the column player
+    is indifferent iff that has probability 1/2, so (4 - 8y*) = z s with z = Phi^-1(3/4), and the welfare is the
+    chosen variant's expected offset, s phi(z): y* = 0.43995, W = 0.22632. The stated interval covers it (the
+    K = 6 sampled-type equilibrium gave 0.217)."""
+    from scipy import optimize, stats
+
+    from vvl_env.solve.bayes_nash_continuum import bayes_nash_continuum
+
+    z = stats.norm.ppf(0.75)
+    y = optimize.brentq(lambda v: 4 - 8 * v - z * np.hypot(v, 1 - v), 0.0, 0.5)
+    welfare = np.hypot(y, 1 - y) * stats.norm.pdf(z)
+    for seed in range(3):
+        r = bayes_nash_continuum(matching_pennies(), 0, 0, PerturbationModel(1.0, 1.0, 0.0), n=10_000,
+                                 replications=16, rng=np.random.default_rng(seed))
+        assert abs(r.welfare.mean - welfare) <= 4 * r.welfare.stderr and r.welfare.stderr < 1e-3
+        assert abs(r.y.mean - y) <= 4 * r.y.stderr + 1e-9
+        assert r.payoffs[1].mean == pytest.approx(0.0, abs=4e-4)  # indifferent at value 0, up to one type (2/n)
+
+
+def test_continuum_equilibrium_holds_on_fresh_types() -> None:
+    """A general-sum 2 x 2 game, the column player privately refining (rho 0.6, q = 0.3): at the solver's y*, fresh
+    independent type draws leave the uninformed player indifferent within Monte Carlo error (or at its corner)."""
+    from vvl_env.solve.bayes_nash import _type_games
+    from vvl_env.solve.bayes_nash_continuum import bayes_nash_continuum
+
+    game = Game([[3.0, 0.0], [1.0, 2.0]], [[1.0, 2.0], [3.0, 0.0]])
+    prior = PerturbationModel(1.5, 1.0, 0.6, q=0.3)
+    r = bayes_nash_continuum(game, 1, 1, prior, n=20_000, replications=4, rng=np.random.default_rng(1))
+    y = r.y.mean
+    types = prior.sample(rng=np.random.default_rng(99), n_opposing=2, size=200_000)
+    A, B = _type_games(game.R2.T, game.R1.T, 1, prior, types)
+    choice = np.argmax(A @ np.array([y, 1 - y]), axis=1)
+    diff = B[np.arange(len(choice)), choice, 0] - B[np.arange(len(choice)), choice, 1]
+    se = diff.std(ddof=1) / np.sqrt(diff.size)
+    assert 0.0 < y < 1.0 and abs(diff.mean()) <= 4 * se + 4 * r.y.stderr * np.ptp(B)
+
+
+def test_continuum_needs_a_two_by_two_game() -> None:
+    from vvl_env.solve.bayes_nash_continuum import bayes_nash_continuum
+
+    with pytest.raises(ValueError, match="^game: must be a 2x2 Game"):
+        bayes_nash_continuum(rock_paper_scissors(), 0, 0, PerturbationModel(), rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="^replications"):
+        bayes_nash_continuum(matching_pennies(), 0, 0, PerturbationModel(), replications=1,
+                             rng=np.random.default_rng(0))

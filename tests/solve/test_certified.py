@@ -25,7 +25,8 @@ VS_R1 = np.array([[9504, -660, 19976, -20526, 1776, -8976], [-111771, 31680, -13
                   [1303104, -453420, 1227336, -1718376, 72336, -461736],
                   [737154, -227040, 774576, -1039236, 48081, -300036]], dtype=float)
 VS_R2 = np.array([[72336, 48081, 29216, 14124, 1776, -8514], [-461736, -300036, -178761, -84436, -8976, 52764],
-                  [1227336, 774576, 451176, 208626, 19976, -130944], [-1718376, -1039236, -586476, -263076, -20526, 168124],
+                  [1227336, 774576, 451176, 208626, 19976, -130944],
+                  [-1718376, -1039236, -586476, -263076, -20526, 168124],
                   [1303104, 737154, 397584, 171204, 9504, -111771], [-453420, -227040, -113850, -45936, -660, 31680]],
                  dtype=float)
 
@@ -38,7 +39,7 @@ def exact_regret(R1: np.ndarray, R2: np.ndarray, x: np.ndarray, y: np.ndarray) -
     return max(max(Ay) - xf.dot(Ay), max(xB) - xB.dot(yf))
 
 
-# --- the minimal failing cases of the issue ----------------------------------------------------------------------------
+# --- the minimal failing cases of the issue ------------------------------------------------------------
 
 @pytest.mark.parametrize("low", [-1e8, -1e9, -1e12])
 def test_strictly_dominated_row_with_huge_loss(low: float) -> None:
@@ -71,7 +72,7 @@ def test_payoffs_spanning_eighteen_orders_of_magnitude() -> None:
     assert batch.count[0] == 3 and not batch.degenerate[0]
 
 
-# --- large integer payoffs: von Stengel's 6 x 6 game ---------------------------------------------------------------------
+# --- large integer payoffs: von Stengel's 6 x 6 game --------------------------------------------------
 
 @pytest.mark.parametrize("scale", [1.0, 1e6])
 def test_von_stengel_6x6_has_75_equilibria(scale: float) -> None:
@@ -235,7 +236,8 @@ def test_walk_finds_what_full_enumeration_finds(n: int, seed: int) -> None:
 def test_describe_labels_complete_and_partial_sets() -> None:
     game = random_general_sum(5, 5, rng=np.random.default_rng(4))
     full = equilibria(game, method="vertex_enumeration")
-    assert full.describe().startswith(f"{len(full)} equilibri") and "all extreme equilibria (complete" in full.describe()
+    assert full.describe().startswith(f"{len(full)} equilibri")
+    assert "all extreme equilibria (complete" in full.describe()
     one = equilibria(game, method="lemke_howson:3")
     assert one.describe().startswith("1 equilibrium: some, not known to be all") and not one.complete
     assert "selected by max_welfare from all" in full.select("max_welfare").describe()
@@ -250,3 +252,21 @@ def test_cli_solve_method_and_label(tmp_path: object, capsys: pytest.CaptureFixt
     assert "1 equilibrium: all extreme equilibria (complete; vertex_enumeration)" in capsys.readouterr().out
     assert main(["solve", str(f), "--method", "lemke_howson_all"]) == 0
     assert "some, not known to be all (lemke_howson_all" in capsys.readouterr().out
+
+
+def test_lemke_howson_graph_reaches_the_mixed_equilibrium_of_battle_of_the_sexes() -> None:
+    # From (0, 0) every label leads to a pure equilibrium; only paths started at those reach the mixed one
+    # (x, y) = ((2/3, 1/3), (1/3, 2/3)) (worked by hand in test_equilibria).
+    game = (np.array([[2.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 2.0]]))
+    eq = equilibria(game, method="lemke_howson_all")
+    assert len(eq) == 3 and not eq.complete and "reachable by Lemke-Howson" in eq.method
+    assert same_profiles(list(eq.profiles), list(equilibria(game).profiles), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lemke_howson_graph_is_a_subset_of_all(seed: int) -> None:
+    game = random_general_sum(7, 7, rng=np.random.default_rng(seed))
+    full, some = equilibria(game), equilibria(game, method="lemke_howson_all")
+    assert 1 <= len(some) <= len(full) and some.max_regret <= 1e-9
+    assert all(any(np.allclose(x, u, atol=1e-9) and np.allclose(y, v, atol=1e-9) for u, v in full.profiles)
+               for x, y in some.profiles)

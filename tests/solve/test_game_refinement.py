@@ -77,3 +77,36 @@ def test_bad_input(kwargs: dict, fragment: str) -> None:
                           rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="game: must be a Game"):
         refinement_effect(np.eye(2), [(0, 0)], PerturbationModel(), n=10, rng=np.random.default_rng(0))  # type: ignore
+
+
+# --- the sign of the value of refinement (issue 11, item 7) ----------------------------------------------------------
+
+@pytest.mark.parametrize("selection", ["all", "max_welfare"])
+def test_refiner_never_loses_in_zero_sum_games_under_common_pointwise_beliefs(selection: str) -> None:
+    """Zero-sum base, common pointwise-RRP law (any rho, q): the refiner can mix its variants back into the old
+    action, so in *every* draw its equilibrium payoff is at least the old value (the value is unique, so every
+    selection agrees)."""
+    from vvl_env.model.game import random_zero_sum
+
+    rng = np.random.default_rng(3)
+    for i in range(8):
+        m, n = rng.integers(2, 4, size=2)
+        game = random_zero_sum(int(m), int(n), rng=rng)
+        sigma_other, rho, q = (float(v) for v in rng.uniform([0.2, -1.0, 0.2], [2.0, 1.0, 0.8]))
+        law = PerturbationModel(1.0, sigma_other, rho, q=q)
+        player = i % 2
+        for k in range(game.shape[player]):
+            e = refinement_effect(game, [(player, k)], law, n=200, rng=rng, selection=selection)
+            assert (e.samples[:, player] - e.before[player]).min() >= -1e-9 * max(1.0, np.abs(game.R1).max())
+
+
+def test_refining_hurts_the_refiner_in_the_stag_hunt() -> None:
+    """A named general-sum game where the refiner's value is negative in expectation: stag hunt (Stag 4/0,
+    Hare 3/3), player 0 refines Hare, max_welfare selection. A Hare variant above 4 against Stag breaks the
+    (Stag, Stag) equilibrium the refiner enjoyed; the 95% interval of E[value to the refiner] lies below 0."""
+    from vvl_env.paper.refinement_sign import stag_hunt
+
+    e = refinement_effect(stag_hunt(), [(0, 1)], PerturbationModel(1.0, 1.0, 0.0), n=3000,
+                          rng=np.random.default_rng(0), selection="max_welfare")
+    assert e.gain(0).ci[1] < 0.0, e.gain(0)
+    assert np.mean(e.samples[:, 0] < e.before[0] - 1e-9) > 0.02  # the loss happens in single draws

@@ -75,3 +75,21 @@ def test_bad_game_and_eps(pennies: Game) -> None:
         max_regret((np.zeros((2, 2)), np.zeros((3, 2))), [0.5, 0.5], [0.5, 0.5])
     with pytest.raises(ValueError, match="eps"):
         is_epsilon_equilibrium(pennies, [0.5, 0.5], [0.5, 0.5], -1.0)
+
+
+def test_decisive_regret_is_not_hidden_by_a_huge_payoff() -> None:
+    from vvl_env.solve.verify import decisive_regrets
+
+    # Issue 12's minimal game: row 0 strictly dominates. At (row 1, col 0) player 0 loses 1 - 0 = 1 in column 0,
+    # whose range is 1: decisive regret 1. Scaled by the whole range (1 + 1e9) it would read 1e-9 and pass a 1e-9 test.
+    R1, R2 = np.array([[1.0, 1.0], [0.0, -1e9]]), np.array([[1.0, 0.0], [1.0, 0.0]])
+    x, y = np.array([0.0, 1.0]), np.array([1.0, 0.0])
+    np.testing.assert_allclose(decisive_regrets(R1, R2, x, y), [1.0, 0.0])
+    assert max_regret((R1, R2), x, y) == pytest.approx(1 / (1 + 1e9))
+    # invariant under scaling column 1 of R1 by 1e6 with y rescaled (y has no weight there: unchanged), and under a
+    # constant added to a row of R2
+    np.testing.assert_allclose(decisive_regrets(R1 * [1.0, 1e6], R2 + [[5.0], [0.0]], x, y), [1.0, 0.0])
+    # matching pennies, x = H, y = (1/2, 1/2): player 0 indifferent (0); player 1 gets (-1, 1) against H, so gains
+    # 1 - 0 = 1 over the span 2 of that row of R2: 1/2
+    P = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    np.testing.assert_allclose(decisive_regrets(P, -P, np.array([1.0, 0.0]), np.array([0.5, 0.5])), [0.0, 0.5])

@@ -48,6 +48,9 @@ def reproduce_studies(paths: list[str | Path], *, size: str | None = None, out: 
     if len(sizes) != 1:
         raise ValueError(f"size: the study files mix sizes {sorted(sizes)}; pass --size to choose one")
     size = sizes.pop()
+    if docs and size != "full":
+        raise ValueError(f"--docs: only a full-size reproduction may write the README's figures and numbers, got "
+                         f"size {size!r}")
     out = out or Path("runs") / "reproduce" / f"{size}-{time.strftime('%Y%m%d-%H%M%S')}"
     say = (lambda _msg: None) if quiet else print
     say(f"vvl reproduce: {len(specs)} studies ({size}) into {out}")
@@ -56,10 +59,26 @@ def reproduce_studies(paths: list[str | Path], *, size: str | None = None, out: 
                      seeds={s.study: s.seed for s in specs})
     if docs:
         say(f"key figures written to {[str(p) for p in export_key_figures(out, docs)]}")
+        say(f"README numbers: {write_docs_numbers(out, Path(docs))}")
     summary = json.loads((Path(out) / "summary.json").read_text())
     print(f"{summary['checks_passed']}/{summary['checks_total']} checks passed in {time.perf_counter() - start:.0f} s;"
           f" report: {page}")
     return 0 if summary["checks_passed"] == summary["checks_total"] else 1
+
+
+def write_docs_numbers(out: Path, docs: Path) -> str:
+    """Merge the reproduction's README numbers into ``docs/results.json`` and refill the README beside ``docs``."""
+    from vvl_env.paper.readme import RESULTS_FILE, update_readme, write_results
+    from vvl_env.paper.readme_values import results_values
+
+    root = docs.parent
+    old = root / RESULTS_FILE
+    values = (json.loads(old.read_text(encoding="utf-8")) if old.exists() else {}) | results_values(out)
+    path = write_results(values, root)
+    if not (root / "README.md").exists():
+        return f"{path} (no README.md beside {docs})"
+    left = update_readme(root)
+    return f"{path}; README.md refilled" + (f"; still stale: {left}" if left else "")
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:

@@ -10,13 +10,23 @@ from pathlib import Path
 from typing import Any
 
 
-def load(path: str, overrides: list[str] | None) -> Any:
-    """The validated scenario of ``path`` with the ``--set`` overrides applied (``PATH=VALUE`` strings)."""
+def load(path: str, overrides: list[str] | None, allow_large: bool = False) -> Any:
+    """The validated scenario of ``path`` with the ``--set`` overrides applied (``PATH=VALUE`` strings); with
+    ``allow_large`` the work and memory limits warn instead of refusing."""
+    import warnings
+
+    from vvl_env.runs.errors import LargeScenarioWarning
     from vvl_env.runs.schema import load_scenario
 
-    if not overrides:
-        return load_scenario(path)
-    return load_scenario(path, overrides=list(overrides))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LargeScenarioWarning)
+        scenario = load_scenario(path, overrides=list(overrides or ()), allow_large=allow_large)
+    for w in caught:
+        if issubclass(w.category, LargeScenarioWarning):
+            print(f"vvl: warning: {w.message} (--allow-large)", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return scenario
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -29,8 +39,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         specs = load_specs([args.scenario])
         print(f"{args.scenario}: valid study files: {', '.join(f'{s.study} ({s.size}, seed {s.seed})' for s in specs)}")
         return 0
-    scenario = load(args.scenario, args.set)
-    cells = len(expand(scenario)) if scenario.sweep.parameters else 0
+    scenario = load(args.scenario, args.set, args.allow_large)
+    cells = len(expand(scenario)) if scenario.sweep.paths else 0
     print(f"{args.scenario}: valid scenario {scenario.name!r} ({scenario.env.id}; {len(scenario.agents)} agents, "
           f"{len(scenario.learners)} learning; seeds {scenario.seeds}" + (f"; sweep of {cells} cells" if cells else "")
           + ")")
@@ -72,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise ValueError("--set: applies to scenario files, not to study files (scenarios/paper/)")
         return reproduce_studies([args.scenario], quiet=args.quiet)
     else:
-        scenario = load(args.scenario, args.set)
+        scenario = load(args.scenario, args.set, args.allow_large)
         run_dir = start_run(scenario, args.out)
         say(f"vvl run: {scenario.name} -> {run_dir} (resume after an interruption: vvl run --resume {run_dir})")
         try:
@@ -87,7 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from vvl_env.runs.sweep import run_sweep
+    from vvl_env.runs.sweep import failed_cells, run_sweep
 
     start = time.perf_counter()
     if args.workers is not None and args.workers < 1:
@@ -96,19 +106,25 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if args.set:
             raise ValueError("--set: a resumed sweep keeps its scenario.toml; start a new sweep to change values")
         folder = run_sweep(None, backend=args.backend, workers=args.workers, address=args.address,
-                           quiet=args.quiet, sweep_dir=args.scenario)
+                           quiet=args.quiet, sweep_dir=args.scenario, allow_large=args.allow_large)
     else:
-        folder = run_sweep(load(args.scenario, args.set), args.out, backend=args.backend, workers=args.workers,
-                           address=args.address, quiet=args.quiet)
+        folder = run_sweep(load(args.scenario, args.set, args.allow_large), args.out, backend=args.backend,
+                           workers=args.workers, address=args.address, quiet=args.quiet)
     print(f"sweep: {folder / 'report.html'} (table.csv, table_mean.csv, sweep.json; "
           f"{time.perf_counter() - start:.1f} s)")
-    return 0
+    failed = failed_cells(folder)
+    if failed:
+        print(f"vvl sweep: {len(failed)} cell(s) failed: {', '.join(failed)} (errors in sweep.json; rerun them with "
+              f"vvl sweep --resume {folder})", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="override one scenario value (repeatable), e.g. --set env.config.cost=0.2; PATH as in "
                         "[sweep].parameters, VALUE in TOML (strings quoted); recorded in the resolved scenario.toml")
+    p.add_argument("--allow-large", action="store_true",
+                   help="warn instead of refusing a scenario beyond the work and memory limits (vvl_env.runs.limits)")
 
 
 def add_parsers(sub: Any) -> None:

@@ -31,6 +31,7 @@ from vvl_env.model._validate import check_choice, check_real
 
 INVALID_ACTIONS: tuple[str, ...] = ("raise", "penalize")
 IntArray = npt.NDArray[np.int64]
+_MISSING = object()
 
 
 def _show(value: Any) -> str:
@@ -55,18 +56,25 @@ def check_action(agent: str, action: Any, n: int) -> int:
 
 def check_joint(actions: Any, agents: Sequence[str], n: int) -> list[int]:
     """One checked action per agent of ``agents`` (in that order) from a mapping with exactly those keys."""
-    if not isinstance(actions, Mapping):
+    if type(actions) is not dict and not isinstance(actions, Mapping):
         raise ValueError(f"actions: must be a dict {{agent: action}} for the agents {list(agents)}, got "
                          f"{_show(actions)}")
-    if len(actions) != len(agents) or any(a not in actions for a in agents):
-        missing = [a for a in agents if a not in actions]
-        if missing:
-            raise ValueError(f"{missing[0]}: no action given (actions must have one key per live agent "
-                             f"{list(agents)}, got keys {list(actions)})")
+    out = []
+    for agent in agents:
+        action = actions.get(agent, _MISSING)
+        out.append(action if type(action) is int and 0 <= action < n else _check_one(agent, action, n, actions))
+    if len(actions) != len(agents):
         unknown = [k for k in actions if k not in agents]
         raise ValueError(f"{unknown[0]!r}: not a live agent (actions must have one key per live agent "
                          f"{list(agents)}, got keys {list(actions)})")
-    return [check_action(a, actions[a], n) for a in agents]
+    return out
+
+
+def _check_one(agent: str, action: Any, n: int, actions: Mapping) -> int:
+    if action is _MISSING:
+        raise ValueError(f"{agent}: no action given (actions must have one key per live agent, got keys "
+                         f"{list(actions)})")
+    return check_action(agent, action, n)
 
 
 def check_batch(actions: Any, num_envs: int, n: int) -> IntArray:

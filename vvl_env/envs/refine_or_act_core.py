@@ -60,19 +60,22 @@ class RefineOrActCore:
 
     def step(self, actions: npt.NDArray[np.int64], rows: npt.NDArray[np.int64] | None = None,
              ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-        """Apply ``actions[t]`` to copy ``rows[t]`` (default: one action per copy, all copies); returns rewards,
-        done and whether the action was masked, per row. A masked action follows the env's ``invalid_action``, as
-        in RefineOrAct: "raise" (nothing applied) or "penalize" (the episode ends with ``-invalid_action_penalty``)."""
-        M = self.M
+        """Apply ``actions[t]`` (integers in ``[0, 2M)``) to copy ``rows[t]`` (default: all copies); returns rewards,
+        done and whether the action was masked, per row. A masked action raises under ``invalid_action="raise"``
+        (nothing applied) and otherwise ends the episode with ``-invalid_action_penalty``, as in RefineOrAct."""
+        M, env = self.M, self.env
         rows = np.arange(self.B) if rows is None else np.asarray(rows)
-        legal = self.masks()[rows, actions]
+        masks = self.masks()[rows]
+        legal = masks[np.arange(rows.size), actions]
         invalid = ~legal
-        if invalid.any() and self.env.invalid_action == "raise":
+        if invalid.any() and env.invalid_action == "raise":
             t = int(np.flatnonzero(invalid)[0])
-            raise illegal_action(f"copy {int(rows[t])}", int(actions[t]), "now", self.masks()[rows[t]])
+            c = int(rows[t])
+            raise illegal_action(f"copy {c}", int(actions[t]), f"with {self.budget_left[c]} refinements left and "
+                                 f"{self.n[c]} of {M} options (refine k < {M}, act {M} + k)", masks[t])
         acting = legal & (actions >= M)
         refining = legal & (actions < M)
-        rew = np.where(invalid, -self.env.invalid_action_penalty, 0.0)
+        rew = np.where(invalid, -env.invalid_action_penalty, 0.0)
         rew[acting] = self.values[rows[acting], actions[acting] - M]
         if refining.any():
             rew[refining] = -self.cost[rows[refining]]

@@ -6,8 +6,10 @@ Copy c is the same episode stream as ``RefineOrAct(**config)`` after ``reset(see
 ``reset()`` calls (what SB3's ``DummyVecEnv`` does after ``seed(s)``), step for step, given the same actions.
 
 The configuration (validation, spaces, the laws) is ``RefineOrAct``'s own: the constructor builds one RefineOrAct and
-reads it. Infos are small (``terminal_observation`` at an episode's end, ``invalid_action`` when a masked action was
-taken), not the single env's dict with the decision problem, which SB3 would deep-copy at every step.
+reads it, including the action policy of :mod:`vvl_env.envs.actions` (malformed actions raise; a masked action raises
+under ``invalid_action="raise"``, the default, or ends that copy's episode with ``-invalid_action_penalty``). Infos
+are small (``terminal_observation`` at an episode's end, ``invalid_action`` when a masked action was penalised), not
+the single env's dict with the decision problem, which SB3 would deep-copy at every step.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from vvl_env.envs.actions import check_batch, episode_error
 from vvl_env.envs.refine_or_act import RefineOrAct
 from vvl_env.envs.refine_or_act_core import RefineOrActCore
 from vvl_env.envs.vec_base import ArrayVecEnv
@@ -48,6 +51,7 @@ class RefineOrActVecEnv(ArrayVecEnv):
         self._all = np.arange(self.num_envs)
         self._seeds: list[int | None] | None = None
         self._actions = np.zeros(self.num_envs, dtype=np.int64)
+        self._started = False
         if seed is not None:
             self.seed(seed)
 
@@ -59,6 +63,7 @@ class RefineOrActVecEnv(ArrayVecEnv):
         return list(self._seeds)
 
     def reset(self) -> npt.NDArray[np.float32]:
+        self._started = True
         self._core.reset(self._all, self._seeds)
         self._seeds = None
         self._reset_seeds()
@@ -66,9 +71,11 @@ class RefineOrActVecEnv(ArrayVecEnv):
         return self._core.observations()
 
     def step_async(self, actions: np.ndarray) -> None:
-        self._actions = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
+        self._actions = check_batch(actions, self.num_envs, 2 * self._core.M)
 
     def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+        if not self._started:
+            raise episode_error(False)
         core = self._core
         rew, done, invalid = core.step(self._actions)
         infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]

@@ -12,6 +12,7 @@ from vvl_env.model import DecisionProblem, PerturbationModel, matching_pennies
 from vvl_env.paper.records import Check, Curve, Size, StudyResult
 from vvl_env.solve import refinement_effect
 from vvl_env.solve.bayes_nash import bayes_nash_welfare
+from vvl_env.solve.bayes_nash_continuum import bayes_nash_continuum
 from vvl_env.solve.belief_cost import belief_costs
 
 TRUTH = PerturbationModel(1.0, 1.0, 0.0)
@@ -83,23 +84,33 @@ def study(size: Size = "full", seed: int = 0) -> StudyResult:
     by_k = [bayes_nash_welfare(matching_pennies(), 0, 0, TRUTH, replications=reps, n_types=k,
                                rng=np.random.default_rng([seed, k])) for k in range(1, n_types + 1)]
     ks = list(range(1, n_types + 1))
+    cont = bayes_nash_continuum(matching_pennies(), 0, 0, TRUTH, n=10_000 if size == "tiny" else 50_000,
+                                replications=8 if size == "tiny" else 16, rng=np.random.default_rng([seed, 99]))
     panel = "matching pennies, player 0 refines H: private vs public realised refinements"
     curves.append(Curve.from_estimates(panel, "private: E[welfare] at the Bayes-Nash equilibrium over K sampled types",
                                        ks, [e[0] for e in by_k], x_label="K (types sampled)", y_label="welfare"))
+    curves.append(Curve.from_estimates(panel, "private: the continuum-type Bayes-Nash equilibrium (the reference)",
+                                       ks, [cont.welfare] * len(ks), x_label="K (types sampled)", y_label="welfare"))
     curves.append(Curve.from_estimates(panel, "public: E[welfare] (Lemke-Howson from label 0)", ks,
                                        [public.welfare] * len(ks), x_label="K (types sampled)", y_label="welfare"))
-    w, p0, p1 = by_k[-1]
+    w = by_k[-1][0]
     tables.append({"setting": "matching pennies, player 0 refines H (sigmas 1, rho 0)",
                    "public: E[welfare]": public.welfare.mean, "public 95% CI": list(public.welfare.ci),
                    "public: E[payoff 0], E[payoff 1]": [public.payoff(0).mean, public.payoff(1).mean],
-                   "private (Bayes-Nash, K types): E[welfare]": w.mean, "private 95% CI (type sampling)": list(w.ci),
-                   "private: E[payoff 0], E[payoff 1]": [p0.mean, p1.mean],
-                   "welfare cost of private information (public minus private)": public.welfare.mean - w.mean,
+                   "private (continuum-type Bayes-Nash, the reference): E[welfare]": cont.welfare.mean,
+                   "private continuum 95% CI (sampling of the type integral)": list(cont.welfare.ci),
+                   "private continuum: E[payoff 0], E[payoff 1]": [cont.payoffs[0].mean, cont.payoffs[1].mean],
+                   "private (Bayes-Nash, K sampled types): E[welfare]": w.mean,
+                   "private K-type 95% CI (type sampling)": list(w.ci),
+                   "K-type discretisation error (K types minus continuum)": w.mean - cont.welfare.mean,
+                   "welfare cost of private information (public minus private continuum)":
+                       public.welfare.mean - cont.welfare.mean,
                    "K types per sample, samples": [n_types, reps]})
     return StudyResult(
         "beliefs", "Beliefs: the welfare cost of non-common knowledge",
         "our model: true law pointwise RRP, normal gaps, sigmas 1, rho 0, q = 1/2; one refinement allowed, cost "
         f"uniform on [0, {COST_HIGH}], myopic rule under the refiner's belief; play at the realised game's equilibria "
-        "(selection 'all'); private information: Bayes-Nash equilibrium over K sampled types (an approximation whose "
-        "sampling error is the stated interval), compared with public play under Lemke-Howson from label 0",
+        "(selection 'all'); private information: the continuum-type Bayes-Nash equilibrium (threshold types; interval: "
+        "sampling of the type integral), next to K sampled types (a discretisation whose error is shown against K), "
+        "compared with public play under Lemke-Howson from label 0",
         tuple(curves), tuple(checks), tuple(tables))

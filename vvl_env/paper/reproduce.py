@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from vvl_env.paper import bargaining, beliefs, costs, learners, single_agent, zero_sum
+from vvl_env.paper import bargaining, beliefs, costs, learners, refinement_sign, single_agent, zero_sum
 from vvl_env.paper.figures import panel_figures
 from vvl_env.paper.records import Check, Curve, Size, StudyResult
 from vvl_env.runs.document import Document, Figure, Heading, Para, Table
@@ -25,6 +25,7 @@ STUDIES: dict[str, Callable[..., StudyResult]] = {
     "bargaining": bargaining.study,
     "beliefs": beliefs.study,
     "learners": learners.study,
+    "refinement_sign": refinement_sign.study,
 }
 
 
@@ -115,6 +116,7 @@ KEY_FIGURES = {  # docs/figures/<name>.png <- the first figure whose caption con
                "welfare cost",
     "beliefs_private": "private vs public",
     "learners": "refine rate against the cost",
+    "refinement_sign": "stag_hunt: player 0 refines Stag",
 }
 
 

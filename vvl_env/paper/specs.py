@@ -12,7 +12,8 @@ from pathlib import Path
 
 from vvl_env.textfile import read_text
 
-STUDY_NAMES: tuple[str, ...] = ("single_agent", "costs", "zero_sum", "bargaining", "beliefs", "learners")
+STUDY_NAMES: tuple[str, ...] = ("single_agent", "costs", "zero_sum", "bargaining", "beliefs", "learners",
+                                "refinement_sign")
 _FIELDS = {"study", "seed", "size", "description"}
 
 

@@ -8,22 +8,23 @@ both. Every worker runs torch with one intra-op thread (pitfalls.md: 3-7x slower
 from __future__ import annotations
 
 import concurrent.futures as cf
-import multiprocessing as mp
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 
 def one_thread() -> None:
-    """Limit this process to one compute thread (torch, OpenMP, BLAS)."""
+    """Limit this process to one compute thread (torch, OpenMP, BLAS).
+
+    The environment variables also hold for a torch imported later (it reads ``OMP_NUM_THREADS`` at import), so
+    torch is not imported here just to set its threads: a worker that never trains starts in a second, not ten.
+    """
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
-    try:
-        import torch
-
+    torch = sys.modules.get("torch")
+    if torch is not None:
         torch.set_num_threads(1)
-    except ImportError:  # torch is a dependency, but a cell that never trains does not need it
-        pass
 
 
 class Backend(Protocol):
@@ -39,34 +40,29 @@ class Backend(Protocol):
 
 
 class LocalBackend:
-    """A ``ProcessPoolExecutor`` with ``workers`` processes ("spawn": no state inherited from the parent)."""
+    """A :class:`~vvl_env.runs.pool.WorkerPool` of ``workers`` processes ("spawn": no state inherited from the
+    parent); a dead worker fails only the cell it was running, and workers end when the driver ends."""
 
     name = "local"
 
     def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._pool = self._new_pool()
+        from vvl_env.runs.pool import WorkerPool
 
-    def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"), initializer=one_thread)
+        self._pool = WorkerPool(workers, initializer=one_thread)
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future[Any]:
-        try:
-            return self._pool.submit(fn, *args)
-        except cf.process.BrokenProcessPool:  # a worker died (killed, out of memory): start a fresh pool
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
-            return self._pool.submit(fn, *args)
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self._pool.submit(fn, *args)
 
-    def wait(self, handles: Sequence[cf.Future[Any]]) -> list[cf.Future[Any]]:
-        done, _ = cf.wait(handles, return_when=cf.FIRST_COMPLETED)
-        return list(done)
+    def wait(self, handles: Sequence[Any]) -> list[Any]:
+        return self._pool.wait(handles)
 
-    def result(self, handle: cf.Future[Any]) -> Any:
-        return handle.result()
+    def result(self, handle: Any) -> Any:
+        if handle.error is not None:
+            raise handle.error
+        return handle.value
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.close()
 
 
 class RayBackend:

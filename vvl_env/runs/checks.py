@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vvl_env.runs.errors import ScenarioError
+from vvl_env.runs.errors import ScenarioError, join_key
 
 MAX_MAGNITUDE = 1e12
 MAX_LAYERS, MAX_WIDTH = 16, 4096
@@ -74,7 +74,7 @@ def check_magnitudes(scenario: Any) -> None:
     while stack:
         node, path = stack.pop()
         if isinstance(node, dict):
-            stack.extend((v, f"{path}.{k}") for k, v in node.items())
+            stack.extend((v, join_key(path, k)) for k, v in node.items())
         elif isinstance(node, list):
             stack.extend((v, f"{path}[{k}]") for k, v in enumerate(node))
         elif isinstance(node, (int, float)) and not isinstance(node, bool) and abs(node) > MAX_MAGNITUDE:

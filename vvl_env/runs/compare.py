@@ -13,7 +13,8 @@ from vvl_env.runs.folders import run_folders
 from vvl_env.runs.report import load_summary, selected_metrics
 from vvl_env.runs.store import SCENARIO_FILE
 
-DEFAULT_PREFIXES = ["eval/welfare", "eval/payoff", "eval/refine_rate", "eval/nash_conv", "eval/regret"]
+DEFAULT_PREFIXES = ["eval/welfare", "eval/payoff", "eval/refine_rate", "eval/nash_conv", "eval/regret",
+                    "eval/shortfall"]
 _IGNORED = {"description", "report.title"}
 
 
@@ -95,7 +96,8 @@ def compare(run_dirs: list[str | Path], prefixes: list[str] | None = None, out: 
     for s in summaries:
         keys += [k for k in selected_metrics(s, prefixes or DEFAULT_PREFIXES) if k not in keys]
     doc = Document("vvl compare")
-    doc.add(Para(f"{len(dirs)} runs: " + "; ".join(f"{label}: {d}" for label, d in zip(labels, dirs))))
+    doc.add(Para(f"{len(dirs)} runs, labelled by scenario name and the values that differ:"),
+            Table(["run", "folder"], [[label, str(d)] for label, d in zip(labels, dirs)]))
     if diff:
         doc.add(Para("Configuration values that differ between the runs:"),
                 Table(["run"] + diff, [[label] + [_short(c.get(p)) for p in diff]

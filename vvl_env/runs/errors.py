@@ -35,6 +35,11 @@ class LargeScenarioWarning(UserWarning):
     """A scenario beyond a work or memory limit, run anyway (``--allow-large``)."""
 
 
+def join_key(path: str, key: Any) -> str:
+    """``path.key``, or ``path['key']`` where the key is not a plain word (so that a message stays one line)."""
+    return f"{path}.{key}" if isinstance(key, str) and key.replace("-", "_").isidentifier() else f"{path}[{key!r}]"
+
+
 def _show(value: Any) -> str:
     try:
         text = repr(value)
@@ -73,7 +78,7 @@ def _walk(root: type[BaseModel], loc: tuple[Any, ...]) -> tuple[str, type[BaseMo
         origin = typing.get_origin(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             holder = tp
-            path += f".{elem}"
+            path = join_key(path, elem)
             field = tp.model_fields.get(elem) if isinstance(elem, str) else None
             tp = field.annotation if field is not None else None
         elif origin is list and isinstance(elem, int):
@@ -150,4 +155,4 @@ def format_validation_error(exc: ValidationError, root: type[BaseModel]) -> str:
             parts[path].append(message)
     items = [f"{p}: {' or '.join(m)}" if p else " or ".join(m) for p, m in parts.items()]
     more = f" (and {len(items) - MAX_SHOWN} more)" if len(items) > MAX_SHOWN else ""
-    return "; ".join(items[:MAX_SHOWN]) + more
+    return " ".join(("; ".join(items[:MAX_SHOWN]) + more).splitlines())  # one paragraph, whatever the keys hold

@@ -54,14 +54,14 @@ def policy_kinds(agent: Any, env_id: str) -> tuple[str, ...]:
     return kinds
 
 
-def fixed_policies(agent: Any, env_id: str, env_config: dict[str, Any], selection: str | None = None
-                   ) -> dict[str, Any]:
+def fixed_policies(agent: Any, env_id: str, env_config: dict[str, Any], selection: str | None = None,
+                   seed: int | None = None) -> dict[str, Any]:
     """The policies of an analytic agent or a baseline, keyed by the environment's roles; ``selection`` (the
-    scenario's ``[evaluation].selection``) is the analytic agents' default equilibrium selection."""
+    scenario's ``[evaluation].selection``) and ``seed`` (the run seed) are the analytic agents' defaults."""
     from agents.analytic import make_agent
 
     return {role: make_agent(kind, env_id, env_config=dict(env_config), role=role, default_selection=selection,
-                             **agent.options)
+                             default_seed=seed, **agent.options)
             for role, kind in zip(ROLES[env_id], policy_kinds(agent, env_id))}
 
 
@@ -198,7 +198,7 @@ def run_unit(scenario: Any, agent_name: str, seed: int, unit_dir: Path, *, resum
             bar.close()
         policies, curve = result.policies, list(result.curve)
     else:
-        policies = fixed_policies(agent, scenario.env.id, scenario.env.config, scenario.evaluation.selection)
+        policies = fixed_policies(agent, scenario.env.id, scenario.env.config, scenario.evaluation.selection, seed)
     reference = reference_report(scenario, seed)
     if reference is not None and agent_name == scenario.evaluation.reference:
         policies = reference.players  # the reference agent itself: its episodes are already played
@@ -227,7 +227,7 @@ def reference_report(scenario: Any, seed: int) -> Any:
     if key not in _REFERENCE_REPORTS:
         while len(_REFERENCE_REPORTS) >= REFERENCE_CACHE_SIZE:
             del _REFERENCE_REPORTS[next(iter(_REFERENCE_REPORTS))]
-        policies = fixed_policies(agent, scenario.env.id, scenario.env.config, scenario.evaluation.selection)
+        policies = fixed_policies(agent, scenario.env.id, scenario.env.config, scenario.evaluation.selection, seed)
         _REFERENCE_REPORTS[key] = evaluate(scenario.env.id, dict(scenario.env.config), policies,
                                            episodes=scenario.evaluation.episodes, seed=seed,
                                            selection=scenario.evaluation.selection)

@@ -59,9 +59,9 @@ def env_size(env_id: str, config: dict[str, Any]) -> dict[str, Any]:
         return {"obs": obs, "steps": budget + 1, "bytes": 48 * obs, "obs_field": "env.config.budget",
                 "steps_field": "env.config.budget"}
     if env_id == "refine_matrix_v0":
-        R1 = config.get("R1")
+        R1, game = config.get("R1"), config.get("game") or "matching_pennies"
         m, n = (len(R1), len(R1[0]) if R1 and isinstance(R1[0], list) else 1) if isinstance(R1, list) else \
-            NAMED_SHAPES.get(config.get("game") or "matching_pennies", (2, 2))
+            NAMED_SHAPES.get(game, (2, 2)) if isinstance(game, str) else (2, 2)
         b0, b1 = _pair(config.get("budget", 1), 1)
         rounds = _int(config.get("rounds", 1), 1)
         M = max(_int(config.get("max_actions"), 0), m + b0, n + b1)

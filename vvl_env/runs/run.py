@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ from typing import Any
 from vvl_env.runs import toml_io
 from vvl_env.runs.errors import ScenarioError
 from vvl_env.runs.schema import Scenario, load_scenario
-from vvl_env.runs.store import (METRICS_FILE, SCENARIO_FILE, SUMMARY_FILE, MetricsLog, new_run_dir, read_metrics,
-                                write_json)
+from vvl_env.runs.store import (METRICS_FILE, SCENARIO_FILE, SUMMARY_FILE, MetricsLog, folder_lock, new_run_dir,
+                                read_metrics, write_json)
 from vvl_env.runs.summary import summarize
 
 
@@ -76,13 +77,18 @@ def execute(run_dir: str | Path, *, quiet: bool = False, resume: bool = False) -
     dict
         The summary (also in ``summary.json``).
     """
+    run_dir = Path(run_dir)
+    scenario = load_run_scenario(run_dir)
+    with folder_lock(run_dir):
+        return _execute(run_dir, scenario, quiet=quiet, resume=resume)
+
+
+def _execute(run_dir: Path, scenario: Scenario, *, quiet: bool, resume: bool) -> dict[str, Any]:
     from tqdm.auto import tqdm
 
     from vvl_env.runs import execute as ex
     from vvl_env.runs.report import build_report
 
-    run_dir = Path(run_dir)
-    scenario = load_run_scenario(run_dir)
     done = {r["unit"] for r in read_metrics(run_dir / METRICS_FILE) if r.get("type") == "unit"}
     units = plan(scenario)
     show = progress_enabled(quiet)
@@ -108,10 +114,12 @@ def execute(run_dir: str | Path, *, quiet: bool = False, resume: bool = False) -
     return summary
 
 
-def run_scenario(scenario: Scenario | str | Path, root: str | Path = "runs", *, quiet: bool = False) -> Path:
-    """Validate (if a path), create a new run folder under ``root`` and run it; returns the folder."""
+def run_scenario(scenario: Scenario | str | Path, root: str | Path = "runs", *, quiet: bool = False,
+                 overrides: Sequence[str] = (), allow_large: bool = False) -> Path:
+    """Validate (if a path; ``overrides`` and ``allow_large`` as in ``load_scenario``), create a new run folder
+    under ``root`` and run it; returns the folder."""
     if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
+        scenario = load_scenario(scenario, overrides, allow_large=allow_large)
     run_dir = start_run(scenario, root)
     execute(run_dir, quiet=quiet)
     return run_dir

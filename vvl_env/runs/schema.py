@@ -1,8 +1,11 @@
 """Scenario files: the pydantic models of a ``scenarios/*.toml`` file and ``load_scenario``.
 
-A scenario is checked completely before anything runs: the TOML syntax, then structure, types and ranges (pydantic,
-unknown keys forbidden), then consistency across fields, then the environment configuration and every agent by
-constructing them once (``vvl_env.runs.execute``). Every failure is a :class:`ScenarioError` (a ``ValueError``), one
+A scenario is checked completely before anything runs: the file (``vvl_env.textfile``: a regular UTF-8 file, size
+and nesting limits), the TOML syntax, ``--set`` overrides applied (``vvl_env.runs.grid``), values TOML can write back
+exactly (``vvl_env.runs.values``), structure, types and ranges (pydantic, unknown keys forbidden), consistency across
+fields, SB3 argument ranges and magnitudes (``vvl_env.runs.checks``), the work and memory the run implies
+(``vvl_env.runs.limits``), then the environment configuration and every agent by constructing them once
+(``vvl_env.runs.execute``). Every failure is a :class:`ScenarioError` (a ``ValueError``), one
 paragraph naming the field, the value and what is allowed, e.g. ``agents[1].learning_rate: must be > 0, got -0.1``.
 """
 
@@ -215,6 +218,7 @@ class Scenario(_Model):
 
         Raises :class:`ScenarioError`: values TOML cannot hold or that do not fit the models.
         """
+        _check_nesting(data, "scenario")
         check_values(data)
         try:
             return cls.model_validate(data)
@@ -250,11 +254,15 @@ def parse_toml(path: str | Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
     except RecursionError:
         raise ScenarioError(f"{path}: not valid TOML (arrays or inline tables nested too deep)") from None
+    _check_nesting(data, str(path))
+    return data
+
+
+def _check_nesting(data: Any, where: str) -> None:
     try:
-        check_nesting(data, str(path))
+        check_nesting(data, where)
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
-    return data
 
 
 def validate_scenario(data: Any, *, name: str = "scenario", deep: bool = True, overrides: Sequence[str] = (),
@@ -268,6 +276,7 @@ def validate_scenario(data: Any, *, name: str = "scenario", deep: bool = True, o
     """
     if not isinstance(data, dict):
         raise ScenarioError(f"scenario: must be a table of keys, got {type(data).__name__}")
+    _check_nesting(data, "scenario")
     data = apply_overrides(data, overrides) if overrides else dict(data)
     data.setdefault("name", name)
     scenario = Scenario.from_data(data)

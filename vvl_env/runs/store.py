@@ -2,18 +2,51 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-SCENARIO_FILE, METRICS_FILE, SUMMARY_FILE = "scenario.toml", "metrics.jsonl", "summary.json"
+SCENARIO_FILE, METRICS_FILE, SUMMARY_FILE, LOCK_FILE = "scenario.toml", "metrics.jsonl", "summary.json", ".lock"
+
+
+class FolderBusyError(ValueError):
+    """Another process is writing to the run or sweep folder (``vvl`` exits with status 2)."""
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | Path, what: str = "run folder") -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (``fcntl.flock`` of ``folder/.lock``, released when the process ends,
+    however it ends) while writing to it; a second writer gets :class:`FolderBusyError` at once. Where ``fcntl``
+    does not exist (Windows) nothing is locked."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(Path(folder) / LOCK_FILE, "a+", encoding="utf-8") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise FolderBusyError(f"{folder}: another vvl process (pid {holder}) is writing to this {what}; wait "
+                                  f"for it to end (or stop it), then resume") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def new_run_dir(root: str | Path, scenario: str, tag: str, *, now: float | None = None) -> Path:

@@ -2,29 +2,32 @@
 
 Cells run in parallel through a backend (``local`` process pool, or ``ray``: the same driver code). A failed cell is
 reported and retried once (its retry resumes its own folder); a cell that fails twice is recorded in ``sweep.json``
-and the table, and never stops the other cells. Results: ``table.csv`` (one row per cell and agent),
+and the table, and never stops the other cells. ``sweep.json`` is rewritten as each attempt ends, so a resumed sweep
+keeps the attempts and errors of the cells finished before; a lock on the folder refuses a second driver. Without a
+terminal, each finished cell prints one line with the elapsed time and an estimate of the rest. Results: ``table.csv`` (one row per cell and agent),
 ``table_mean.csv`` (per parameter setting and agent: mean and 95% interval across seeds), figures with bands across
 seeds and ``report.md`` / ``report.html``.
 """
 
 from __future__ import annotations
 
-import csv
 import json
+import sys
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from vvl_env.runs import toml_io
 from vvl_env.runs.backends import make_backend
 from vvl_env.runs.grid import Cell, expand
 from vvl_env.runs.schema import Scenario, load_scenario, validate_scenario
-from vvl_env.runs.store import SCENARIO_FILE, SUMMARY_FILE, new_run_dir, write_json
-from vvl_env.runs.summary import across_seeds
+from vvl_env.runs.store import SCENARIO_FILE, SUMMARY_FILE, folder_lock, new_run_dir, write_json
+from vvl_env.runs.sweep_tables import cell_rows, mean_rows, write_csv
 
-ATTEMPTS = 2  # a failed cell is retried once
+ATTEMPTS = 2  # a failed cell is retried once per session (a resumed sweep tries its unfinished cells again)
+SWEEP_FILE = "sweep.json"
 
 
 def run_cell(scenario_data: dict[str, Any], cell_dir: str) -> dict[str, Any]:
@@ -42,53 +45,10 @@ def run_cell(scenario_data: dict[str, Any], cell_dir: str) -> dict[str, Any]:
     return execute(folder, quiet=True, resume=resume)
 
 
-def _rows(cells: list[Cell], summaries: dict[str, dict[str, Any]], prefixes: list[str]) -> list[dict[str, Any]]:
-    rows = []
-    for cell in cells:
-        summary = summaries.get(cell.id)
-        if summary is None:
-            rows.append({"cell": cell.id, "seed": cell.seed, **cell.params, "agent": "", "status": "failed"})
-            continue
-        for agent, entry in summary["agents"].items():
-            metrics = {k: v["mean"] for k, v in entry["metrics"].items()
-                       if any(k.startswith(p) for p in prefixes) and k.count("/") < 3}
-            rows.append({"cell": cell.id, "seed": cell.seed, **cell.params, "agent": agent, "status": "ok",
-                         **metrics})
-    return rows
-
-
-def _mean_rows(rows: list[dict[str, Any]], params: list[str]) -> list[dict[str, Any]]:
-    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for r in rows:
-        if r["status"] == "ok":
-            groups.setdefault(tuple(repr(r.get(p)) for p in params) + (r["agent"],), []).append(r)
-    out = []
-    for group in groups.values():
-        first = group[0]
-        row: dict[str, Any] = {**{p: first.get(p) for p in params}, "agent": first["agent"], "n_seeds": len(group)}
-        metrics = [k for k in first if k not in row and k not in ("cell", "seed", "status")]
-        for m in metrics:
-            agg = across_seeds([g.get(m) for g in group])
-            row[m], row[f"{m} ci_lo"], row[f"{m} ci_hi"] = agg["mean"], *(agg["ci"] or (None, None))
-        out.append(row)
-    return out
-
-
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Rows (dicts) as CSV; the header is the union of keys in first-seen order."""
-    header: list[str] = []
-    for r in rows:
-        header += [k for k in r if k not in header]
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, header)
-        writer.writeheader()
-        writer.writerows([{k: ("" if v is None else v) for k, v in r.items()} for r in rows])
-
-
 def run_sweep(scenario: Scenario | str | Path, root: str | Path = "runs", *, backend: str = "local",
               workers: int | None = None, address: str | None = None, quiet: bool = False,
               sweep_dir: str | Path | None = None, cell_fn: Callable[[dict[str, Any], str], dict[str, Any]] = run_cell,
-              ) -> Path:
+              overrides: Sequence[str] = (), allow_large: bool = False) -> Path:
     """Run every cell of the scenario's sweep; returns the sweep folder.
 
     Parameters
@@ -108,68 +68,133 @@ def run_sweep(scenario: Scenario | str | Path, root: str | Path = "runs", *, bac
     cell_fn : callable
         What runs one cell, ``cell_fn(scenario_data, cell_dir) -> summary`` (a module-level function, so that it
         pickles); :func:`run_cell` unless testing.
-    """
-    from tqdm.auto import tqdm
+    overrides, allow_large
+        As in :func:`~vvl_env.runs.schema.load_scenario` (for a scenario given as a path).
 
-    from vvl_env.runs.run import progress_enabled
+    Raises
+    ------
+    FolderBusyError
+        Another driver holds the sweep folder (``--resume`` twice at once).
+    """
     from vvl_env.runs.sweep_report import build_sweep_report
 
     if sweep_dir is not None:
         folder = Path(sweep_dir)
-        scenario = load_scenario(folder / SCENARIO_FILE)
-    else:
-        if not isinstance(scenario, Scenario):
-            scenario = load_scenario(scenario)
-        folder = new_run_dir(root, scenario.name, "sweep")
-        (folder / SCENARIO_FILE).write_text(toml_io.dumps(scenario.to_dict()), encoding="utf-8")
-    cells = expand(scenario)
+        scenario = load_scenario(folder / SCENARIO_FILE, allow_large=allow_large)
+    elif not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides, allow_large=allow_large)
     workers = workers or scenario.sweep.workers
-    summaries: dict[str, dict[str, Any]] = {}
-    status: dict[str, dict[str, Any]] = {c.id: {"params": c.params, "seed": c.seed, "attempts": 0, "errors": []}
-                                         for c in cells}
-    todo = []
-    for c in cells:
-        done = folder / "cells" / c.id / SUMMARY_FILE
-        if done.exists():
-            summaries[c.id] = json.loads(done.read_text(encoding="utf-8"))
-        else:
-            todo.append(c)
-    started = time.perf_counter()
-    pool = make_backend(backend, workers, address)
-    bar = tqdm(total=len(cells), initial=len(cells) - len(todo), desc=f"sweep {scenario.name}", unit="cell",
-               disable=not progress_enabled(quiet))
+    pool = make_backend(backend, workers, address)  # before a new folder: a refused backend leaves none behind
     try:
-        pending = {pool.submit(cell_fn, c.scenario.to_dict(), str(folder / "cells" / c.id)): c for c in todo}
-        while pending:
-            for handle in pool.wait(list(pending)):
-                cell = pending.pop(handle)
-                st = status[cell.id]
-                st["attempts"] += 1
-                try:
-                    summaries[cell.id] = pool.result(handle)
-                    bar.update(1)
-                except Exception as exc:  # a cell's failure is recorded and retried; it never stops the others
-                    st["errors"].append("".join(traceback.format_exception_only(type(exc), exc)).strip())
-                    if st["attempts"] < ATTEMPTS:
-                        if not quiet:
-                            print(f"vvl sweep: cell {cell.id} failed ({st['errors'][-1]}); retrying once")
-                        pending[pool.submit(cell_fn, cell.scenario.to_dict(), str(folder / "cells" / cell.id))] = cell
-                    else:
-                        bar.update(1)
-                        if not quiet:
-                            print(f"vvl sweep: cell {cell.id} failed twice; recorded in sweep.json")
+        if sweep_dir is None:
+            folder = new_run_dir(root, scenario.name, "sweep")
+            (folder / SCENARIO_FILE).write_text(toml_io.dumps(scenario.to_dict()), encoding="utf-8")
+        with folder_lock(folder, "sweep folder"):
+            _Driver(scenario, folder, pool, workers, quiet).run(cell_fn)
     finally:
-        bar.close()
         pool.close()
-    for cid, st in status.items():
-        st["status"] = "ok" if cid in summaries else "failed"
-    params = list(scenario.sweep.parameters)
-    rows = _rows(cells, summaries, scenario.report.metrics)
-    write_csv(folder / "table.csv", rows)
-    write_csv(folder / "table_mean.csv", _mean_rows(rows, params))
-    write_json(folder / "sweep.json", {"scenario": scenario.name, "backend": pool.name, "workers": workers,
-                                       "parameters": scenario.sweep.parameters, "cells": status,
-                                       "failed": [c for c, s in status.items() if s["status"] != "ok"],
-                                       "seconds": time.perf_counter() - started})
     build_sweep_report(folder)
     return folder
+
+
+class _Driver:
+    """Runs the cells not finished yet, records every attempt in ``sweep.json`` as it happens, reports progress."""
+
+    def __init__(self, scenario: Scenario, folder: Path, pool: Any, workers: int, quiet: bool) -> None:
+        self.scenario, self.folder, self.pool, self.workers, self.quiet = scenario, folder, pool, workers, quiet
+        self.cells = expand(scenario)
+        old = _read_status(folder / SWEEP_FILE)
+        self.status = {c.id: {"params": c.params, "seed": c.seed, "attempts": 0, "errors": [], "status": "pending",
+                              **old.get(c.id, {})} for c in self.cells}
+        self.summaries: dict[str, dict[str, Any]] = {}
+        for c in self.cells:
+            done = folder / "cells" / c.id / SUMMARY_FILE
+            if done.exists():
+                self.summaries[c.id] = json.loads(done.read_text(encoding="utf-8"))
+                self.status[c.id]["status"] = "ok"
+                self.status[c.id]["attempts"] = max(1, self.status[c.id]["attempts"])
+        self.started = time.perf_counter()
+
+    def run(self, cell_fn: Callable[[dict[str, Any], str], dict[str, Any]]) -> None:
+        from tqdm.auto import tqdm
+
+        from vvl_env.runs.run import progress_enabled
+
+        todo = [c for c in self.cells if c.id not in self.summaries]
+        tries = {c.id: 0 for c in todo}
+        bar = tqdm(total=len(self.cells), initial=len(self.cells) - len(todo), desc=f"sweep {self.scenario.name}",
+                   unit="cell", disable=not progress_enabled(self.quiet))
+        self._write()
+        finished = 0
+        try:
+            pending = {self._submit(cell_fn, c): c for c in todo}
+            while pending:
+                for handle in self.pool.wait(list(pending)):
+                    cell = pending.pop(handle)
+                    st = self.status[cell.id]
+                    st["attempts"] += 1
+                    tries[cell.id] += 1
+                    try:
+                        self.summaries[cell.id] = self.pool.result(handle)
+                        st["status"] = "ok"
+                    except Exception as exc:  # a cell's failure is recorded and retried; it never stops the others
+                        st["errors"].append("".join(traceback.format_exception_only(type(exc), exc)).strip())
+                        st["status"] = "failed"
+                        if tries[cell.id] < ATTEMPTS:
+                            self._say(f"cell {cell.id} failed ({st['errors'][-1]}); retrying once")
+                            pending[self._submit(cell_fn, cell)] = cell
+                            self._write()
+                            continue
+                    finished += 1
+                    bar.update(1)
+                    self._write()
+                    if bar.disable:  # no progress bar (not a terminal): a line per finished cell
+                        self._progress(cell.id, finished, len(todo))
+        finally:
+            bar.close()
+            self._write()
+        self._tables()
+
+    def _submit(self, cell_fn: Callable[[dict[str, Any], str], dict[str, Any]], cell: Cell) -> Any:
+        return self.pool.submit(cell_fn, cell.scenario.to_dict(), str(self.folder / "cells" / cell.id))
+
+    def _say(self, text: str) -> None:
+        if not self.quiet:
+            print(f"vvl sweep: {text}", file=sys.stderr, flush=True)
+
+    def _progress(self, cell: str, finished: int, total: int) -> None:
+        """One line per finished cell when stderr is no terminal: elapsed time and an estimate of the rest."""
+        elapsed = time.perf_counter() - self.started
+        failed = sum(1 for s in self.status.values() if s["status"] == "failed")
+        rest = elapsed / finished * (total - finished)
+        self._say(f"cell {cell} {self.status[cell]['status']} ({finished}/{total} done this session"
+                  + (f", {failed} failed" if failed else "") + f"); {elapsed:.0f} s elapsed, about {rest:.0f} s left")
+
+    def _write(self) -> None:
+        sweep = self.scenario.sweep
+        write_json(self.folder / SWEEP_FILE, {
+            "scenario": self.scenario.name, "backend": self.pool.name, "workers": self.workers,
+            "parameters": {**sweep.parameters, **{p: v for group in sweep.linked for p, v in group.items()}},
+            "linked": [list(group) for group in sweep.linked], "cells": self.status,
+            "failed": [c for c, s in self.status.items() if s["status"] == "failed"],
+            "seconds": time.perf_counter() - self.started})
+
+    def _tables(self) -> None:
+        rows = cell_rows(self.cells, self.summaries, self.scenario.report.metrics)
+        write_csv(self.folder / "table.csv", rows)
+        write_csv(self.folder / "table_mean.csv", mean_rows(rows, self.scenario.sweep.paths))
+
+
+def failed_cells(folder: str | Path) -> list[str]:
+    """The cells of a sweep folder that failed (every attempt), from its ``sweep.json``."""
+    return list(json.loads((Path(folder) / SWEEP_FILE).read_text(encoding="utf-8"))["failed"])
+
+
+def _read_status(path: Path) -> dict[str, dict[str, Any]]:
+    """The cells of an earlier ``sweep.json`` (attempts and errors carry over to a resumed sweep)."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {cid: {k: st[k] for k in ("attempts", "errors") if k in st} for cid, st in cells.items()
+            if isinstance(st, dict)}

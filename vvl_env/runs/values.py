@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from vvl_env.runs.errors import ScenarioError
+from vvl_env.runs.errors import ScenarioError, join_key
 
 INT64 = 2**63
 
@@ -30,7 +30,7 @@ def check_values(data: Any) -> None:
             for k, v in node.items():
                 if not isinstance(k, str):
                     raise ScenarioError(f"{_where(path)}: keys must be strings, got {k!r}")
-                stack.append((v, f"{path}.{k}"))
+                stack.append((v, join_key(path, k)))
         elif isinstance(node, (list, tuple)):
             stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
         elif isinstance(node, bool):

@@ -1,7 +1,9 @@
-"""vvl's reference layer: equilibria (verified), zero-sum values, value of refinement, bargaining, exploitability."""
+"""vvl's reference layer: equilibria (verified), zero-sum values, value of refinement, bargaining, exploitability,
+exact learning dynamics."""
 
 from vvl_env.solve.bargaining import (AlternatingOffersSPE, BargainingSolution, alternating_offers_spe,
                                       nash_bargaining, nash_bargaining_batch)
+from vvl_env.solve.dynamics import BaselineCurve, DynamicsResult, baseline_curve, learn
 from vvl_env.solve.equilibria import EquilibriumSet, equilibria
 from vvl_env.solve.equilibria_batch import (BatchEquilibria, batch_equilibria, equilibrium_payoffs, select_payoffs,
                                             select_profiles)
@@ -16,9 +18,9 @@ from vvl_env.solve.verify import is_epsilon_equilibrium, max_regret
 from vvl_env.solve.zero_sum import ZeroSumSolution, zero_sum_value, zero_sum_values
 
 __all__ = [
-    "AlternatingOffersSPE", "BargainingSolution", "BatchEquilibria", "EquilibriumSet", "Estimate", "NashConv",
+    "AlternatingOffersSPE", "BargainingSolution", "BaselineCurve", "BatchEquilibria", "DynamicsResult", "EquilibriumSet", "Estimate", "NashConv",
     "DiscreteCost", "RefinementEffect", "RefinementValue", "SelectionRule", "SequentialValue", "ZeroSumSolution", "alternating_offers_spe",
-    "batch_equilibria", "batch_nash_conv", "equilibria", "equilibrium_payoffs", "is_epsilon_equilibrium",
-    "max_regret", "myopic_refinement", "nash_bargaining", "nash_bargaining_batch", "nash_conv", "nash_conv_batch", "optimal_refinement", "policy_value", "refinement_effect", "select_payoffs",
+    "baseline_curve", "batch_equilibria", "batch_nash_conv", "equilibria", "equilibrium_payoffs", "is_epsilon_equilibrium",
+    "learn", "max_regret", "myopic_refinement", "nash_bargaining", "nash_bargaining_batch", "nash_conv", "nash_conv_batch", "optimal_refinement", "policy_value", "refinement_effect", "select_payoffs",
     "select_profiles", "value_of_refinement", "zero_sum_value", "zero_sum_values",
 ]

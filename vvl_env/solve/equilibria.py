@@ -13,7 +13,8 @@ Methods and what they promise (``EquilibriumSet.complete``, ``.certification``, 
   degenerate flag is decided exactly. Random 12 x 12 games in well under a second, 15 x 15 in seconds; ``max_bases``
   refuses with a clear message before the walk outgrows memory.
 - ``"lemke_howson"`` / ``"lemke_howson:k"``: one equilibrium, the end of the path dropping label k;
-  ``"lemke_howson_all"``: the distinct ends of the paths from every label (some equilibria, not necessarily all).
+  ``"lemke_howson_all"``: every equilibrium reachable by Lemke-Howson paths from (0, 0) and from each equilibrium
+  found, for every label (some equilibria, not necessarily all).
   Certified by regret relative to the payoff differences that decide each best response
   (:func:`vvl_env.solve.verify.decisive_regrets`) at most ``tol``.
 - ``"auto"``: vertex enumeration; if the walk would pass ``max_bases``, ``"lemke_howson_all"`` with a warning.
@@ -27,148 +28,27 @@ Equilibria are listed in a canonical order: by x, then y, in decreasing lexicogr
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from vvl_env.model._validate import readonly
 from vvl_env.solve.components import DEDUP_ATOL, canonical, canonical_order, maximal_bicliques
+from vvl_env.solve.equilibrium_set import EXACT, EquilibriumSet, make_set
 from vvl_env.solve.equilibria_batch import (BatchEquilibria, batch_equilibria, check_tol, equilibrium_payoffs,
                                             select_payoffs, select_profiles)
-from vvl_env.solve.lemke_howson import MAX_PIVOTS, EquilibriumNotFoundError, lemke_howson, lemke_howson_path
+from vvl_env.solve.lemke_howson import MAX_PIVOTS, EquilibriumNotFoundError, lemke_howson, lemke_howson_graph
 from vvl_env.solve.polytope_walk import MAX_BASES, EnumerationLimitError
 from vvl_env.solve.selection import SelectionRule
 from vvl_env.solve.verify import GameLike, decisive_regrets, payoff_arrays
 from vvl_env.solve.walk_equilibria import certified_equilibria
 
 FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-Component = tuple[tuple[int, ...], tuple[int, ...]]
 
 METHODS = ("auto", "vertex_enumeration", "lemke_howson", "lemke_howson:k", "lemke_howson_all")
-EXACT = "exact (rational arithmetic on the payoffs as given)"
 
 __all__ = ["BatchEquilibria", "EnumerationLimitError", "EquilibriumNotFoundError", "EquilibriumSet", "METHODS",
            "SelectionRule", "batch_equilibria", "equilibria", "equilibrium_payoffs", "select_payoffs",
            "select_profiles"]
-
-
-@dataclass(frozen=True, slots=True)
-class EquilibriumSet:
-    """Equilibria of one game with their provenance.
-
-    Attributes
-    ----------
-    xs, ys : ndarray, shape (K, m), (K, n)
-        The equilibrium profiles (x_k, y_k), each certified.
-    payoffs : ndarray, shape (K, 2)
-        ``(x R1 y, x R2 y)`` of each, in the game's own units.
-    method : str
-        ``"vertex_enumeration"``, ``"lemke_howson(label=k)"`` (the label whose path gave the equilibrium) or
-        ``"lemke_howson_all"``.
-    selection : str
-        The rule the profiles answer: ``"all"`` (every extreme equilibrium), ``"lemke_howson:k"`` or
-        ``"lemke_howson_all"``; or, after :meth:`select`, ``"max_welfare"`` / ``"min_welfare"``.
-    tol : float
-        Certification tolerance on the decisive regret (methods not certified exactly).
-    degenerate : bool
-        Whether the game is degenerate (vertex enumeration: decided exactly; Lemke-Howson: a tie met on its path).
-    components : tuple of (tuple of int, tuple of int)
-        Maximal Nash subsets as indices into ``extreme_xs`` and ``extreme_ys`` (empty unless complete).
-    extreme_xs, extreme_ys : ndarray
-        The distinct extreme strategies of each player.
-    x_index, y_index : ndarray of int, shape (K,)
-        Position of ``xs[k]`` in ``extreme_xs`` and of ``ys[k]`` in ``extreme_ys``.
-    max_regret : float
-        Largest decisive regret over the profiles (:func:`vvl_env.solve.verify.decisive_regrets`).
-    complete : bool
-        True when the profiles are *all* extreme equilibria of the game.
-    certification : str
-        How each profile was certified: :data:`EXACT`, or ``"decisive regret <= tol"``.
-    """
-
-    xs: FloatArray
-    ys: FloatArray
-    payoffs: FloatArray
-    method: str
-    selection: str
-    tol: float
-    degenerate: bool
-    components: tuple[Component, ...]
-    extreme_xs: FloatArray
-    extreme_ys: FloatArray
-    x_index: IntArray
-    y_index: IntArray
-    max_regret: float
-    complete: bool = True
-    certification: str = EXACT
-
-    def __len__(self) -> int:
-        return len(self.xs)
-
-    def describe(self) -> str:
-        """One line: how many equilibria, whether that is all of them, and how they were found and certified."""
-        k = len(self)
-        noun = f"{k} equilibri{'um' if k == 1 else 'a'}"
-        if self.complete and self.selection == "all":
-            head = f"{noun}: all extreme equilibria (complete; {self.method})"
-        elif self.complete:
-            head = f"{noun} selected by {self.selection} from all extreme equilibria (complete; {self.method})"
-        else:
-            head = f"{noun}: some, not known to be all ({self.method})"
-        return (f"{head}; certified {self.certification}; max decisive regret {self.max_regret:.1e}"
-                f"{'; DEGENERATE game' if self.degenerate else ''}")
-
-    def __str__(self) -> str:
-        def fmt(v: FloatArray) -> str:
-            return "(" + ", ".join(f"{a:.4g}" for a in v) + ")"
-
-        lines = [self.describe()]
-        lines += [f"  {i}: x = {fmt(x)}  y = {fmt(y)}  payoffs = {fmt(p)}"
-                  for i, (x, y, p) in enumerate(zip(self.xs, self.ys, self.payoffs))]
-        if self.degenerate:
-            lines += [f"  maximal Nash subset: extreme x {list(a)} x extreme y {list(b)}" for a, b in self.components]
-        return "\n".join(lines)
-
-    @property
-    def profiles(self) -> tuple[tuple[FloatArray, FloatArray], ...]:
-        """The equilibria as ``((x, y), ...)``."""
-        return tuple(zip(self.xs, self.ys))
-
-    @property
-    def welfare(self) -> FloatArray:
-        """``W = x R1 y + x R2 y`` of each equilibrium."""
-        return self.payoffs.sum(axis=1)
-
-    def mean_payoffs(self) -> FloatArray:
-        """Payoffs averaged over the listed equilibria (the ``"all"`` statistic when ``selection == "all"``)."""
-        return self.payoffs.mean(axis=0)
-
-    def select(self, rule: str | SelectionRule) -> EquilibriumSet:
-        """The set reduced by ``rule``: ``"all"`` keeps all, ``"max_welfare"`` / ``"min_welfare"`` keep one.
-
-        Lemke-Howson rules need the game: use ``equilibria(game, method="lemke_howson:k")``.
-        """
-        r = SelectionRule.parse(rule)
-        if r.kind == "all":
-            return self
-        if r.kind == "lemke_howson":
-            raise ValueError(f"rule: {r} needs the game; call equilibria(game, method={str(r)!r})")
-        if self.selection != "all":
-            raise ValueError(f"rule: {r} selects among all equilibria, but this set holds {self.selection!r}")
-        k = int(np.argmax(self.welfare) if r.kind == "max_welfare" else np.argmin(self.welfare))
-        return _record(self.xs[[k]], self.ys[[k]], self.payoffs[[k]], self.method, str(r), self.tol,
-                       self.degenerate, self.components, self.extreme_xs, self.extreme_ys, self.x_index[[k]],
-                       self.y_index[[k]], float(self.max_regret), self.complete, self.certification)
-
-
-def _record(xs: FloatArray, ys: FloatArray, payoffs: FloatArray, method: str, selection: str, tol: float,
-            degenerate: bool, components: tuple[Component, ...], ex: FloatArray, ey: FloatArray, ix: IntArray,
-            iy: IntArray, max_regret: float, complete: bool, certification: str) -> EquilibriumSet:
-    return EquilibriumSet(readonly(xs), readonly(ys), readonly(payoffs), method, selection, tol, bool(degenerate),
-                          components, readonly(ex), readonly(ey), readonly(ix), readonly(iy), max_regret, complete,
-                          certification)
 
 
 def _parse_method(method: str, m: int, n: int) -> tuple[str, int]:
@@ -194,20 +74,20 @@ def _assemble(R1: FloatArray, R2: FloatArray, x: FloatArray, y: FloatArray, meth
     pay = np.stack([np.einsum("km,mn,kn->k", x, R1, y), np.einsum("km,mn,kn->k", x, R2, y)], axis=-1)
     components = maximal_bicliques(list(zip(ix.tolist(), iy.tolist()))) if complete else ()
     reg = decisive_regrets(R1, R2, x, y).max(axis=-1)
-    return _record(x, y, pay.reshape(len(x), 2), method, selection, tol, degenerate, components, ex, ey, ix, iy,
+    return make_set(x, y, pay.reshape(len(x), 2), method, selection, tol, degenerate, components, ex, ey, ix, iy,
                    float(reg.max(initial=0.0)), complete, certification)
 
 
 def _lemke_howson_all(R1: FloatArray, R2: FloatArray, tol: float, max_pivots: int) -> EquilibriumSet:
     m, n = R1.shape
-    paths = [lemke_howson_path(R1, R2, k, max_pivots) for k in range(m + n)]
-    ok = [p for p in paths if p is not None and decisive_regrets(R1, R2, p.x, p.y).max() <= tol]
+    ends, cut = lemke_howson_graph(R1, R2, max_pivots)
+    ok = [p for p in ends if decisive_regrets(R1, R2, p.x, p.y).max() <= tol]
     if not ok:
         raise EquilibriumNotFoundError(f"Lemke-Howson found no verified equilibrium of the {m}x{n} game from any "
                                        f"label within max_pivots={max_pivots} pivots each; raise max_pivots or tol")
-    return _assemble(R1, R2, np.array([p.x for p in ok]), np.array([p.y for p in ok]),
-                     f"lemke_howson_all: distinct ends of the {len(ok)} of {m + n} label paths that ended certified",
-                     "lemke_howson_all", tol,
+    how = (f"lemke_howson_all: reachable by Lemke-Howson paths from (0, 0) and from each equilibrium found, every "
+           f"label ({len(ends)} ends, {len(ends) - len(ok)} failing certification, {cut} paths cut off)")
+    return _assemble(R1, R2, np.array([p.x for p in ok]), np.array([p.y for p in ok]), how, "lemke_howson_all", tol,
                      any(p.degenerate for p in ok), False, f"decisive regret <= {tol:g}")
 
 
@@ -220,7 +100,7 @@ def equilibria(game: GameLike, *, method: str = "auto", tol: float = 1e-9, max_p
     game : Game or (R1, R2)
         The game, or its payoff matrices of shape (m, n).
     method : str
-        ``"auto"`` (all, by vertex enumeration; beyond ``max_bases`` the Lemke-Howson ends from every label, with a
+        ``"auto"`` (all, by vertex enumeration; beyond ``max_bases`` those reachable by Lemke-Howson paths, with a
         warning), ``"vertex_enumeration"`` (all; raises beyond ``max_bases``), ``"lemke_howson"`` (label 0),
         ``"lemke_howson:k"`` or ``"lemke_howson_all"``. See the module docstring.
     tol : float
@@ -274,7 +154,7 @@ def equilibria(game: GameLike, *, method: str = "auto", tol: float = 1e-9, max_p
     except EnumerationLimitError as exc:
         if kind == "vertex_enumeration":
             raise
-        warnings.warn(f"equilibria: {exc}; returning the Lemke-Howson ends from every label instead (some "
+        warnings.warn(f"equilibria: {exc}; returning the equilibria reachable by Lemke-Howson paths instead (some "
                       f"equilibria, not necessarily all)", RuntimeWarning, stacklevel=2)
         return _lemke_howson_all(R1, R2, tol, max_pivots)
     if found.rejected:

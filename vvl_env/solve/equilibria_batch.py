@@ -1,7 +1,10 @@
 """All extreme equilibria of a batch of games of one shape, and payoffs under a named selection rule (model.md §2).
 
-Exactness: as :func:`vvl_env.solve.equilibria.equilibria` (vertex enumeration of the best-response polytopes, every
-profile verified to relative regret ``tol``); the two agree game by game, in the same order. Practical size: shapes
+Exactness: floating point: vertex enumeration of the best-response polytopes (normalised per row of R2 and column of
+R1), every profile verified to a regret of at most ``tol`` relative to the payoff differences that decide each best
+response (:func:`vvl_env.solve.verify.decisive_regrets`), where :func:`vvl_env.solve.equilibria.equilibria` certifies
+exactly; the two agree game by game, in the same canonical order (tests check it, also on games scaled by 1e-6 ..
+1e12). Practical size: shapes
 with at most ``BATCH_LIMIT`` bases ``C(m + n, m)`` (up to 8 x 8); tens of microseconds per 4 x 4 game. The work is
 vectorised over the batch; only degenerate games (deduplication) and the Lemke-Howson rule loop in Python.
 Degenerate games are flagged in ``degenerate`` and their extreme equilibria deduplicated.
@@ -32,7 +35,7 @@ class BatchEquilibria:
     """Extreme equilibria of B games, padded to K per game.
 
     ``xs`` (B, K, m), ``ys`` (B, K, n): profiles, meaningful where ``valid`` (B, K); ``count`` (B,) equilibria per
-    game (the valid ones come first); ``degenerate`` (B,); ``max_regret`` (B,) largest relative regret per game;
+    game (the valid ones come first); ``degenerate`` (B,); ``max_regret`` (B,) largest decisive regret per game;
     ``tol``; ``method``.
     """
 
@@ -71,7 +74,7 @@ def batch_equilibria(R1: npt.ArrayLike, R2: npt.ArrayLike, *, tol: float = 1e-9)
     R1, R2 : array_like, shape (B, m, n)
         Payoffs of player 0 and player 1 in each game (any magnitude).
     tol : float
-        Largest relative regret a returned profile may have.
+        Largest decisive regret (:func:`vvl_env.solve.verify.decisive_regrets`) a returned profile may have.
 
     Returns
     -------

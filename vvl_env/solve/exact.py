@@ -1,13 +1,14 @@
 """Exact certification of extreme equilibria in rational arithmetic (model.md §2).
 
-Every float payoff is a dyadic rational, so ``R * 2^e`` is an integer matrix for one common ``e`` (:func:`integer_matrix`)
-and the equilibria of the game are unchanged (a positive common scale). A candidate is given combinatorially: the
-support ``I`` of x and the columns ``T`` that are x's pure best replies (its labels, read off a float vertex). Then x
-is the unique solution of ``sum_{i in I} x_i = 1`` and ``(x R2)_j`` equal for all j in T (fraction-free Bareiss
-elimination in Python integers, back-substitution in :class:`fractions.Fraction`); uniqueness makes x an extreme point.
-The pair (x, y) is an equilibrium iff, exactly, ``x, y >= 0``, every column in ``supp y`` is a best reply to x and
-every row in ``supp x`` is a best reply to y (model.md §2). The labels counted exactly (zeros of x plus x's best
-replies) decide degeneracy: more than m labels at a vertex of P (or n at one of Q) means the game is degenerate.
+Every float payoff is a dyadic rational, so ``R * 2^e`` is an integer matrix for one common ``e``
+(:func:`integer_matrix`) and the equilibria of the game are unchanged (a positive common scale). A candidate is given
+combinatorially: the support ``I`` of x and the columns ``T`` that are x's pure best replies (its labels, read off a
+float vertex). Then x is the unique solution of ``sum_{i in I} x_i = 1`` and ``(x R2)_j`` equal for all j in T
+(fraction-free Bareiss elimination in Python integers, back-substitution in :class:`fractions.Fraction`); uniqueness
+makes x an extreme point. The pair (x, y) is an equilibrium iff, exactly, ``x, y >= 0``, every column in ``supp y`` is
+a best reply to x and every row in ``supp x`` is a best reply to y (model.md §2). The labels counted exactly (zeros of
+x plus x's best replies) decide degeneracy: more than m labels at a vertex of P (or n at one of Q) means the game is
+degenerate.
 
 Exactness: exact (no tolerance). Practical size: integer work polynomial in the support size; tens of microseconds
 per profile at 2 x 2, about a millisecond at 12 x 12. Degenerate input: over-determined systems are checked for

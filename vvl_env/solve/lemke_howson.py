@@ -10,7 +10,8 @@ minimum-ratio test are broken lexicographically on the rows of the basis inverse
 path is unique and cannot cycle, also in degenerate games.
 
 Exactness: floating-point pivoting; the end point is accepted only if it verifies as a ``tol``-equilibrium (regret
-relative to the payoff differences that decide each best response, :func:`vvl_env.solve.verify.decisive_regrets`). Practical size: each pivot is O(m n); random 15 x 15 games take tens of pivots (milliseconds). Worst-case
+relative to the payoff differences that decide each best response, :func:`vvl_env.solve.verify.decisive_regrets`).
+Practical size: each pivot is O(m n); random 15 x 15 games take tens of pivots (milliseconds). Worst-case
 paths are exponentially long (Savani and von Stengel 2006): ``max_pivots`` bounds each path, and
 :func:`lemke_howson` falls back to the next labels ``k + 1, k + 2, ... (mod m + n)`` before raising
 :class:`EquilibriumNotFoundError`. It never hangs.
@@ -67,42 +68,97 @@ def _ratio_row(T: FloatArray, col: int, lex_cols: slice) -> tuple[int, bool]:
     return int(rows[cand[0]]), tie
 
 
+class _State:
+    """Both tableaux (``B^T x + s = 1`` with columns x, s; ``r + A y = 1`` with columns r, y; column index = label)
+    and their bases, starting at the artificial equilibrium (0, 0)."""
+
+    def __init__(self, R1: FloatArray, R2: FloatArray) -> None:
+        m, n = R1.shape
+        B, self.sx = row_normalised(R2)
+        At, self.sy = row_normalised(R1.T)
+        self.tabs = [np.hstack([B.T, np.eye(n), np.ones((n, 1))]), np.hstack([np.eye(m), At.T, np.ones((m, 1))])]
+        self.basis = [list(range(m, m + n)), list(range(m))]
+        self.lex = [slice(m, m + n), slice(0, m)]
+        self.m, self.n = m, n
+
+    def copy(self) -> _State:
+        new = object.__new__(_State)
+        new.__dict__.update(self.__dict__, tabs=[t.copy() for t in self.tabs], basis=[list(b) for b in self.basis])
+        return new
+
+    def key(self) -> tuple[frozenset[int], frozenset[int]]:
+        return frozenset(self.basis[0]), frozenset(self.basis[1])
+
+    def follow(self, label: int, max_pivots: int) -> tuple[int, bool] | None:
+        """Pivot along the path dropping ``label`` until it is picked up again: (pivots, tie met) or None (watchdog).
+
+        The variable with that label is nonbasic in exactly one tableau at a completely labelled pair: it enters there.
+        """
+        side = 0 if label not in self.basis[0] else 1
+        entering, degenerate = label, False
+        for pivots in range(1, max_pivots + 1):
+            T = self.tabs[side]
+            row, tie = _ratio_row(T, entering, self.lex[side])
+            degenerate |= tie
+            T[row] /= T[row, entering]
+            others = np.arange(T.shape[0]) != row
+            T[others] -= np.outer(T[others, entering], T[row])
+            leaving, self.basis[side][row] = self.basis[side][row], entering
+            if leaving == label:
+                return pivots, degenerate
+            entering, side = leaving, 1 - side
+        return None
+
+    def point(self) -> tuple[FloatArray, FloatArray]:
+        """The current (x, y), mapped back to the game's units and normalised (zero vectors stay zero)."""
+        m, n = self.m, self.n
+        x, y = np.zeros(m), np.zeros(n)
+        for r, b in enumerate(self.basis[0]):
+            if b < m:
+                x[b] = self.tabs[0][r, -1]
+        for r, b in enumerate(self.basis[1]):
+            if b >= m:
+                y[b - m] = self.tabs[1][r, -1]
+        x, y = np.clip(x, 0.0, None) / self.sx, np.clip(y, 0.0, None) / self.sy
+        return x / max(x.sum(), 1e-300), y / max(y.sum(), 1e-300)
+
+
 def lemke_howson_path(R1: FloatArray, R2: FloatArray, label: int,
                       max_pivots: int = MAX_PIVOTS) -> LemkeHowsonPath | None:
     """Follow one Lemke-Howson path from the artificial equilibrium, dropping ``label`` (0 <= label < m + n).
 
     Returns None if the watchdog stops it after ``max_pivots`` pivots. The end point is not verified here.
     """
-    m, n = R1.shape
-    B, sx = row_normalised(R2)
-    At, sy = row_normalised(R1.T)
-    A = At.T
-    tabs = [np.hstack([B.T, np.eye(n), np.ones((n, 1))]),  # P: B^T x + s = 1; columns x (0..m-1), s (m..)
-            np.hstack([np.eye(m), A, np.ones((m, 1))])]    # Q: r + A y = 1; columns r (0..m-1), y (m..)
-    basis = [list(range(m, m + n)), list(range(m))]
-    lex = [slice(m, m + n), slice(0, m)]
-    side = 0 if label < m else 1
-    entering, degenerate = label, False
-    for pivots in range(1, max_pivots + 1):
-        T = tabs[side]
-        row, tie = _ratio_row(T, entering, lex[side])
-        degenerate |= tie
-        T[row] /= T[row, entering]
-        others = np.arange(T.shape[0]) != row
-        T[others] -= np.outer(T[others, entering], T[row])
-        leaving, basis[side][row] = basis[side][row], entering
-        if leaving == label:
-            x, y = np.zeros(m), np.zeros(n)
-            for r, b in enumerate(basis[0]):
-                if b < m:
-                    x[b] = tabs[0][r, -1]
-            for r, b in enumerate(basis[1]):
-                if b >= m:
-                    y[b - m] = tabs[1][r, -1]
-            x, y = np.clip(x, 0.0, None) / sx, np.clip(y, 0.0, None) / sy
-            return LemkeHowsonPath(x / x.sum(), y / y.sum(), label, pivots, degenerate)
-        entering, side = leaving, 1 - side
-    return None
+    state = _State(R1, R2)
+    out = state.follow(label, max_pivots)
+    if out is None:
+        return None
+    return LemkeHowsonPath(*state.point(), label, *out)
+
+
+def lemke_howson_graph(R1: FloatArray, R2: FloatArray, max_pivots: int = MAX_PIVOTS,
+                       max_equilibria: int = 10_000) -> tuple[list[LemkeHowsonPath], int]:
+    """Every equilibrium reachable by Lemke-Howson paths from the artificial equilibrium and, in turn, from every
+    equilibrium found, for every label (the component of the Lemke-Howson graph holding (0, 0); Shapley 1974).
+
+    Returns the end points (``label``: the label whose path first reached it) and the number of paths cut off by
+    the watchdog. Not always all equilibria: other components of the graph are never reached. The end points are
+    not verified here.
+    """
+    start = _State(R1, R2)
+    seen, queue, found, cut = {start.key()}, [start], [], 0
+    while queue and len(found) < max_equilibria:
+        state = queue.pop()
+        for label in range(state.m + state.n):
+            nxt = state.copy()
+            out = nxt.follow(label, max_pivots)
+            if out is None:
+                cut += 1
+            elif nxt.key() not in seen:
+                seen.add(nxt.key())
+                queue.append(nxt)
+                found.append(LemkeHowsonPath(*nxt.point(), label, *out))
+    return found, cut
 
 
 def lemke_howson(R1: FloatArray, R2: FloatArray, label: int = 0, *, max_pivots: int = MAX_PIVOTS,

@@ -13,8 +13,8 @@ processed as a batch (one ``inv`` per basis, vectorised ratio tests), in chunks 
 Exactness: floating point; a constraint counts as tight (a label) when its slack is at most ``LABEL_TOL`` on the
 normalised polytope, and a pivot needs a scale-free cosine ``g_l delta / (|g_l| |delta|)`` above ``PIVOT_TOL`` (no fixed
 determinant cutoff). Callers certify what they take from it (see :mod:`vvl_env.solve.exact`). Practical size: the work
-is proportional to the number of feasible bases (a few thousand for random 10 x 10 games); ``max_bases`` refuses
-before memory runs out.
+is proportional to the number of feasible bases (random games: about 900 vertices at 10 x 10, 4,600 at 12 x 12, 42,000
+at 15 x 15); ``max_bases`` refuses before memory runs out.
 """
 
 from __future__ import annotations
@@ -56,17 +56,18 @@ def row_normalised(R: FloatArray) -> tuple[FloatArray, FloatArray]:
 def _neighbours(G: FloatArray, h: FloatArray, basis: IntArray) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
     """Vertices of the bases (F, d) and every feasible pivot from them: (v, from, dropped position, entering label)."""
     inv = np.linalg.inv(G[basis])                                   # (F, d, d)
-    v = np.einsum("fkr,fr->fk", inv, h[basis])
+    v = (inv @ h[basis][:, :, None])[:, :, 0]
     slack = np.maximum(h - v @ G.T, 0.0)                            # (F, L)
     slack[np.arange(len(basis))[:, None], basis] = 0.0
-    gd = -np.einsum("lk,fkr->frl", G, inv)                          # (F, r, L): g_l . delta_r
-    scale = np.linalg.norm(inv, axis=1)[:, :, None] * np.linalg.norm(G, axis=1)
+    gd = -(G @ inv)                                                 # (F, L, r): g_l . delta_r
+    scale = np.linalg.norm(inv, axis=1)[:, None, :] * np.linalg.norm(G, axis=1)[:, None]
     hit = gd > PIVOT_TOL * scale
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(hit, slack[:, None, :] / np.where(hit, gd, 1.0), np.inf)
-    tmin = t.min(axis=-1, keepdims=True)
-    tight = hit & (slack[:, None, :] - tmin * gd <= LABEL_TOL)
-    f, r, lab = np.nonzero(tight)
+    t = np.full(gd.shape, np.inf)
+    np.divide(slack[:, :, None], gd, out=t, where=hit)
+    tmin = t.min(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        tight = hit & (slack[:, :, None] - tmin * gd <= LABEL_TOL)
+    f, lab, r = np.nonzero(tight)
     return v, f, r, lab
 
 

@@ -3,7 +3,10 @@
 Exactness: the regrets are computed in closed form, ``max_a (R1 y)_a - x R1 y`` and ``max_b (x R2)_b - x R2 y``, to
 floating-point accuracy. By default they are *relative*: each player's payoffs are first shifted and scaled to
 ``[0, 1]`` by their range ``max R - min R`` (a constant matrix has regret 0), so one tolerance serves payoffs of any
-magnitude (1e-6 .. 1e10). Practical size: any; every function broadcasts over leading batch dimensions
+magnitude (1e-6 .. 1e10) when they span a similar range. :func:`decisive_regrets` (used by the solvers) divides
+instead by the payoff differences that decide each best response (per column of R1, per row of R2, weighted by the
+opponent's strategy), so a dominated row with a huge loss cannot hide a regret. Practical size: any; every function
+broadcasts over leading batch dimensions
 (``R1, R2`` of shape (..., m, n), ``x`` (..., m), ``y`` (..., n)). Degenerate input needs no special care.
 """
 

@@ -14,7 +14,8 @@ equilibria. This suits batches of small games; one large game is better served b
 (:mod:`vvl_env.solve.walk_equilibria`).
 
 Exactness: exact up to floating point (labels at tolerance ``LABEL_TOL`` on the normalised payoffs; a basis that is
-singular to rounding, by the scale-free test ``SINGULAR_TOL``, is trusted only in nondegenerate games). Practical size: batches of 10^4 games up to 4 x 4 in well under a second.
+singular to rounding, by the scale-free test ``SINGULAR_TOL``, is trusted only in nondegenerate games). Practical
+size: batches of 10^4 games up to 4 x 4 in well under a second.
 Degenerate input: a vertex with more labels than its dimension flags the game degenerate; the same vertex may then
 come from several bases, so callers deduplicate (see :mod:`vvl_env.solve.components`).
 """

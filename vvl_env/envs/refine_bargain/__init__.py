@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pettingzoo.utils import parallel_to_aec, wrappers
+from pettingzoo.utils import parallel_to_aec
 from pettingzoo.utils.env import AECEnv
 
+from vvl_env.envs.aec import aec_env
 from vvl_env.envs.refine_bargain.config import BargainConfig
 from vvl_env.envs.refine_bargain.env import RefineBargainEnv
 
@@ -22,10 +23,8 @@ def raw_env(render_mode: str | None = None, **config: Any) -> AECEnv:
 
 
 def env(render_mode: str | None = None, **config: Any) -> AECEnv:
-    """The AEC version with PettingZoo's standard wrappers (AssertOutOfBounds, OrderEnforcing)."""
-    aec = raw_env(render_mode=render_mode, **config)
-    aec = wrappers.AssertOutOfBoundsWrapper(aec)
-    return wrappers.OrderEnforcingWrapper(aec)
+    """The AEC version, each action checked at its agent's turn, order enforced (``vvl_env.envs.aec``)."""
+    return aec_env(parallel_env(render_mode=render_mode, **config))
 
 
 __all__ = ["BargainConfig", "RefineBargainEnv", "env", "parallel_env", "raw_env"]

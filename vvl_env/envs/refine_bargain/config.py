@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from vvl_env.envs.actions import parse_invalid_action
 from vvl_env.model._validate import check_choice, check_real, readonly
+from vvl_env.model.belief import TRUTH_WORDS
 from vvl_env.model.bargaining import (BargainingLaw, DirichletWeights, FixedWeights, UniformWeights, WeightLaw,
                                       check_disagreement)
 
@@ -46,14 +47,24 @@ def parse_weight_law(name: str, value: Any, K: int) -> WeightLaw:
     return value
 
 
-def parse_beliefs(value: Any, K: int) -> str | tuple[WeightLaw, WeightLaw]:
-    """``"common"``, or a pair of weight-law specs (one prior per party) parsed by :func:`parse_weight_law`."""
+def parse_beliefs(value: Any, K: int, truth: tuple[WeightLaw, WeightLaw]
+                  ) -> str | tuple[tuple[WeightLaw, WeightLaw], tuple[WeightLaw, WeightLaw]]:
+    """``"common"``, or a pair (one prior per party) whose entry i is ``"truth"`` / ``"common"`` (party i believes the
+    true laws ``truth``) or a weight-law spec (party i believes both parties' weights follow it; parsed by
+    :func:`parse_weight_law`). Returns, per party, the pair of laws it believes."""
     if isinstance(value, str):
         return check_choice("beliefs", value, ("common",))
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ValueError(f"beliefs: must be 'common' or a pair of weight laws (one prior per party, each a weight "
-                         f"law, a name in {WEIGHT_LAWS} or a mapping with 'law'); got {value!r}")
-    return (parse_weight_law("beliefs[0]", value[0], K), parse_weight_law("beliefs[1]", value[1], K))
+        raise ValueError(f"beliefs: must be 'common' or a pair of weight laws (one prior per party, each 'truth', "
+                         f"'common', a weight law, a name in {WEIGHT_LAWS} or a mapping with 'law'); got {value!r}")
+
+    def one(i: int) -> tuple[WeightLaw, WeightLaw]:
+        if isinstance(value[i], str) and value[i] in TRUTH_WORDS:
+            return truth
+        law = parse_weight_law(f"beliefs[{i}]", value[i], K)
+        return (law, law)
+
+    return (one(0), one(1))
 
 
 def _pair(name: str, value: Any) -> tuple[Any, Any]:
@@ -81,7 +92,8 @@ class BargainConfig:
 
     ``beliefs`` (model.md §4): ``"common"`` (default: every party's prior is the true weight laws, and this is
     common knowledge) or a pair ``(prior of player_0, prior of player_1)``: party i believes that *both* parties'
-    weights follow the weight law ``beliefs[i]`` (same formats as ``weights``). Priors set the "prior mean" entries
+    weights follow the weight law ``beliefs[i]`` (same formats as ``weights``), or, for ``"truth"`` / ``"common"``,
+    the true laws. Priors set the "prior mean" entries
     of party i's observation and the analytic agent's value of refining; the world still draws from ``weights``.
     """
 
@@ -116,7 +128,7 @@ class BargainConfig:
         invalid_action, penalty = parse_invalid_action(self.invalid_action, self.invalid_action_penalty)
         if grid**K > 100_000:
             raise ValueError(f"grid: grid**K offers must be at most 100000, got {grid}**{K} = {grid**K}")
-        values = dict(K=K, weights=laws, beliefs=parse_beliefs(self.beliefs, K), cost=costs, budget=budgets,
+        values = dict(K=K, weights=laws, beliefs=parse_beliefs(self.beliefs, K, laws), cost=costs, budget=budgets,
                       first_proposer=int(first), d=readonly(d),
                       grid=grid, delta=check_real("delta", self.delta, low=0.0, high=1.0, low_open=True),
                       horizon=_int("horizon", self.horizon, 1),
@@ -133,7 +145,7 @@ class BargainConfig:
         """The weight laws of (player_0, player_1) as party ``i`` believes them (the truth under "common")."""
         if self.beliefs == "common":
             return self.weights  # type: ignore[return-value]
-        return (self.beliefs[i], self.beliefs[i])  # type: ignore[index]
+        return self.beliefs[i]  # type: ignore[index]
 
     def prior_means(self, i: int) -> FloatArray:
         """(2, K): the mean weights of (player_0, player_1) under party ``i``'s belief."""

@@ -167,10 +167,10 @@ class MatrixCore:
         """(B, 2): whether each agent's action (ints in [0, 1 + 2M)) is allowed by its current mask."""
         return self.mask.view(bool)[self._arB[:, None], self._agents, actions]
 
-    def step(self, actions: IntArray, legal: npt.NDArray[np.bool_],
+    def step(self, actions: IntArray, legal: npt.NDArray[np.bool_] | None = None,
              ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-        """Apply one joint action per copy (``actions`` of shape (B, 2), ``legal = self.legal(actions)``); return
-        rewards (B, 2) and done (B,).
+        """Apply one joint action per copy (``actions`` of shape (B, 2)); ``legal`` is None when the caller checked
+        that every action is legal, else ``self.legal(actions)``. Return rewards (B, 2) and done (B,).
 
         A copy where an agent's action is illegal is not stepped: it ends at once, each offender receiving
         ``-invalid_action_penalty`` (``invalid_action="penalize"``; under "raise" the caller refuses the step before
@@ -182,15 +182,15 @@ class MatrixCore:
         in_ref = self.phase == REFINE
         in_play = self.phase == PLAY
         void = None
-        if not legal.all():
+        if legal is not None:
             void = ~(legal[:, 0] & legal[:, 1])
             in_ref &= ~void
             in_play &= ~void
         touched, refining, playing = None, np.count_nonzero(in_ref) > 0, np.count_nonzero(in_play) > 0
         if refining:
-            ref = legal & (self._kind[actions] == 1)
+            ref = self._kind[actions] == 1                                         # legal: the mask allows it
             if void is not None:
-                ref &= ~void[:, None]
+                ref &= legal & ~void[:, None]
             any_ref = ref[:, 0] | ref[:, 1]
             if np.count_nonzero(any_ref):
                 for p in (0, 1):

@@ -129,10 +129,10 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
-from pettingzoo.utils import wrappers
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from vvl_env.envs.actions import check_joint, episode_error, illegal_action
+from vvl_env.envs.aec import aec_env
 from vvl_env.envs.refine_matrix.config import AGENTS, make_config
 from vvl_env.envs.refine_matrix.core import MatrixCore
 from vvl_env.envs.refine_matrix.layout import PHASES
@@ -220,18 +220,19 @@ class RefineMatrixEnv(ParallelEnv):
         core, act = self._core, self._act
         act[0, 0], act[0, 1] = check_joint(actions, AGENTS, core.A)
         legal = core.legal(act)
-        if not (legal[0, 0] and legal[0, 1]) and self.config.invalid_action == "raise":
+        ok = legal[0, 0] and legal[0, 1]
+        if not ok and self.config.invalid_action == "raise":
             p = 0 if not legal[0, 0] else 1
             phase = PHASES[core.phase[0]]
             raise illegal_action(AGENTS[p], int(act[0, p]), f"in the {phase} phase", core.mask[0, p])
-        rew, done = core.step(act, legal)
+        rew, done = core.step(act, None if ok else legal)
         refined = core.refined[0]
         if refined[0] or refined[1]:
             self._record(refined)
         r = rew[0].tolist()
         d = bool(done[0])
         obs, infos = self._observations(), self._infos()
-        bad = core.invalid[0].tolist()
+        bad = (False, False) if ok else core.invalid[0].tolist()
         infos["player_0"]["invalid_action"], infos["player_1"]["invalid_action"] = bad
         rewards = {"player_0": r[0], "player_1": r[1]}
         terminations = {"player_0": d, "player_1": d}
@@ -295,8 +296,5 @@ def raw_env(**config: Any):
 
 
 def env(**config: Any):
-    """The AEC env in PettingZoo's standard wrappers (AssertOutOfBounds, OrderEnforcing)."""
-    e = raw_env(**config)
-    e = wrappers.AssertOutOfBoundsWrapper(e)
-    e = wrappers.OrderEnforcingWrapper(e)
-    return e
+    """The AEC env, each action checked at its agent's turn, order enforced (``vvl_env.envs.aec``)."""
+    return aec_env(parallel_env(**config))

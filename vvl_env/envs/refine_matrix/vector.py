@@ -91,11 +91,12 @@ class RefineMatrixVecEnv(ArrayVecEnv):
             raise episode_error(False)
         core = self._core
         legal = core.legal(self._actions)
-        if not legal.all() and self.config.invalid_action == "raise":
+        ok = legal.all()
+        if not ok and self.config.invalid_action == "raise":
             c, p = (int(i) for i in np.argwhere(~legal)[0])
             raise illegal_action(f"sub-env {2 * c + p}", int(self._actions[c, p]),
                                  f"in the {PHASES[core.phase[c]]} phase", core.mask[c, p])
-        rew, done = core.step(self._actions, legal)
+        rew, done = core.step(self._actions, None if ok else legal)
         n = self.num_envs
         infos: list[dict[str, Any]] = [{} for _ in range(n)]
         ended = done.nonzero()[0]
@@ -103,7 +104,7 @@ class RefineMatrixVecEnv(ArrayVecEnv):
             last = list(core.obs[ended].reshape(-1, core.layout.size))
             for i, row in zip(np.stack([2 * ended, 2 * ended + 1], axis=1).ravel().tolist(), last):
                 infos[i]["terminal_observation"] = row
-            if core.invalid.any():
+            if not ok:
                 for i in np.flatnonzero(core.invalid.reshape(n)).tolist():
                     infos[i]["invalid_action"] = True
             core.reset(ended)
