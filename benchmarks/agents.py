@@ -195,9 +195,50 @@ def main() -> None:
             refs.setdefault(case, {})["dynamics"] = baselines(case, args.episodes, args.steps // 2)
     save()
     print(f"wrote {out}", file=sys.stderr)
+    print(table(results))
     for case in args.cases:
         if CASES[case][0] == "refine_matrix_v0":
             print(f"wrote {figure(case, runs, out.parent)}", file=sys.stderr)
+
+
+ROWS: dict[str, list[tuple[str, str, str]]] = {  # case -> (label, learner metric, reference metric)
+    "matching_pennies": [("NashConv of play (target <= 0.05)", "nash_conv", "nash_conv"),
+                         ("refine rate player_0 (target: within 0.02)", "refine_rate/player_0",
+                          "refine_rate/player_0"),
+                         ("welfare (target: within 0.02)", "welfare", "welfare")],
+    "rock_paper_scissors": [("NashConv of play (target <= 0.1)", "nash_conv", "nash_conv"),
+                            ("welfare", "welfare", "welfare")],
+    "bargaining": [("agreement rate", "agreement", "agreement"), ("refine rate player_0", "refine_rate/player_0",
+                                                                 "refine_rate/player_0"),
+                   ("welfare", "welfare", "welfare")],
+}
+
+
+def table(results: dict[str, Any]) -> str:
+    """The README's markdown table: per case and metric, the analytic value and each learner's median (last iterate
+    / time average) over its finished seeds."""
+    summary, refs = results.get("summary", {}), results.get("reference", {})
+    lines = ["| case: metric | analytic | " + " | ".join(f"{n} (last / average)" for n in LEARNERS) + " |",
+             "| --- | --- | " + " | ".join("---" for _ in LEARNERS) + " |"]
+
+    def cell(by: dict[str, Any], key: str) -> str:
+        last, avg = by.get(f"last/{key}"), by.get(f"average/{key}")
+        return "-" if last is None else f"{last:.3f} / {avg:.3f} (n={by['n_seeds']})"
+
+    for case, rows in ROWS.items():
+        for label, key, ref_key in rows:
+            ref = refs.get(case, {}).get(f"reference/{ref_key}")
+            if ref is None and key == "agreement":
+                ref = summary.get(case, {}).get("mmd_ppo", {}).get("reference/agreement")
+            cells = [cell(summary.get(case, {}).get(n, {}), key) for n in LEARNERS]
+            lines.append(f"| {case}: {label} | {'-' if ref is None else f'{ref:.3f}'} | " + " | ".join(cells) + " |")
+    roa = summary.get("refine_or_act", {})
+    if roa:
+        opt = next(iter(roa.values()))["optimal"]
+        cells = [f"{roa[n]['return']:.3f} ({100 * roa[n]['ratio']:.1f} %, n={roa[n]['n_seeds']})" if n in roa
+                 else "-" for n in LEARNERS]
+        lines.append(f"| refine_or_act: return (target >= 98 % of optimal) | {opt:.3f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def figure(case: str, runs: dict[str, Any], folder: Path) -> Path | None:
