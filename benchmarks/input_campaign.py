@@ -21,6 +21,7 @@ import contextlib
 import io
 import json
 import math
+import shutil
 import signal
 import sys
 import tempfile
@@ -152,6 +153,7 @@ def campaign(cfg: Config) -> dict[str, Any]:
         record("games", outcome, text, err)
 
     given(game_texts())(settings(strict, max_examples=cfg.games)(game))()
+    shutil.rmtree(folder, ignore_errors=True)
     totals = sum(counts.values(), Counter())
     return {"tried": sum(totals.values()),
             "counts": {g: dict(c) for g, c in counts.items()}, "totals": dict(totals), "examples": examples}

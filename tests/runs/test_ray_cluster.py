@@ -49,8 +49,8 @@ def test_sweep_on_a_local_ray_cluster(tmp_path: Path) -> None:
     # token file ~/.ray/auth_token, which the head creates if it is missing; the driver is `vvl sweep` in a process
     # of its own, as a user runs it (Ray reads RAY_AUTH_MODE when it is imported)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_TMPDIR": temp, "RAY_AUTH_MODE": "token"}
-    head = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    log = open(Path(temp) / "head.log", "w")
+    head = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and head.poll() is None:
@@ -58,7 +58,7 @@ def test_sweep_on_a_local_ray_cluster(tmp_path: Path) -> None:
                 if s.connect_ex(("127.0.0.1", gcs)) == 0:
                     break
             time.sleep(0.2)
-        assert head.poll() is None, "ray start --head exited"
+        assert head.poll() is None, f"ray start --head exited: {(Path(temp) / 'head.log').read_text()[-2000:]}"
         scenario = write(tmp_path / "g.toml", tiny(learner=False, evaluation={"episodes": 10},
                                                      sweep={"parameters": {"env.config.cost": [0.0, 0.5]},
                                                             "seeds": [0]}))
@@ -72,10 +72,20 @@ def test_sweep_on_a_local_ray_cluster(tmp_path: Path) -> None:
         assert (on_ray / "table.csv").read_text() == (inline / "table.csv").read_text()
         assert '"backend": "ray"' in (on_ray / "sweep.json").read_text()
     finally:
-        os.killpg(head.pid, signal.SIGTERM)  # --block: the head stops the processes it started
-        try:
-            head.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)
-            head.wait()
+        stop(head)
+        log.close()
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def stop(head: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the head's process group (with --block the head stops the processes it started), then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(head.pid, sig)
+        except ProcessLookupError:  # the group is gone already
+            break
+        try:
+            head.wait(timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue

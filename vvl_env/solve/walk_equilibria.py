@@ -13,7 +13,8 @@ vertex has more labels than its dimension, decided exactly.
 
 Exactness: every returned profile is exactly an extreme equilibrium (profiles are the exact rationals rounded to
 float). Completeness rests on the float walk finding every vertex with labels at ``LABEL_TOL`` on the normalised
-polytopes. Practical size: random 12 x 12 games in about 0.2 s, 15 x 15 in a few seconds; ``max_bases`` bounds the walk.
+polytopes. Practical size: random 12 x 12 games in under a second, 15 x 15 in 6-8 s at under 0.3 GB (see
+``benchmarks/results/solvers.json``); ``max_bases`` bounds the walk.
 """
 
 from __future__ import annotations
