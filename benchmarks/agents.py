@@ -11,8 +11,9 @@ Cases and targets (the issue's; a missed target is reported with its figure, nev
   cost 0.05, public; independent learners. Targets: play NashConv <= 0.05 (RPS: <= 0.1), refine rates within 0.02
   and welfare within 0.02 of the analytic (``bayes_optimal``) agents', for the last iterate and the time average.
   Reference lines: the exact dynamics (``vvl_env.solve.dynamics.baseline_curve``, MMD and RM+) on the realised games
-  of the analytic agents' episodes, after as many game evaluations as the learner played training episodes (an
-  episode gives a learner one sampled payoff, a game evaluation gives a dynamic both expected-payoff vectors).
+  of the analytic agents' first 200 evaluation episodes, after ``steps / 2`` game evaluations (a learner takes at
+  least two steps per episode, so at most as many as the training episodes it played; an episode gives a learner
+  one sampled payoff, a game evaluation gives a dynamic both expected-payoff vectors).
 * ``refine_or_act``: stochastic cost U[0, 0.6], budget 2 (scenarios/refine_or_act.toml): mean return within 2 % of
   the Bellman-optimal agent's on the same episodes.
 * ``bargaining``: ``refine_bargain_v0`` with budget 1 (scenarios/refine_bargain.toml's game): agreement rate, refine
@@ -192,12 +193,60 @@ def main() -> None:
                 save()
     for case in args.cases:
         if CASES[case][0] == "refine_matrix_v0" and not refs.get(case, {}).get("dynamics", {}).get("available"):
-            refs.setdefault(case, {})["dynamics"] = baselines(case, args.episodes, args.steps // 2)
+            refs.setdefault(case, {})["dynamics"] = baselines(case, min(args.episodes, 200), args.steps // 2)
     save()
     print(f"wrote {out}", file=sys.stderr)
+    print(table(results))
     for case in args.cases:
         if CASES[case][0] == "refine_matrix_v0":
             print(f"wrote {figure(case, runs, out.parent)}", file=sys.stderr)
+
+
+ROWS: dict[str, list[tuple[str, str, str]]] = {  # case -> (label, learner metric, reference metric)
+    "matching_pennies": [("NashConv of play (target <= 0.05)", "nash_conv", "nash_conv"),
+                         ("refine rate player_0 (target: within 0.02)", "refine_rate/player_0",
+                          "refine_rate/player_0"),
+                         ("welfare (target: within 0.02)", "welfare", "welfare")],
+    "rock_paper_scissors": [("NashConv of play (target <= 0.1)", "nash_conv", "nash_conv"),
+                            ("welfare", "welfare", "welfare")],
+    "bargaining": [("agreement rate", "agreement", "agreement"), ("refine rate player_0", "refine_rate/player_0",
+                                                                 "refine_rate/player_0"),
+                   ("welfare", "welfare", "welfare")],
+}
+
+
+def table(results: dict[str, Any]) -> str:
+    """The README's markdown table: per case and metric, the analytic value and each learner's median (last iterate
+    / time average) over its finished seeds."""
+    summary, refs = results.get("summary", {}), results.get("reference", {})
+    lines = ["| case: metric | analytic | " + " | ".join(f"{n} (last / average)" for n in LEARNERS) + " |",
+             "| --- | --- | " + " | ".join("---" for _ in LEARNERS) + " |"]
+
+    def cell(by: dict[str, Any], key: str) -> str:
+        last, avg = by.get(f"last/{key}"), by.get(f"average/{key}")
+        return "-" if last is None else f"{last:.3f} / {avg:.3f} (n={by['n_seeds']})"
+
+    for case, rows in ROWS.items():
+        for label, key, ref_key in rows:
+            ref = refs.get(case, {}).get(f"reference/{ref_key}")
+            if ref is None and key == "agreement":
+                ref = summary.get(case, {}).get("mmd_ppo", {}).get("reference/agreement")
+            cells = [cell(summary.get(case, {}).get(n, {}), key) for n in LEARNERS]
+            lines.append(f"| {case}: {label} | {'-' if ref is None else f'{ref:.3f}'} | " + " | ".join(cells) + " |")
+    roa = summary.get("refine_or_act", {})
+    if roa:
+        opt = next(iter(roa.values()))["optimal"]
+        cells = [f"{roa[n]['return']:.3f} ({100 * roa[n]['ratio']:.1f} %, n={roa[n]['n_seeds']})" if n in roa
+                 else "-" for n in LEARNERS]
+        lines.append(f"| refine_or_act: return (target >= 98 % of optimal) | {opt:.3f} | " + " | ".join(cells) + " |")
+    for case in ROWS:
+        dyn = refs.get(case, {}).get("dynamics", {})
+        if dyn.get("available"):
+            parts = [f"{m} {dyn[m]['nash_conv_last'][-1]:.3f} / {dyn[m]['nash_conv_avg'][-1]:.3f}"
+                     for m in ("mmd", "rm+")]
+            lines.append(f"\nExact dynamics on {dyn['games']} realised games of {case} after {dyn['evaluations']:,} "
+                         f"game evaluations, NashConv last / average: " + ", ".join(parts) + ".")
+    return "\n".join(lines)
 
 
 def figure(case: str, runs: dict[str, Any], folder: Path) -> Path | None:

@@ -66,7 +66,7 @@ class MMDPPO(MaskablePPO):
         jittering around the regularised equilibrium by sampling noise; the decay removes that jitter.
     """
 
-    def __init__(self, *args: Any, kl_coef: float = 0.05, magnet_every: int = 10, anneal_lr: bool = True,
+    def __init__(self, *args: Any, kl_coef: float = 0.2, magnet_every: int = 50, anneal_lr: bool = True,
                  **kwargs: Any) -> None:
         check_params({"kl_coef": kl_coef, "magnet_every": magnet_every, "anneal_lr": anneal_lr})
         self.kl_coef, self.magnet_every, self.anneal_lr, self.magnet_updates = float(kl_coef), magnet_every, \
@@ -122,8 +122,8 @@ class MMDPPO(MaskablePPO):
 def _signature() -> inspect.Signature:
     """MaskablePPO's constructor signature plus ``kl_coef`` and ``magnet_every`` (read by the config checks)."""
     base = inspect.signature(MaskablePPO.__init__)
-    extra = [inspect.Parameter("kl_coef", inspect.Parameter.KEYWORD_ONLY, default=0.05),
-             inspect.Parameter("magnet_every", inspect.Parameter.KEYWORD_ONLY, default=10),
+    extra = [inspect.Parameter("kl_coef", inspect.Parameter.KEYWORD_ONLY, default=0.2),
+             inspect.Parameter("magnet_every", inspect.Parameter.KEYWORD_ONLY, default=50),
              inspect.Parameter("anneal_lr", inspect.Parameter.KEYWORD_ONLY, default=True)]
     params = [p for p in base.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
     positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vvl_env.model import Game, PerturbationModel, matching_pennies, refine, rock_paper_scissors
 from vvl_env.solve import equilibria, zero_sum_value
@@ -167,7 +169,12 @@ def test_shapley_game_is_never_reported_converged_where_it_cycles(method: str) -
     assert not np.any(res.converged_last)  # no last iterate reaches and holds the equilibrium
     if method in ("mmd", "mmd_reset"):
         # MMD settles on a limit cycle that the game's cyclic symmetry (i -> i + 1 for both players) maps to itself,
-        # so its time average tends to the uniform equilibrium: there "average" converging is the truth.
+        # so its time average tends to the uniform equilibrium: there "average" converging is the truth. Break the
+        # symmetry (a few payoffs moved by <= 0.3) and the average plateaus away from the equilibrium.
+        P1 = R1 + np.array([[0.3, 0, 0], [0, 0, 0], [0, 0, -0.2]])
+        P2 = R2 + np.array([[0, 0, 0.2], [0, 0, 0], [0, 0.1, 0]])
+        res = learn(P1[:10], P2[:10], method, 5_000, rng=np.random.default_rng(11), record_every=100)
+        assert not np.any(res.converged) and np.all(res.nash_conv_avg[-1] > 3 * TARGET)
         return
     assert not np.any(res.converged) and np.all(res.best == np.where(
         res.nash_conv_last[-1] <= res.nash_conv_avg[-1], "last", "average"))
@@ -258,3 +265,17 @@ def test_converged_means_reached_and_held_over_the_last_tenth_of_the_records() -
     assert res.converged.tolist() == [False, True, True, False]
     assert res.best.tolist() == ["last", "last", "average", "average"]  # else: the lower final NashConv
     assert res.evaluations.tolist() == list(range(10, 201, 10))
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), method=st.sampled_from(list(METHODS)), general_sum=st.booleans())
+def test_iterates_stay_on_the_simplex_of_unmasked_actions(seed: int, method: str, general_sum: bool) -> None:
+    rng = np.random.default_rng(seed)
+    R1, R2 = rng.normal(scale=10.0 ** rng.integers(-3, 4), size=(2, 6, 4, 3))
+    R2 = R2 if general_sum else -R1
+    rm, cm = rng.random((6, 4)) < 0.7, rng.random((6, 3)) < 0.7
+    rm[:, 0] = cm[:, 1] = True
+    res = learn(R1, R2, method, 60, rng=rng, record_every=20, row_mask=rm, col_mask=cm)
+    for p, mask in ((res.last_x, rm), (res.last_y, cm), (res.avg_x, rm), (res.avg_y, cm)):
+        assert np.all(p >= 0) and np.allclose(p.sum(-1), 1.0, atol=1e-12) and np.all(p[~mask] == 0)
+    assert np.all(np.isfinite(res.nash_conv_last)) and np.all(res.nash_conv_avg >= -1e-9 * np.abs(R1).max())

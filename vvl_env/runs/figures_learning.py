@@ -74,10 +74,13 @@ def nash_conv_curves(summary: dict[str, Any], scenario: dict[str, Any], path: Pa
         ax.plot(c["steps"], np.maximum(c["average"], floor), color=color, linestyle="--", label=f"{name}: average")
     top = max(float(c["steps"].max()) for c in curves.values())
     env = scenario.get("env", {})
-    for k, (method, b) in enumerate(dynamics_baselines(env.get("id", ""), dict(env.get("config", {})), top).items()):
+    lines = dynamics_baselines(env.get("id", ""), dict(env.get("config", {})), top)
+    drawn = bool(lines) or env.get("id") != "refine_matrix_v0"
+    for k, (method, b) in enumerate(lines.items()):
         ax.plot(b.evaluations, np.maximum(b.nash_conv_last, floor), color="k", alpha=0.8, linestyle=[":", "-."][k],
                 label=f"exact {method}: last iterate")
     ax.set(xscale="log", yscale="log", xlabel="training agent-steps (learners) / game evaluations (exact dynamics)",
-           ylabel="NashConv of play (mean over episodes)", title="NashConv during training")
+           ylabel="NashConv of play (mean over episodes)")
     ax.legend(fontsize=7)
-    return _save(fig, path)
+    note = None if drawn else "exact dynamics not drawn: vvl_env.solve.dynamics is not installed"
+    return _save(fig, path, "NashConv during training: last iterate (solid) and time average (dashed)", note)

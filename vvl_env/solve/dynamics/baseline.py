@@ -47,12 +47,13 @@ def _budgets(evaluations: Any) -> npt.NDArray[np.int64]:
 
 def baseline_curve(R1: npt.ArrayLike, R2: npt.ArrayLike, method: str, evaluations: int | npt.ArrayLike, *,
                    rng: np.random.Generator, row_mask: npt.ArrayLike | None = None,
-                   col_mask: npt.ArrayLike | None = None, **method_params: Any) -> BaselineCurve:
+                   col_mask: npt.ArrayLike | None = None, progress: bool = False,
+                   **method_params: Any) -> BaselineCurve:
     """Mean NashConv over B games of ``method``'s last and average iterates against game evaluations.
 
     Parameters
     ----------
-    R1, R2, row_mask, col_mask, rng, method, **method_params
+    R1, R2, row_mask, col_mask, rng, method, progress, **method_params
         As for :func:`vvl_env.solve.dynamics.learn`.
     evaluations : int or 1-D array of int
         A total budget (curve at ``CURVE_POINTS`` log-spaced budgets up to it) or the increasing budgets to report.
@@ -66,7 +67,9 @@ def baseline_curve(R1: npt.ArrayLike, R2: npt.ArrayLike, method: str, evaluation
     One *game evaluation* is one computation of both players' expected-payoff vectors ``R1 y`` and ``x R2`` against
     the current profile: one per iteration for every method but replicator dynamics (4, its Runge-Kutta stages). The
     curve at budget e is NashConv after ``e // evaluations_per_iteration`` iterations, so it never spends more game
-    evaluations than a learner it is drawn next to. NashConv is averaged over the B games, in game units.
+    evaluations than a learner it is drawn next to. NashConv is averaged over the B games, in game units. Cost:
+    tens of µs plus about 1 µs per game for each iteration (``benchmarks/dynamics.py``): a budget of 10^6 takes
+    minutes.
     """
     A, Bm, rm, cm = batch_inputs(R1, R2, row_mask, col_mask)
     check_rng(rng)
@@ -75,7 +78,7 @@ def baseline_curve(R1: npt.ArrayLike, R2: npt.ArrayLike, method: str, evaluation
     per_iteration = METHODS[method].evaluations_per_iteration
     iterations = budgets // per_iteration
     record = np.unique(iterations)
-    *_, nc_last, nc_avg = run_dynamics(GameBatch(A, Bm, rm, cm), method, params, record, rng)
+    *_, nc_last, nc_avg = run_dynamics(GameBatch(A, Bm, rm, cm), method, params, record, rng, progress)
     index = np.searchsorted(record, iterations)
     return BaselineCurve(method, params, budgets, iterations, nc_last.mean(axis=1)[index],
                          nc_avg.mean(axis=1)[index])
