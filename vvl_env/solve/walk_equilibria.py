@@ -10,6 +10,8 @@ dimension's number of labels matches only the vertex carrying the complementary 
 more labels (degeneracy) are compared with every vertex of the other polytope. Each matched pair is then certified in
 exact rational arithmetic (:mod:`vvl_env.solve.exact`) on the payoffs as given, and the game is degenerate iff some
 vertex has more labels than its dimension, decided exactly.
+Games with at most ``EXACT_BASES`` bases (2 x 2 to 2 x 4) skip the float polytopes: every vertex is computed exactly
+(:func:`vvl_env.solve.exact.all_vertices`) and the equilibria are the pairs that pass the exact test, same sets.
 
 Exactness: every returned profile is exactly an extreme equilibrium (profiles are the exact rationals rounded to
 float). Completeness rests on the float walk finding every vertex with labels at ``LABEL_TOL`` on the normalised
