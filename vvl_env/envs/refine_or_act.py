@@ -11,7 +11,7 @@ from gymnasium import spaces
 
 from vvl_env.envs.actions import check_action, episode_error, parse_invalid_action
 from vvl_env.envs.refine_or_act_core import RefineOrActCore
-from vvl_env.model._validate import check_choice, check_int
+from vvl_env.model._validate import check_choice, check_int, readonly
 from vvl_env.model.belief import believed_law
 from vvl_env.model.cost import parse_cost
 from vvl_env.model.decision import DecisionProblem
@@ -19,6 +19,15 @@ from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
 
 MAX_OPTIONS = 4096  # padding M: observations have 2 M + 5 entries
 _FIRST = np.zeros(1, dtype=np.int64)  # the single copy of the core
+
+
+def _trusted_problem(values: npt.NDArray[np.float64], labels: tuple[str, ...], name: str) -> DecisionProblem:
+    """``DecisionProblem(values, labels, name=name)`` from values the core made (finite) and distinct labels, without
+    re-validating them (a step trusts its state)."""
+    problem = object.__new__(DecisionProblem)
+    for field, value in (("values", readonly(values)), ("labels", labels), ("name", name)):
+        object.__setattr__(problem, field, value)
+    return problem
 
 
 class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
@@ -171,7 +180,7 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         return self._core.mask[0].copy()
 
     def _info(self, **extra: Any) -> dict[str, Any]:
-        return {"action_mask": self.action_masks().astype(np.int8), "problem": self.problem,
+        return {"action_mask": self._core.mask[0].astype(np.int8), "problem": self.problem,
                 "budget_left": self.budget_left, "costs_paid": self.costs_paid, **extra}
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None,
@@ -207,8 +216,7 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         """The realised problem after refining option k: the core's values, option k relabelled k.1, k.2."""
         base = self._labels[k]
         self._labels[k:k + 1] = [f"{base}.1", f"{base}.2"]
-        n = int(self._core.n[0])
-        self.problem = DecisionProblem(self._core.values[0, :n].copy(), tuple(self._labels), name=self.coarse.name)
+        self.problem = _trusted_problem(self._core.values[0, :self._core.n[0]], tuple(self._labels), self.coarse.name)
 
     def render(self) -> str | None:
         """The options table (label, value), the remaining budget and the next cost."""
