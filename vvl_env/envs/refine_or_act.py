@@ -77,6 +77,11 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
     ## Episode End
     Terminates when the agent acts. Episodes therefore last at most ``budget + 1`` steps and need no time limit.
 
+    ## Implementation
+    The dynamics are :class:`~vvl_env.envs.refine_or_act_core.RefineOrActCore` with one copy (the vector env
+    ``RefineOrActVecEnv`` steps many); this class validates the configuration and adds the Gymnasium API, the
+    realised problem (values and labels) and rendering.
+
     ## Invalid actions
     As in every vvl environment (``vvl_env.envs.actions``): an action that is not an integer in ``[0, 2M)``
     raises ``ValueError``, as does stepping before ``reset()`` or after the episode ended. A masked action raises
