@@ -48,7 +48,8 @@ class RefineOrActCore:
     Parameters
     ----------
     config : RefineOrActConfig
-        A validated configuration, e.g. a ``RefineOrAct`` (the core trusts it).
+        A validated configuration, e.g. a ``RefineOrAct`` (the core trusts it, and copies what it needs rather than
+        keeping a reference: no env <-> core cycle).
     num_copies : int
         B.
     agent : str, optional
@@ -56,9 +57,10 @@ class RefineOrActCore:
     """
 
     def __init__(self, config: RefineOrActConfig, num_copies: int, agent: str | None = None) -> None:
-        self.env, B, M = config, int(num_copies), config.max_options
+        B, M, n0 = int(num_copies), config.max_options, config.coarse.n_options
         self.B, self.M, self.agent = B, M, agent
-        n0 = config.coarse.n_options
+        self.n0, self.budget, self.cost_law, self.perturbation = n0, config.budget, config.cost_law, config.perturbation
+        self.invalid_action, self.penalty = config.invalid_action, config.invalid_action_penalty
         self._values0 = np.zeros(M)
         self._values0[:n0] = config.coarse.values
         self.values = np.tile(self._values0, (B, 1))
@@ -85,10 +87,10 @@ class RefineOrActCore:
         for t, c in enumerate(idx.tolist()):
             if seeds is not None and seeds[t] is not None:
                 self.rngs[c] = np.random.default_rng(seeds[t])
-            self.cost[c] = self.env.cost_law.sample(rng=self.rngs[c], size=1)[0]
+            self.cost[c] = self.cost_law.sample(rng=self.rngs[c], size=1)[0]
         self.values[idx], self.obs[idx], self.mask[idx] = self._values0, self._obs0, self._mask0
         self.obs[idx, 2 * self.M + 1] = self.cost[idx]
-        self.n[idx], self.budget_left[idx] = self.env.coarse.n_options, self.env.budget
+        self.n[idx], self.budget_left[idx] = self.n0, self.budget
         self.costs_paid[idx], self.done[idx] = 0.0, False
 
     def masks(self) -> npt.NDArray[np.bool_]:
@@ -108,19 +110,19 @@ class RefineOrActCore:
         Refining option k pays ``-c`` (c the cost drawn before; ``0.0 - c``, never -0.0), acting on k pays its value
         and ends the episode. A masked action raises ``ValueError`` under ``invalid_action="raise"`` (nothing
         applied) and otherwise ends the episode with ``-invalid_action_penalty``."""
-        M, env = self.M, self.env
+        M = self.M
         rows = self._all if rows is None else np.asarray(rows)
         legal = self.mask[rows, actions]
         rew = np.zeros(rows.size)
         if np.count_nonzero(legal) < rows.size:                                 # (count_nonzero: cheaper than all)
             invalid = ~legal
             t = int(np.flatnonzero(invalid)[0])
-            if env.invalid_action == "raise":
+            if self.invalid_action == "raise":
                 c = int(rows[t])
                 raise illegal_action(self.agent or f"sub-env {c}", int(actions[t]), f"with {self.budget_left[c]} "
                                      f"refinements left and {self.n[c]} of {M} options (refine k < {M}, act "
                                      f"{M} + k)", self.mask[c])
-            rew[invalid] = 0.0 - env.invalid_action_penalty
+            rew[invalid] = 0.0 - self.penalty
             self._end(rows[invalid])
         acting = legal & (actions >= M)
         if np.count_nonzero(acting):
@@ -140,16 +142,16 @@ class RefineOrActCore:
     def _refine(self, S: npt.NDArray[np.int64], k: npt.NDArray[np.int64]) -> None:
         """Copies S refine option k: variants ``U + own1``, ``U + own2`` at k, k + 1; the options after k shift
         right by one; then the next cost is drawn."""
-        env, M, values, obs, mask = self.env, self.M, self.values, self.obs, self.mask
+        M, values, obs, mask = self.M, self.values, self.obs, self.mask
         self.costs_paid[S] += self.cost[S]
         self.n[S] += 1
         self.budget_left[S] -= 1
         for c, j, n, b in zip(S.tolist(), k.tolist(), self.n[S].tolist(), self.budget_left[S].tolist()):
-            out = env.perturbation.sample(rng=self.rngs[c])
+            out = self.perturbation.sample(rng=self.rngs[c])
             row, u = values[c], float(values[c, j])
             row[j + 2:n] = row[j + 1:n - 1]
             row[j], row[j + 1] = u + float(np.ravel(out.own1)[0]), u + float(np.ravel(out.own2)[0])
-            self.cost[c] = cost = env.cost_law.sample(rng=self.rngs[c], size=1)[0]
+            self.cost[c] = cost = self.cost_law.sample(rng=self.rngs[c], size=1)[0]
             obs[c, j:n] = row[j:n]
             obs[c, M + n - 1], obs[c, 2 * M], obs[c, 2 * M + 1] = 1.0, b, cost
             mask[c, M + n - 1] = True
