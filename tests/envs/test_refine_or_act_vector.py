@@ -58,3 +58,19 @@ def test_bad_arguments_and_actions_raise():
     assert np.array_equal(vec.action_masks().any(axis=1), [True, True])  # the refused step changed nothing
     obs, rew, done, _ = vec.step(np.array([3, 4]))  # act on options 0 and 1 (M = 3)
     assert rew.tolist() == [1.0, 0.0] and done.all() and np.array_equal(obs[:, :2], first[:, :2])
+
+
+def test_masked_action_names_the_sub_env_and_free_refinements_pay_plus_zero():
+    vec = RefineOrActVecEnv(2, seed=0, values=[1.0, 0.0], budget=1)  # cost 0, M = 3
+    assert not vec.action_masks().any()  # nothing is legal before reset()
+    vec.reset()
+    with pytest.raises(ValueError, match=r"^sub-env 1: action 5 is not legal with 1 refinements left and 2 of 3"):
+        vec.step(np.array([0, 5]))  # act on option 2, which does not exist
+    _, rew, done, _ = vec.step(np.array([0, 1]))  # both refine for free
+    assert rew.tolist() == [0.0, 0.0] and not np.signbit(rew).any() and not done.any()
+    env = RefineOrAct(values=[1.0, 0.0], budget=1)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"^agent: action 5 is not legal with 1 refinements left and 2 of 3"):
+        env.step(5)
+    _, r, *_ = env.step(0)
+    assert r == 0.0 and not np.signbit(r)

@@ -9,14 +9,25 @@ import numpy as np
 import numpy.typing as npt
 from gymnasium import spaces
 
-from vvl_env.envs.actions import check_action, episode_error, illegal_action, parse_invalid_action
-from vvl_env.model._validate import check_choice, check_int
+from vvl_env.envs.actions import check_action, episode_error, parse_invalid_action
+from vvl_env.envs.refine_or_act_core import RefineOrActCore
+from vvl_env.model._validate import check_choice, check_int, readonly
 from vvl_env.model.belief import believed_law
 from vvl_env.model.cost import parse_cost
 from vvl_env.model.decision import DecisionProblem
 from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
 
 MAX_OPTIONS = 4096  # padding M: observations have 2 M + 5 entries
+_FIRST = np.zeros(1, dtype=np.int64)  # the single copy of the core
+
+
+def _trusted_problem(values: npt.NDArray[np.float64], labels: tuple[str, ...], name: str) -> DecisionProblem:
+    """``DecisionProblem(values, labels, name=name)`` from values the core made (finite) and distinct labels, without
+    re-validating them (a step trusts its state)."""
+    problem = object.__new__(DecisionProblem)
+    for field, value in (("values", readonly(values)), ("labels", labels), ("name", name)):
+        object.__setattr__(problem, field, value)
+    return problem
 
 
 class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
@@ -65,6 +76,11 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
 
     ## Episode End
     Terminates when the agent acts. Episodes therefore last at most ``budget + 1`` steps and need no time limit.
+
+    ## Implementation
+    The dynamics are :class:`~vvl_env.envs.refine_or_act_core.RefineOrActCore` with one copy (the vector env
+    ``RefineOrActVecEnv`` steps many); this class validates the configuration and adds the Gymnasium API, the
+    realised problem (values and labels) and rendering.
 
     ## Invalid actions
     As in every vvl environment (``vvl_env.envs.actions``): an action that is not an integer in ``[0, 2M)``
@@ -138,11 +154,26 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
         low = np.concatenate([np.full(M, -np.inf), np.zeros(M), np.zeros(4), [-np.inf]])
         high = np.concatenate([np.full(M, np.inf), np.ones(M), top])
         self.observation_space = spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
-        b = self.belief
-        self._belief = np.array([b.sigma_own, b.q_mean, b.bias], dtype=np.float32)
-        self.problem = self.coarse
-        self.budget_left, self.cost, self.costs_paid = self.budget, self.cost_law.mean, 0.0
-        self._done, self._started = True, False                                 # no episode before reset()
+        self._core = RefineOrActCore(self, 1, agent="agent")                   # the dynamics (one copy)
+        self._act = np.zeros(1, dtype=np.int64)
+        self._labels = list(self.coarse.labels)
+        self.problem = self.coarse                                              # the realised problem
+        self._started = False
+
+    @property
+    def budget_left(self) -> int:
+        """Refinements left in this episode."""
+        return int(self._core.budget_left[0])
+
+    @property
+    def cost(self) -> float:
+        """The cost of the next refinement (the mean of the cost law before the first reset)."""
+        return float(self._core.cost[0])
+
+    @property
+    def costs_paid(self) -> float:
+        """Costs paid in this episode."""
+        return float(self._core.costs_paid[0])
 
     @property
     def max_episode_steps(self) -> int:
@@ -151,64 +182,46 @@ class RefineOrAct(gym.Env[npt.NDArray[np.float32], np.int64]):
 
     def action_masks(self) -> npt.NDArray[np.bool_]:
         """Allowed actions (refine k for k < M, act k for M + k), the sb3-contrib MaskablePPO convention."""
-        M, n = self.max_options, self.problem.n_options
-        mask = np.zeros(2 * M, dtype=bool)
-        if not self._done:
-            mask[:n] = self.budget_left > 0 and n < M
-            mask[M:M + n] = True
-        return mask
-
-    def _obs(self) -> npt.NDArray[np.float32]:
-        M, n = self.max_options, self.problem.n_options
-        obs = np.zeros(2 * M + 5, dtype=np.float32)
-        obs[:n] = self.problem.values
-        obs[M:M + n] = 1.0
-        obs[2 * M], obs[2 * M + 1] = self.budget_left, self.cost
-        obs[2 * M + 2:] = self._belief
-        return obs
+        return self._core.mask[0].copy()
 
     def _info(self, **extra: Any) -> dict[str, Any]:
-        return {"action_mask": self.action_masks().astype(np.int8), "problem": self.problem,
+        return {"action_mask": self._core.mask[0].astype(np.int8), "problem": self.problem,
                 "budget_left": self.budget_left, "costs_paid": self.costs_paid, **extra}
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None,
               ) -> tuple[npt.NDArray[np.float32], dict[str, Any]]:
         super().reset(seed=seed)
-        self.problem, self.budget_left, self.costs_paid, self._done = self.coarse, self.budget, 0.0, False
-        self._started = True
-        self.cost = float(self.cost_law.sample(rng=self.np_random, size=1)[0])
+        self._core.rngs[0] = self.np_random                                     # the core draws from np_random
+        self._core.reset(_FIRST)
+        self.problem, self._labels, self._started = self.coarse, list(self.coarse.labels), True
         if self.render_mode == "human":
             self.render()
-        return self._obs(), self._info()
+        return self._core.obs[0].copy(), self._info()
 
     def step(self, action: int) -> tuple[npt.NDArray[np.float32], float, bool, bool, dict[str, Any]]:
-        if self._done:
+        core = self._core
+        if core.done[0]:
             raise episode_error(self._started)
         M = self.max_options
-        a = check_action("agent", action, 2 * M)
-        mask = self.action_masks()
-        if not mask[a]:
-            if self.invalid_action == "raise":
-                where = (f"with {self.budget_left} refinements left and {self.problem.n_options} of {M} options "
-                         f"(refine k < {M}, act {M} + k)")
-                raise illegal_action("agent", a, where, mask)
-            self._done = True
-            return self._obs(), -self.invalid_action_penalty, True, False, self._info(invalid_action=True)
+        a = self._act[0] = check_action("agent", action, 2 * M)
+        rew, _, invalid = core.step(self._act)                                 # raises for a masked action
+        reward = float(rew[0])
+        if invalid[0]:
+            return core.obs[0].copy(), reward, True, False, self._info(invalid_action=True)
         if a >= M:
-            self._done = True
-            reward = float(self.problem.values[a - M])
             info = self._info(invalid_action=False, chosen=a - M, value=reward)
         else:
-            outcome = self.perturbation.sample(rng=self.np_random)
-            self.problem = self.problem.refine(a, outcome)
-            reward = 0.0 - self.cost                                            # never -0.0
-            self.costs_paid += self.cost
-            self.budget_left -= 1
-            self.cost = float(self.cost_law.sample(rng=self.np_random, size=1)[0])
+            self._record(a)
             info = self._info(invalid_action=False)
         if self.render_mode == "human":
             self.render()
-        return self._obs(), reward, self._done, False, info
+        return core.obs[0].copy(), reward, bool(core.done[0]), False, info
+
+    def _record(self, k: int) -> None:
+        """The realised problem after refining option k: the core's values, option k relabelled k.1, k.2."""
+        base = self._labels[k]
+        self._labels[k:k + 1] = [f"{base}.1", f"{base}.2"]
+        self.problem = _trusted_problem(self._core.values[0, :self._core.n[0]], tuple(self._labels), self.coarse.name)
 
     def render(self) -> str | None:
         """The options table (label, value), the remaining budget and the next cost."""

@@ -1,13 +1,13 @@
 """``RefineOrActVecEnv``: many copies of :class:`~vvl_env.envs.RefineOrAct` stepped at once in numpy
-(:class:`~vvl_env.envs.refine_or_act_core.RefineOrActCore`), as a Stable-Baselines3 VecEnv (the single-agent
-counterpart of ``RefineMatrixVecEnv``).
+(:class:`~vvl_env.envs.refine_or_act_core.RefineOrActCore`, the dynamics the single env steps with one copy), as a
+Stable-Baselines3 VecEnv (the single-agent counterpart of ``RefineMatrixVecEnv``).
 
 Copy c is the same episode stream as ``RefineOrAct(**config)`` after ``reset(seed=s + c)`` followed by plain
 ``reset()`` calls (what SB3's ``DummyVecEnv`` does after ``seed(s)``), step for step, given the same actions.
 
 The configuration (validation, spaces, the laws) is ``RefineOrAct``'s own: the constructor builds one RefineOrAct and
-reads it, including the action policy of :mod:`vvl_env.envs.actions` (malformed actions raise; a masked action raises
-under ``invalid_action="raise"``, the default, or ends that copy's episode with ``-invalid_action_penalty``). Infos
+reads it, including the action policy of :mod:`vvl_env.envs.actions` (malformed actions raise; a masked action raises,
+naming the sub-env, under ``invalid_action="raise"``, the default, or ends that copy's episode with ``-invalid_action_penalty``). Infos
 are small (``terminal_observation`` at an episode's end, ``invalid_action`` when a masked action was penalised), not
 the single env's dict with the decision problem, which SB3 would deep-copy at every step.
 """
