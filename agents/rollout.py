@@ -11,7 +11,7 @@ the records do not depend on the chunk size. The record keys are documented in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,16 +19,44 @@ import numpy as np
 from agents.policy import Policy, probabilities_batch, sample_actions
 from agents.seeding import episode_seed
 from vvl_env.envs.refine_or_act_core import RefineOrActCore
-from vvl_env.model.decision import DecisionProblem
 from vvl_env.solve.exploitability import nash_conv
 
 CHUNK = 256
 """Episodes stepped together (and environment objects kept)."""
 
 
-def start_record(agents: tuple[str, ...], seed: int, e: int) -> dict[str, Any]:
-    """The record of episode ``e`` before its first step."""
-    rec: dict[str, Any] = {"episode": e, "seed": episode_seed(seed, e), "invalid": 0.0, "length": 0}
+class EpisodeRngs:
+    """Agent ``i``'s Generators of the episodes ``eps``, ``default_rng([seed, e, i])``, each made on first use (a
+    point-mass policy never draws, so most analytic play needs none); ``rows(idx)`` views them by row."""
+
+    def __init__(self, seed: int, eps: list[int], i: int) -> None:
+        self.seed, self.eps, self.i = seed, eps, i
+        self._made: dict[int, np.random.Generator] = {}
+
+    def __getitem__(self, j: int) -> np.random.Generator:
+        if j not in self._made:
+            self._made[j] = np.random.default_rng([self.seed, self.eps[j], self.i])
+        return self._made[j]
+
+    def rows(self, idx: Any) -> _Rows:
+        """Item t: the Generator of episode ``idx[t]`` (what :func:`agents.policy.sample_actions` indexes)."""
+        return _Rows(self, list(idx))
+
+
+class _Rows(Sequence[np.random.Generator]):
+    def __init__(self, rngs: EpisodeRngs, idx: list[int]) -> None:
+        self.rngs, self.idx = rngs, idx
+
+    def __getitem__(self, t: int) -> np.random.Generator:  # type: ignore[override]
+        return self.rngs[self.idx[t]]
+
+    def __len__(self) -> int:
+        return len(self.idx)
+
+
+def start_record(agents: tuple[str, ...], e: int, reset_seed: int) -> dict[str, Any]:
+    """The record of episode ``e`` (reset with ``reset_seed``) before its first step."""
+    rec: dict[str, Any] = {"episode": e, "seed": reset_seed, "invalid": 0.0, "length": 0}
     for a in agents:
         rec.update({f"payoff/{a}": 0.0, f"cost/{a}": 0.0, f"refine_rate/{a}": 0.0, f"refinements/{a}": 0.0})
     return rec
@@ -51,7 +79,7 @@ def refine_action(env_id: str, phase: str, a: int, M: int) -> int | None:
 
 def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Policy], episodes: int, seed: int,
                  chunk: int = CHUNK) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
-    """Records, realised problems (games) and first decisions of episodes ``0 .. episodes - 1``, and one
+    """Records, realised games (None for RefineOrAct) and first decisions of episodes ``0 .. episodes - 1``, and one
     environment object. ``firsts[e][agent]`` is (observation, mask, probabilities) at the agent's first step.
 
     RefineOrAct episodes run on :class:`~vvl_env.envs.refine_or_act_core.RefineOrActCore` (the same episodes as
@@ -77,16 +105,17 @@ def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Po
 
 def _gym_chunk(core: RefineOrActCore, policy: Policy, seed: int, eps: list[int],
                ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
-    recs = [start_record(("agent",), seed, e) for e in eps]
+    seeds = [episode_seed(seed, e) for e in eps]
+    recs = [start_record(("agent",), e, s) for e, s in zip(eps, seeds)]
     live = np.arange(len(eps))
-    core.reset(live, [episode_seed(seed, e) for e in eps])
-    rngs = [np.random.default_rng([seed, e, 0]) for e in eps]
+    core.reset(live, seeds)
+    rngs = EpisodeRngs(seed, eps, 0)
     M, turn = core.M, 0
     firsts: list[dict[str, Any]] = []
     while live.size:
         obs, masks = core.observations()[live], core.masks()[live].astype(np.int8)
-        probs = probabilities_batch(policy, list(obs), masks, public_seeds=[episode_seed(seed, eps[j]) for j in live])
-        acts = sample_actions(probs, [rngs[j] for j in live])
+        probs = probabilities_batch(policy, list(obs), masks, public_seeds=[seeds[j] for j in live])
+        acts = sample_actions(probs, rngs.rows(live))
         if turn == 0:
             firsts = [{"agent": (obs[t], masks[t], probs[t])} for t in range(live.size)]
         for t, j in enumerate(live.tolist()):
@@ -108,15 +137,16 @@ def _gym_chunk(core: RefineOrActCore, policy: Policy, seed: int, eps: list[int],
                 rec["welfare"], rec["length"] = rec["payoff/agent"], turn + 1
         live = live[~done]
         turn += 1
-    return recs, [DecisionProblem(core.values[j, :core.n[j]]) for j in range(len(eps))], firsts
+    return recs, [None] * len(eps), firsts  # no analytic outcome needs RefineOrAct's realised problem
 
 
 def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy], seed: int, eps: list[int],
                     ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
     agents = tuple(envs[0].possible_agents)
-    recs = [start_record(agents, seed, e) for e in eps]
-    obs, infos = map(list, zip(*[env.reset(seed=episode_seed(seed, e)) for env, e in zip(envs, eps)]))
-    rngs = [[np.random.default_rng([seed, e, i]) for i in range(len(agents))] for e in eps]
+    seeds = [episode_seed(seed, e) for e in eps]
+    recs = [start_record(agents, e, s) for e, s in zip(eps, seeds)]
+    obs, infos = map(list, zip(*[env.reset(seed=s) for env, s in zip(envs, seeds)]))
+    rngs = [EpisodeRngs(seed, eps, i) for i in range(len(agents))]
     M = getattr(getattr(envs[0], "_core", None), "M", 0)
     play = [{a: 0.0 for a in agents} for _ in eps]
     first_play = [True] * len(eps)
@@ -132,8 +162,8 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
                 continue
             masks = np.stack([np.asarray(obs[j][a]["action_mask"]) for j in rows])
             probs = probabilities_batch(policies[a], [obs[j][a] for j in rows], masks,
-                                        public_seeds=[episode_seed(seed, eps[j]) for j in rows])
-            acts = sample_actions(probs, [rngs[j][i] for j in rows])
+                                        public_seeds=[seeds[j] for j in rows])
+            acts = sample_actions(probs, rngs[i].rows(rows))
             for t, j in enumerate(rows):
                 actions[j][a], probs_of[j, a] = int(acts[t]), probs[t]
                 if turn == 0:

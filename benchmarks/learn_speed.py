@@ -148,7 +148,8 @@ def _timed(cmd: list[str]) -> tuple[float, float]:
 
 def workflow(repeats: int) -> dict[str, Any]:
     """Question 2: ``vvl run`` of the quickstart against bare SB3, interleaved."""
-    vvl = [sys.executable, "-m", "vvl_env.cli", "run", str(QUICKSTART), "--quiet"]
+    vvl = [sys.executable, "-c", "import sys; from vvl_env.cli import main; sys.exit(main())", "run", str(QUICKSTART),
+           "--quiet"]
     bare = [sys.executable, str(Path(__file__).resolve()), "bare-quickstart"]
     times: dict[str, list[tuple[float, float]]] = {"bare_sb3": [], "vvl_run": []}
     with tempfile.TemporaryDirectory() as out:

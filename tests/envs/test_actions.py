@@ -140,10 +140,16 @@ def test_vector_env_refuses_malformed_actions() -> None:
                            (np.array([0, 1.5, 0, 0]), r"^actions: must be 4 integers"),
                            (np.zeros(4, dtype=bool), r"^actions: must be 4 integers"),
                            (np.zeros(3, dtype=np.int64), r"^actions: must be 4 integers"),
-                           (["0", "0", "0", "0"], r"^actions: must be 4 integers")]:
+                           (np.zeros((2, 2), dtype=np.int64), r"^actions: must be 4 integers"),
+                           (["0", "0", "0", "0"], r"^sub-env 0: action must be an integer in"),
+                           ([0, True, 0, 0], r"^sub-env 1: action must be an integer in .* got True \(bool\)"),
+                           ([0, 0, 10**20, 0], r"^sub-env 2: action must be an integer in"),
+                           ("0000", r"^actions: must be 4 integers")]:
         with pytest.raises(ValueError, match=match):
             vec.step(actions)
     vec.step(np.zeros(4, dtype=np.int32))
+    vec.reset()
+    vec.step([0, np.int64(0), 0, 0])
 
 
 # --- masked (illegal) actions -----------------------------------------------------------------------------------

@@ -78,16 +78,23 @@ def _check_one(agent: str, action: Any, n: int, actions: Mapping) -> int:
 
 
 def check_batch(actions: Any, num_envs: int, n: int) -> IntArray:
-    """A VecEnv's actions as an int64 array of shape (num_envs,) with entries in ``[0, n)``."""
-    arr = np.asarray(actions)
-    if arr.dtype.kind not in "iu" or arr.size != num_envs:
+    """A VecEnv's actions (an integer array, or a sequence of integers) as an int64 array of shape (num_envs,)
+    with entries in ``[0, n)``; errors name the sub-env where one is to blame."""
+    if isinstance(actions, np.ndarray):
+        arr = actions
+        if arr.dtype.kind not in "iu" or arr.shape not in ((num_envs,), (num_envs, 1)):
+            raise ValueError(f"actions: must be {num_envs} integers in [0, {n - 1}] (one per sub-env), got "
+                             f"{_show(actions)} (dtype {arr.dtype}, shape {arr.shape})")
+        arr = arr.reshape(num_envs)
+        if arr.min() < 0 or arr.max() >= n:
+            i = int(np.flatnonzero((arr < 0) | (arr >= n))[0])
+            raise ValueError(f"sub-env {i}: action must be an integer in [0, {n - 1}], got {arr[i]}")
+        return arr.astype(np.int64, copy=False)
+    items = list(actions) if isinstance(actions, (list, tuple)) else None
+    if items is None or len(items) != num_envs:
         raise ValueError(f"actions: must be {num_envs} integers in [0, {n - 1}] (one per sub-env), got "
-                         f"{_show(actions)} (dtype {arr.dtype}, shape {arr.shape})")
-    arr = arr.reshape(num_envs)
-    if arr.min() < 0 or arr.max() >= n:
-        i = int(np.flatnonzero((arr < 0) | (arr >= n))[0])
-        raise ValueError(f"sub-env {i}: action must be an integer in [0, {n - 1}], got {arr[i]}")
-    return arr.astype(np.int64, copy=False)
+                         f"{_show(actions)}")
+    return np.array([check_action(f"sub-env {i}", a, n) for i, a in enumerate(items)], dtype=np.int64)
 
 
 def illegal_action(agent: str, action: int, where: str, mask: npt.NDArray[Any]) -> ValueError:

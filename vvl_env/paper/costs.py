@@ -42,7 +42,7 @@ def study(size: Size = "full", seed: int = 0) -> StudyResult:
     curves, checks, tables = [], [], []
     gain = value_of_refinement(problem, 0, NORMAL).gain.mean
     cs = list(np.linspace(0.0, 0.5, points))
-    curves.append(_exact("one refinement: gain - c (myopic rule refines iff > 0)", "net gain of one refinement",
+    curves.append(_exact("one refinement: gain - c (it pays iff > 0)", "net gain of one refinement",
                          cs, [gain - c for c in cs], "closed form", "cost c"))
     c_star, bound = _threshold(problem)
     best_gain = max(value_of_refinement(problem, k, NORMAL).gain.mean for k in range(len(VALUES)))

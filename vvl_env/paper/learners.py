@@ -42,6 +42,17 @@ def _estimate(summary: dict[str, Any], key: str) -> Estimate:
     return Estimate(float(e["mean"]), float(e.get("stderr", 0.0)), tuple(e["ci"]), int(e["n"]), "evaluation")
 
 
+def _text(key: str, e: Estimate) -> str:
+    """``mean [lo, hi]`` to 3 decimals; a rate's interval is Wilson's score interval, so it stays in [0, 1]."""
+    lo, hi = e.ci
+    if "rate" in key and e.n > 0:
+        z, p, n = 1.959964, e.mean, e.n
+        centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) \
+            / (1 + z * z / n)
+        lo, hi = max(0.0, centre - half), min(1.0, centre + half)
+    return f"{e.mean:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
 def _learn(env_id: str, env_config: dict[str, Any], mode: str, steps: int, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = TrainConfig(env_id, env_config, algo="maskable_ppo", mode=mode, total_timesteps=steps, seed=seed)
@@ -93,7 +104,7 @@ def study(size: Size = "full", seed: int = 0) -> StudyResult:
         rows[who] = {k: _estimate(s, k) for k in ("welfare", "refine_rate/player_0", "nash_conv", "payoff/player_0",
                                                    "payoff/player_1")}
     tables.append({"setting": "matching pennies, player_0 may refine H once (cost 0.05), sigmas 1"} | {
-        f"{who}: {k}": f"{e.mean:.3f} [{e.ci[0]:.3f}, {e.ci[1]:.3f}]" for who, r in rows.items() for k, e in r.items()})
+        f"{who}: {k}": _text(k, e) for who, r in rows.items() for k, e in r.items()})
     a = rows["analytic (Bayes myopic, equilibrium play)"]
     checks.append(Check("matching pennies: analytic refine rate", a["refine_rate/player_0"].mean, 1.0, 0.0,
                         "gain 0.146 > cost 0.05: refine (model.md §2)"))
@@ -112,7 +123,7 @@ def study(size: Size = "full", seed: int = 0) -> StudyResult:
         s = evaluate("refine_bargain_v0", BARGAIN, pols, episodes=episodes, seed=seed).summary()
         for k in ("refine_rate/player_0", "refine_rate/player_1", "payoff/player_0", "payoff/player_1", "welfare"):
             e = _estimate(s, k)
-            row[f"{who}: {k}"] = f"{e.mean:.3f} [{e.ci[0]:.3f}, {e.ci[1]:.3f}]"
+            row[f"{who}: {k}"] = _text(k, e)
     tables.append(row)
     return StudyResult("learners", "Learners next to the analytic reference",
                        f"sb3-contrib MaskablePPO with vvl's default hyper-parameters, {steps} training steps per "

@@ -1,13 +1,10 @@
-"""Numbers that stay true: every measured number in the README sits between markers naming its source value,
-``<!--v:KEY-->TEXT<!--/v-->``, and is rewritten from files the code writes:
+"""Numbers that stay true: every measured number of the README's Results sits between markers naming its source
+value, ``<!--v:KEY-->TEXT<!--/v-->``, and is rewritten from ``docs/results.json``, which ``vvl reproduce --docs docs``
+writes from a full reproduction (:func:`vvl_env.paper.readme_values.results_values`). (The Benchmarks tables have
+their own generator, ``benchmarks/solvers_table.py``, and test.)
 
-* ``docs/results.json``: the Results numbers, written by ``vvl reproduce --docs docs`` from a full reproduction
-  (:func:`vvl_env.paper.readme_values.results_values`);
-* ``benchmarks/results/solvers.json``: written by ``python benchmarks/solvers.py``
-  (:func:`vvl_env.paper.readme_values.benchmark_values`).
-
-``python -m vvl_env.paper.readme`` refills the README from those files; ``--check`` exits 1 and lists every stale
-or unknown number (the test suite runs the same comparison, so a stale README number fails a test).
+``python -m vvl_env.paper.readme`` refills the README from that file; ``--check`` exits 1 and lists every stale or
+unknown number (the test suite runs the same comparison, so a stale README number fails a test).
 """
 
 from __future__ import annotations
@@ -17,19 +14,14 @@ import re
 import sys
 from pathlib import Path
 
-from vvl_env.paper.readme_values import benchmark_values
-
 MARK = re.compile(r"<!--v:(?P<key>[\w.\-]+)-->(?P<text>.*?)<!--/v-->", re.S)
 RESULTS_FILE = Path("docs") / "results.json"
-BENCH_DIR = Path("benchmarks") / "results"
 
 
 def source_values(root: str | Path) -> dict[str, str]:
-    """Every value the README may quote: ``docs/results.json`` and the benchmark results under ``root``."""
-    root = Path(root)
-    path = root / RESULTS_FILE
-    values = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return values | benchmark_values(root / BENCH_DIR)
+    """Every value the README may quote: ``docs/results.json`` under ``root``."""
+    path = Path(root) / RESULTS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def stale(text: str, values: dict[str, str]) -> list[str]:

@@ -1,6 +1,5 @@
-"""The README's numbers, extracted from their sources: a finished ``vvl reproduce`` folder (``<study>.json``) and
-``benchmarks/results/*.json``. Each value is the text the README shows, keyed by a dotted name (see
-:mod:`vvl_env.paper.readme`)."""
+"""The README's Results numbers, extracted from a finished ``vvl reproduce`` folder (``<study>.json``). Each value
+is the text the README shows, keyed by a dotted name (see :mod:`vvl_env.paper.readme`)."""
 
 from __future__ import annotations
 
@@ -15,13 +14,6 @@ from vvl_env.runs.document import estimate_text
 def _f(x: float, d: int) -> str:
     text = f"{x:.{d}f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text
-
-
-def _sig(x: float, digits: int = 3) -> str:
-    """``digits`` significant digits, thousands separated: 24,700 / 1,920 / 0.13."""
-    if x >= 10 ** (digits - 1):
-        return f"{round(x, -int(f'{x:e}'.split('e')[1]) + digits - 1):,.0f}"
-    return f"{x:.{digits}g}"
 
 
 def _curve(study: dict[str, Any], panel: str, label: str) -> dict[str, Any]:
@@ -92,8 +84,11 @@ def beliefs_values(s: dict[str, Any]) -> dict[str, str]:
     out |= {f"beliefs.bias_{x:g}": _f(_at(bias, x)[0], 3) for x in (-0.2, 0.2)}
     out["beliefs.rho_max_abs"] = f"{max(abs(y) for y in rho['y']):.1g}"
     t = s["tables"][0]
-    out["beliefs.private"] = estimate_text(t["private (Bayes-Nash, K types): E[welfare]"],
-                                           t["private 95% CI (type sampling)"])
+    out["beliefs.private"] = estimate_text(t["private (Bayes-Nash, K sampled types): E[welfare]"],
+                                           t["private K-type 95% CI (type sampling)"])
+    out["beliefs.private_continuum"] = estimate_text(
+        t["private (continuum-type Bayes-Nash, the reference): E[welfare]"],
+        t["private continuum 95% CI (sampling of the type integral)"])
     out["beliefs.public"] = estimate_text(t["public: E[welfare]"], t["public 95% CI"])
     out["beliefs.types"] = str(t["K types per sample, samples"][0])
     return out
@@ -104,13 +99,14 @@ def learners_values(s: dict[str, Any]) -> dict[str, str]:
     out = {f"learners.roa.rate_{c:g}": _f(_at(rate, c)[0], 3) for c in (0.35, 0.45)}
     steps = int(re.search(r"(\d+) steps", rate["label"]).group(1))
     out["learners.steps"] = f"{steps:,}"
-    for t in s["tables"][1:]:
+    for t in s["tables"]:
         prefix = "learners.mp" if "matching pennies" in t["setting"] else "learners.bargain"
         for k, v in t.items():
             if k != "setting":
                 who, metric = k.split(": ")
                 role = "learned" if "MaskablePPO" in who else "analytic"
-                out[f"{prefix}.{role}.{metric.replace('/', '.')}"] = v
+                # rates: the mean alone (the study's older tables gave CLT intervals, which can leave [0, 1])
+                out[f"{prefix}.{role}.{metric.replace('/', '.')}"] = v.split(" [")[0] if "rate" in metric else v
     return out
 
 
@@ -126,29 +122,3 @@ def results_values(out: str | Path) -> dict[str, str]:
         if path.exists():
             values |= extract(json.loads(path.read_text()))
     return values
-
-
-def benchmark_values(results: str | Path) -> dict[str, str]:
-    """The README's Benchmarks numbers from ``benchmarks/results/solvers.json``."""
-    path = Path(results) / "solvers.json"
-    if not path.exists():
-        return {}
-    d = json.loads(path.read_text())
-    z = d["zero_sum_2x2"]
-    out = {"bench.date": d["started"][:10], "bench.zero_sum.games": f"{z['n_games']:,}",
-           "bench.zero_sum.vvl": f"{_sig(z['batched_s_per_game'] * 1e6, 2)} µs",
-           "bench.zero_sum.nashpy": f"{_sig(z['nashpy_linear_program_s_per_game'] * 1e3, 2)} ms",
-           "bench.zero_sum.ratio": f"{_sig(z['speedup_vs_nashpy'])}x",
-           "bench.zero_sum.lp": f"{_sig(z['zero_sum_value_lp_s_per_game'] * 1e3, 2)} ms",
-           "bench.zero_sum.ratio_lp": f"{_sig(z['speedup_vs_scipy_lp'])}x"}
-    shapes = d["equilibria"]["shapes"]
-    for shape, r in shapes.items():
-        out |= {f"bench.eq.{shape}.vvl": f"{_sig(r['vvl_s_per_game'] * 1e6, 2)} µs",
-                f"bench.eq.{shape}.nashpy": f"{_sig(r['nashpy_s_per_game'] * 1e3, 2)} ms",
-                f"bench.eq.{shape}.ratio": f"{_sig(r['speedup'])}x"}
-    out["bench.eq.games"] = f"{next(iter(shapes.values()))['n_games']:,}"
-    out["bench.eq.mismatch_games"] = f"{sum(r['n_games'] for r in shapes.values()):,}"
-    out["bench.eq.mismatches"] = str(sum(r["mismatches"] for r in shapes.values()))
-    for row in d["refinement_value_mc"]["rows"]:
-        out[f"bench.mc.{row['rrp']}"] = f"{row['draws_per_s'] / 1e6:.0f} M draws/s"
-    return out

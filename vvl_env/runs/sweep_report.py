@@ -46,10 +46,11 @@ def _seed_figures(folder: Path, means: list[dict[str, Any]], metric_cols: list[s
                 m: {"mean": row.get(m), "ci": [row.get(m + " ci_lo"), row.get(m + " ci_hi")]} for m in metric_cols}
     out = []
     if path := figures.learning_curves(merged, folder / "figures" / "learning_curves.png"):
-        out.append(Figure(path, "Learning curves: mean and 95% band across every seed of the sweep"))
+        out.append(Figure(path, "Learning curves: mean across every seed of the sweep, with each seed as a thin line "
+                                f"(fewer than {figures.FEW_SEEDS} seeds) or a 95% Student-t band"))
     if path := figures.metric_bars(merged, "eval/welfare", folder / "figures" / "welfare.png",
-                                   "Mean welfare (95% interval across seeds)"):
-        out.append(Figure(path, "Mean welfare per agent, 95% interval across seeds"))
+                                   "Mean welfare (95% bootstrap interval over seeds)"):
+        out.append(Figure(path, "Mean welfare per agent, 95% bootstrap interval over the seeds' means"))
     return out
 
 

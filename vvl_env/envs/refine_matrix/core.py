@@ -94,7 +94,7 @@ class MatrixCore:
         # action kinds (0 pass, 1 refine, 2 play) and the mask of existing opposing actions by their count
         self._kind = np.repeat([0, 1, 2], [1, M, M])
         self._exists = (np.arange(M)[None, :] < np.arange(M + 1)[:, None])[:, None, :]
-        self._agents = np.array([[0, 1]])
+        self._mask_at = (np.arange(2 * B) * self.A).reshape(B, 2)                # flat index of each mask row
         # observations: lookup tables, and the first observation of every episode
         self._status, self._masks = status_tables(M, self.base_counts, self.budgets)
         self._last = last_table(M)
@@ -165,7 +165,7 @@ class MatrixCore:
 
     def legal(self, actions: IntArray) -> npt.NDArray[np.bool_]:
         """(B, 2): whether each agent's action (ints in [0, 1 + 2M)) is allowed by its current mask."""
-        return self.mask.view(bool)[self._arB[:, None], self._agents, actions]
+        return self.mask.reshape(-1)[self._mask_at + actions].view(bool)
 
     def step(self, actions: IntArray, legal: npt.NDArray[np.bool_] | None = None,
              ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:

@@ -117,7 +117,10 @@ episodes.
 
 ### Version History
 
-* v0: initial release.
+* v0: initial release. Changed in place, before any release (spaces unchanged, so saved models still load): masked
+  actions raise or are penalised (`invalid_action`) instead of being resolved to pass / own action 0; stepping
+  before `reset()` or after the end raises instead of returning empty dicts; nothing is legal once done (pass was);
+  `max_actions` is at most 64.
 """
 
 from __future__ import annotations
@@ -219,13 +222,13 @@ class RefineMatrixEnv(ParallelEnv):
             raise episode_error(self._started)
         core, act = self._core, self._act
         act[0, 0], act[0, 1] = check_joint(actions, AGENTS, core.A)
-        legal = core.legal(act)
-        ok = legal[0, 0] and legal[0, 1]
+        mask = core.mask[0]
+        ok = mask[0, act[0, 0]] and mask[1, act[0, 1]]
         if not ok and self.config.invalid_action == "raise":
-            p = 0 if not legal[0, 0] else 1
+            p = 0 if not mask[0, act[0, 0]] else 1
             phase = PHASES[core.phase[0]]
-            raise illegal_action(AGENTS[p], int(act[0, p]), f"in the {phase} phase", core.mask[0, p])
-        rew, done = core.step(act, None if ok else legal)
+            raise illegal_action(AGENTS[p], int(act[0, p]), f"in the {phase} phase", mask[p])
+        rew, done = core.step(act, None if ok else core.legal(act))
         refined = core.refined[0]
         if refined[0] or refined[1]:
             self._record(refined)
