@@ -166,7 +166,7 @@ def main() -> None:
     def save() -> None:
         """Merge into the file under a lock (several benchmark processes may share it, e.g. one per case)."""
         out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out.with_suffix(".lock"), "w") as lock:
+        with open(Path(tempfile.gettempdir()) / f"vvl-bench-{out.stem}.lock", "w") as lock:  # same in every process
             fcntl.flock(lock, fcntl.LOCK_EX)
             disk = json.loads(out.read_text()) if out.exists() else {}
             if disk.get("steps") == args.steps:
