@@ -47,5 +47,6 @@ def test_coverage_in_a_two_level_normal_model() -> None:
 
 def test_rates_named_and_missing_values_ignored() -> None:
     assert is_rate("eval/refine_rate/player_0") and is_rate("eval/invalid") and not is_rate("eval/welfare")
+    assert not is_rate("eval/refine_rate_gap/player_0")  # a difference of two rates lies in [-1, 1]
     agg = across_seeds([None, 0.5], single_ci=[0.4, 0.6])
     assert agg["mean"] == 0.5 and agg["ci"] == [0.4, 0.6] and agg["n_seeds"] == 1

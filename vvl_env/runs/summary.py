@@ -22,7 +22,7 @@ INTERVAL_NOTE = ("95% hierarchical bootstrap: seeds resampled with replacement, 
 
 def is_rate(key: str) -> bool:
     """Whether the metric ``key`` is a mean of 0/1 episode values (a refinement rate, the invalid-action rate)."""
-    return any(part in key for part in RATE_KEYS)
+    return any(part in key for part in RATE_KEYS) and "_gap" not in key  # a gap is a difference of rates
 
 
 def across_seeds(means: Sequence[float | None], single_ci: Sequence[float] | None = None, *,
