@@ -9,11 +9,37 @@ gaps, last iterate and average, for the curves), ``realised`` (the games and agr
 ``frozen`` (frozen network copies), ``train``.
 """
 
-from agents.learning.average import AveragePolicy
-from agents.learning.config import DEFAULT_HYPERPARAMS, TrainConfig
-from agents.learning.curve import UniformPolicy, evaluate_policies
-from agents.learning.policies import SB3Policy
-from agents.learning.train import TrainResult, load, train
+import importlib
+import sys
+import types
+from typing import Any
 
-__all__ = ["AveragePolicy", "DEFAULT_HYPERPARAMS", "SB3Policy", "TrainConfig", "TrainResult", "UniformPolicy", "evaluate_policies",
-           "load", "train"]
+from agents.learning.config import DEFAULT_HYPERPARAMS, TrainConfig
+
+#: Exported name -> its module; imported on first use, so ``import agents.learning.config`` (scenario validation)
+#: does not import torch and stable-baselines3.
+_LAZY = {"AveragePolicy": "average", "UniformPolicy": "curve", "evaluate_policies": "curve", "SB3Policy": "policies",
+         "TrainResult": "train", "load": "train", "train": "train"}
+__all__ = ["AveragePolicy", "DEFAULT_HYPERPARAMS", "SB3Policy", "TrainConfig", "TrainResult", "UniformPolicy",
+           "evaluate_policies", "load", "train"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+class _Package(types.ModuleType):
+    """Keeps ``agents.learning.train`` the function: importing the submodule ``agents.learning.train`` binds the
+    module to the package's attribute of that name, as Python does for every submodule."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "train" and isinstance(value, types.ModuleType):
+            value = value.train
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -7,11 +7,12 @@ configuration is checked by building the environment once, so its own messages c
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+
+from agents.learning.sb3_args import check_mmd_params, check_sb3_arg
 
 EnvId = Literal["refine_or_act", "refine_matrix_v0", "refine_bargain_v0"]
 Algo = Literal["ppo", "maskable_ppo", "mmd_ppo", "dqn"]
@@ -39,13 +40,23 @@ DEFAULT_HYPERPARAMS: dict[str, dict[str, Any]] = {
     "dqn": {"learning_starts": 500, "buffer_size": 50_000, "batch_size": 64, "gamma": 1.0, "train_freq": 4,
             "target_update_interval": 500, "exploration_fraction": 0.3, "learning_rate": 1e-3},
 }
-_RESERVED = {"policy", "env", "seed", "device", "verbose", "_init_setup_model", "tensorboard_log"}
 
 
 def _int(name: str, value: Any, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < low:
         raise ValueError(f"{name}: must be an integer >= {low}, got {value!r}")
     return int(value)
+
+
+def make_eval_env(env_id: str, env_config: dict[str, Any]) -> Any:
+    """One plain environment: ``RefineOrAct`` or the PettingZoo ``parallel_env`` (no SB3 import: ``TrainConfig``
+    builds one to check ``env_config`` when a scenario is validated)."""
+    from vvl_env.envs import RefineOrAct, refine_bargain_v0, refine_matrix_v0
+
+    if env_id == "refine_or_act":
+        return RefineOrAct(**env_config)
+    module = refine_matrix_v0 if env_id == "refine_matrix_v0" else refine_bargain_v0
+    return module.parallel_env(**env_config)
 
 
 def algo_class(algo: str) -> type:
@@ -122,8 +133,6 @@ class TrainConfig:
             raise ValueError(f"env_config.render_mode: must be None for training, got "
                              f"{self.env_config['render_mode']!r}")
         self._check_hyperparams()
-        from agents.learning.envs import make_eval_env
-
         try:
             make_eval_env(self.env_id, self.env_config)
         except (ValueError, TypeError) as exc:
@@ -132,18 +141,15 @@ class TrainConfig:
     def _check_hyperparams(self) -> None:
         if not isinstance(self.hyperparams, dict):
             raise ValueError(f"hyperparams: must be a dict of SB3 keyword arguments, got {self.hyperparams!r}")
-        params = inspect.signature(algo_class(self.algo).__init__).parameters
         for key, value in self.hyperparams.items():
-            if key in _RESERVED or key not in params:
-                allowed = sorted(set(params) - _RESERVED - {"self"})
-                raise ValueError(f"hyperparams.{key}: not a settable {self.algo} argument; allowed: {allowed}")
-            if key in ("learning_rate", "gamma", "batch_size", "n_steps") and not callable(value):
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                    raise ValueError(f"hyperparams.{key}: must be > 0, got {value!r}")
+            problem = check_sb3_arg(self.algo, key, value)
+            if problem:
+                raise ValueError(f"hyperparams.{key}: {problem}")
+            positive = ("learning_rate", "gamma", "batch_size", "n_steps")
+            if key in positive and value is not None and not callable(value) and value <= 0:
+                raise ValueError(f"hyperparams.{key}: must be > 0, got {value!r}")
         if self.algo == "mmd_ppo":
-            from agents.learning.mmd_ppo import check_params
-
-            check_params(self.model_kwargs, prefix="hyperparams.")
+            check_mmd_params(self.model_kwargs, prefix="hyperparams.")
         if self.hyperparams.get("gamma", 1.0) > 1:
             raise ValueError(f"hyperparams.gamma: must be in (0, 1], got {self.hyperparams['gamma']!r}")
 

@@ -20,17 +20,10 @@ import numpy.typing as npt
 from gymnasium import spaces
 from stable_baselines3.common.vec_env import VecEnv
 
-from vvl_env.envs import RefineMatrixVecEnv, RefineOrAct, refine_bargain_v0, refine_matrix_v0
+from agents.learning.config import make_eval_env  # noqa: F401 (the environment factories' module re-exports it)
+from vvl_env.envs import RefineMatrixVecEnv, refine_bargain_v0
 from vvl_env.envs.refine_or_act_vector import RefineOrActVecEnv
 from vvl_env.envs.vec_base import ArrayVecEnv
-
-
-def make_eval_env(env_id: str, env_config: dict[str, Any]) -> Any:
-    """One plain environment: ``RefineOrAct`` or the PettingZoo ``parallel_env``."""
-    if env_id == "refine_or_act":
-        return RefineOrAct(**env_config)
-    module = refine_matrix_v0 if env_id == "refine_matrix_v0" else refine_bargain_v0
-    return module.parallel_env(**env_config)
 
 
 def sample_batch(probs: npt.NDArray[np.float64], rng: np.random.Generator) -> npt.NDArray[np.int64]:

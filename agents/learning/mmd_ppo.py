@@ -32,21 +32,7 @@ import torch as th
 from sb3_contrib import MaskablePPO
 
 from agents.learning.frozen import frozen_copy
-
-
-def check_params(params: dict[str, Any], prefix: str = "") -> None:
-    """ValueError naming the first bad one of ``kl_coef`` (>= 0), ``magnet_every`` (int >= 1), ``anneal_lr``
-    (bool) and ``ent_coef`` (> 0: the KL term rides on it) present in ``params``."""
-    def number(v: Any) -> bool:
-        return not isinstance(v, bool) and isinstance(v, (int, float))
-
-    rules = {"kl_coef": (lambda v: number(v) and v >= 0, "a number >= 0"),
-             "magnet_every": (lambda v: number(v) and isinstance(v, int) and v >= 1, "an integer >= 1"),
-             "anneal_lr": (lambda v: isinstance(v, bool), "true or false"),
-             "ent_coef": (lambda v: number(v) and v > 0, "a number > 0 for mmd_ppo (the KL term rides on it)")}
-    for key, (ok, allowed) in rules.items():
-        if key in params and not ok(params[key]):
-            raise ValueError(f"{prefix}{key}: must be {allowed}, got {params[key]!r}")
+from agents.learning.sb3_args import check_mmd_params as check_params
 
 
 class MMDPPO(MaskablePPO):

@@ -15,10 +15,12 @@ from tests.runs.conftest import tiny, write
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("torch", "stable_baselines3", "sb3_contrib")
+#: Besides HEAVY, what ``vvl validate`` must not import either (each 0.2-1.3 s; validation answers in under 1 s).
+VALIDATE_HEAVY = (*HEAVY, "scipy.stats", "scipy.optimize", "scipy.integrate", "matplotlib", "pandas", "ray")
 
 
-def _heavy_after(code: str) -> list[str]:
-    probe = f"import sys\n{code}\nprint('@@' + repr([m for m in {HEAVY!r} if m in sys.modules]))"
+def _heavy_after(code: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    probe = f"import sys\n{code}\nprint('@@' + repr([m for m in {heavy!r} if m in sys.modules]))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
                          env={"PYTHONPATH": str(ROOT), "PATH": ""}, check=True).stdout
     return ast.literal_eval(out.rsplit("@@", 1)[1])
@@ -32,6 +34,15 @@ def test_import_is_light(module: str) -> None:
 def test_validate_without_learners_is_light(tmp_path: Path) -> None:
     scenario = write(tmp_path / "s.toml", tiny(learner=False))
     assert _heavy_after(f"from vvl_env.cli import main\nassert main(['validate', {str(scenario)!r}]) == 0") == []
+
+
+def test_validate_of_every_shipped_scenario_is_light() -> None:
+    """Learners included (quickstart.toml): their SB3 arguments are checked against a table
+    (``agents.learning.sb3_args``) and their environment is built without SB3."""
+    paths = sorted(str(p) for p in (ROOT / "scenarios").rglob("*.toml"))
+    assert any(p.endswith("quickstart.toml") for p in paths)
+    code = f"from vvl_env.cli import main\nfor p in {paths!r}:\n    assert main(['validate', p]) == 0, p"
+    assert _heavy_after(code, VALIDATE_HEAVY) == []
 
 
 def test_vec_env_is_still_an_sb3_vec_env() -> None:

@@ -1,8 +1,9 @@
 """Checks of a validated scenario that pydantic's models cannot express, made before anything is built.
 
-- :func:`check_hyperparam_ranges`: the stable-baselines3 arguments a run would pass, against the ranges in which
-  they train (``learning_rate = 1e308`` or ``batch_size = 1`` give NaN logits, ``n_epochs = 1e30`` never ends,
-  ``net_arch = [-5]`` is a torch traceback);
+- :func:`check_hyperparam_ranges`: the stable-baselines3 arguments a run would pass: each one a settable argument
+  of the learner's algorithm, of the type of its default (``agents.learning.sb3_args``: a table, so that no SB3
+  or torch import slows validation down), and within the ranges in which it trains (``learning_rate = 1e308`` or
+  ``batch_size = 1`` give NaN logits, ``n_epochs = 1e30`` never ends, ``net_arch = [-5]`` is a torch traceback);
 - :func:`check_magnitudes`: numbers of ``env.config`` at most :data:`MAX_MAGNITUDE` in size (observations are
   float32: ``sigma_own = 1e308`` becomes inf, and far smaller numbers already drown every other entry);
 - :func:`check_selection`: a Lemke-Howson label that exists in the base game (``lemke_howson:99999``).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agents.learning.sb3_args import SB3_ARGS, check_sb3_arg
 from vvl_env.runs.errors import ScenarioError, join_key
 
 MAX_MAGNITUDE = 1e12
@@ -30,6 +32,8 @@ RANGES: dict[str, tuple[bool, float, float, bool]] = {
     "train_freq": (True, 1, 10**6, True), "gradient_steps": (True, 1, 1000, True),
     "target_update_interval": (True, 1, 10**9, True), "stats_window_size": (True, 1, 10**6, True),
 }
+#: Ranges of one algorithm that differ from :data:`RANGES` (DQN's ``n_steps`` counts n-step returns: 1 is plain).
+ALGO_RANGES: dict[str, dict[str, tuple[bool, float, float, bool]]] = {"dqn": {"n_steps": (True, 1, 10**6, True)}}
 
 
 def _in_range(where: str, value: Any, rule: tuple[bool, float, float, bool]) -> None:
@@ -54,18 +58,22 @@ def _check_net_arch(where: str, arch: Any) -> None:
 
 
 def check_hyperparam_ranges(scenario: Any) -> None:
-    """Every learner's SB3 arguments within :data:`RANGES`, and ``policy_kwargs.net_arch`` a list of widths."""
+    """Every learner's SB3 arguments settable, of the right type and within :data:`RANGES`, and
+    ``policy_kwargs.net_arch`` a list of widths."""
     for learner in scenario.learners:
         i = scenario.agents.index(learner)
+        ranges = {**RANGES, **ALGO_RANGES.get(learner.algo, {})}
         for key, value in learner.sb3_hyperparams().items():
             where = f"agents[{i}].hyperparams.{key}" if key in learner.hyperparams else f"agents[{i}].{key}"
-            if key in RANGES and not (key == "gradient_steps" and value == -1):  # -1: as many as steps
-                _in_range(where, value, RANGES[key])
-            elif key == "policy_kwargs":
-                if not isinstance(value, dict):
-                    raise ScenarioError(f"{where}: must be a table, got {value!r}")
-                if "net_arch" in value:
-                    _check_net_arch(f"{where}.net_arch", value["net_arch"])
+            if key in ranges and key in SB3_ARGS[learner.algo]:
+                if not (key == "gradient_steps" and value == -1):  # -1: as many gradient steps as env steps
+                    _in_range(where, value, ranges[key])
+                continue
+            problem = check_sb3_arg(learner.algo, key, value)
+            if problem is not None:
+                raise ScenarioError(f"{where}: {problem}")
+            if key == "policy_kwargs" and "net_arch" in value:
+                _check_net_arch(f"{where}.net_arch", value["net_arch"])
 
 
 def check_magnitudes(scenario: Any) -> None:

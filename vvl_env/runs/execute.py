@@ -78,25 +78,6 @@ def train_config(scenario: Any, learner: Any, seed: int) -> Any:
                        seed=seed, hyperparams=learner.sb3_hyperparams(), **pick, **extra)
 
 
-def check_hyperparams(learner: Any) -> None:
-    """Type-check the SB3 keyword arguments against the constructor's defaults (an int default wants an integer
-    >= 0, a float default a number >= 0, a bool default true/false), so that a typo fails now, not mid-run."""
-    from agents.learning.config import algo_class
-
-    params = inspect.signature(algo_class(learner.algo).__init__).parameters
-    for key, value in learner.sb3_hyperparams().items():
-        default = params[key].default if key in params else None
-        where = f"hyperparams.{key}" if key in learner.hyperparams else key
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise ValueError(f"{where}: must be true or false, got {value!r}")
-        elif isinstance(default, (int, float)):
-            want_int = isinstance(default, int)
-            ok = not isinstance(value, bool) and isinstance(value, int if want_int else (int, float))
-            if not ok or value < 0:
-                raise ValueError(f"{where}: must be {'an integer' if want_int else 'a number'} >= 0, got {value!r}")
-
-
 def _env_prefixed(exc: Exception) -> str:
     text = str(exc).replace("\n", " ")
     return text[len("env_config."):] if text.startswith("env_config.") else text
@@ -118,8 +99,7 @@ def check_scenario(scenario: Any) -> None:
     for i, agent in enumerate(scenario.agents):
         try:
             if agent.kind == "learner":
-                train_config(scenario, agent, scenario.seeds[0])
-                check_hyperparams(agent)
+                train_config(scenario, agent, scenario.seeds[0])  # types and ranges: vvl_env.runs.checks
             else:
                 fixed_policies(agent, scenario.env.id, scenario.env.config, scenario.evaluation.selection)
         except ScenarioError:

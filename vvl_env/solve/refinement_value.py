@@ -18,12 +18,11 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
-from scipy import integrate, stats
 
 from vvl_env.model._validate import check_index, check_real
 from vvl_env.model.decision import DecisionProblem
 from vvl_env.model.perturbation import Beta, PerturbationModel
-from vvl_env.solve.results import Estimate
+from vvl_env.solve.results import Estimate, normal_quantile
 
 Method = Literal["auto", "exact", "monte_carlo"]
 _CHUNK = 1 << 20
@@ -56,6 +55,8 @@ def _half_normal_excess(a: float, b: float, sigma: float) -> float:
     For ``a >= 0`` it is ``b sigma sqrt(2/pi)``; for ``a < 0`` with ``t = -a / (b sigma)`` it is
     ``2 b sigma (phi(t) - t (1 - Phi(t)))`` (0 beyond t = 40, where it is below 1e-300).
     """
+    from scipy import stats
+
     if a >= 0.0:
         return b * sigma * np.sqrt(2.0 / np.pi)
     if b * sigma == 0.0 or -a > 40.0 * b * sigma:
@@ -78,6 +79,8 @@ def _expectation_normal_gain(a: float, sigma: float) -> float:
     With ``s = sigma / sqrt 2``, ``c = -a`` and ``P(M <= x) = Phi(x/s)^2``: for ``c > 0`` the gain is
     ``int_c^inf (1 - Phi(x/s)^2) dx``; otherwise ``E[M] + int_{-inf}^c Phi(x/s)^2 dx`` with ``E[M] = s / sqrt(pi)``.
     """
+    from scipy import integrate, stats
+
     s = sigma / np.sqrt(2.0)
     if s == 0.0:
         return 0.0
@@ -107,6 +110,8 @@ def _rademacher_gain(u: float, m: float, model: PerturbationModel, q: float) -> 
 def _exact_gain(u: float, m: float, model: PerturbationModel) -> tuple[float, str] | None:
     """Exact gain, or None. A biased law (RRP violated by b) moves both variants by b: the gain is that of the
     unbiased law for an option of value ``u + b``, plus ``max(u + b, m) - max(u, m)``."""
+    from scipy import integrate, stats
+
     if model.bias:
         shifted = _exact_gain(u + model.bias, m, replace(model, bias=0.0))
         if shifted is None:
@@ -142,7 +147,7 @@ def _monte_carlo_gain(u: float, m: float, model: PerturbationModel, n: int, rng:
     mean = total / n
     var = max(total_sq / n - mean * mean, 0.0) * n / max(n - 1, 1)
     se = float(np.sqrt(var / n))
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = normal_quantile(level)
     return Estimate(mean, se, (mean - z * se, mean + z * se), n, "monte carlo", level)
 
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from vvl_env.model.perturbation import Beta, PerturbationModel
 
@@ -54,6 +53,8 @@ def _npdf(x: FloatArray) -> FloatArray:
 def standard_gap_cells(gap_law: str, n: int) -> tuple[FloatArray, FloatArray]:
     """Nodes and weights for the standardised gap Z: conditional means of n equal-probability cells (normal,
     uniform) or the exact points ±1 (rademacher, n ignored)."""
+    from scipy import special
+
     if gap_law == "rademacher":
         return np.array([-1.0, 1.0]), np.array([0.5, 0.5])
     if gap_law == "uniform":
@@ -66,6 +67,8 @@ def standard_gap_cells(gap_law: str, n: int) -> tuple[FloatArray, FloatArray]:
 
 def beta_cells(q: Beta, n: int) -> tuple[FloatArray, FloatArray]:
     """Conditional means of q ~ Beta(a, b) in n equal-probability cells, using ``E[q; q < x] = mean I_{a+1,b}(x)``."""
+    from scipy import special
+
     edges = special.betaincinv(q.a, q.b, np.linspace(0.0, 1.0, n + 1))
     edges[0], edges[-1] = 0.0, 1.0
     mass = special.betainc(q.a + 1.0, q.b, edges)
@@ -125,6 +128,8 @@ def gains_closed_form(model: PerturbationModel) -> bool:
 def half_normal_excess(a: FloatArray, b: FloatArray | float, sigma: float) -> FloatArray:
     """Vectorised ``E[max(a + b S, 0)] - max(a, 0)``, ``S = sigma |Z|``: ``b sigma sqrt(2/pi)`` for a >= 0, else
     ``2 b sigma (phi(t) - t (1 - Phi(t)))`` with ``t = -a / (b sigma)`` (0 beyond t = 40 or when b sigma = 0)."""
+    from scipy import special
+
     a = np.asarray(a, dtype=np.float64)
     bs = np.broadcast_to(np.asarray(b, dtype=np.float64) * sigma, a.shape)
     live = (a < 0.0) & (bs > 0.0) & (-a <= 40.0 * bs)
@@ -143,6 +148,8 @@ def expectation_normal_gain(a: FloatArray, sigma: float) -> FloatArray:
     ``s (int_t^inf (1 - Phi^2)) = s (2 phi (1 - S) - 2 t S + t S^2 + S_2 / sqrt(pi))`` with ``S = 1 - Phi(t)``,
     ``S_2 = 1 - Phi(sqrt 2 t)`` (written in tail terms to avoid cancellation; 0 beyond t = 40).
     """
+    from scipy import special
+
     a = np.asarray(a, dtype=np.float64)
     s = sigma / np.sqrt(2.0)
     if s == 0.0:
@@ -173,6 +180,8 @@ def gain_of_gap(a: FloatArray, model: PerturbationModel, nodes: OutcomeNodes | N
     """One-step gain ``E[max(a + B, 0)] - max(a, 0)`` of an option ``a = u - m`` above its best rival (any shape;
     a = +inf for a lone option), B the best variant offset. Closed forms where :func:`gains_closed_form` holds
     (Beta q: ``n_q``-point Gauss-Jacobi quadrature over q); otherwise the weighted ``nodes`` (required then)."""
+    from scipy import special
+
     a = np.asarray(a, dtype=np.float64)
     if model.bias and gains_closed_form(model):
         # both variants move by b: the unbiased gain at a + b, plus max(a + b, 0) - max(a, 0) (b itself at a = +inf)

@@ -19,7 +19,6 @@ from math import comb
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linprog
 
 from vvl_env.model._validate import as_finite_array, readonly
 from vvl_env.model.game import Game
@@ -61,6 +60,8 @@ payoff differences (found by hypothesis: an entry of 1.19e-7); 1e-10 certifies t
 
 def _maximin(R: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Row player's LP ``max v s.t. x R >= v, sum x = 1, x >= 0``; returns (x, y) with y from the duals."""
+    from scipy.optimize import linprog
+
     m, n = R.shape
     c = np.zeros(m + 1)
     c[-1] = -1.0

@@ -1,0 +1,75 @@
+"""The constructor arguments of the SB3 algorithms vvl trains, known without importing SB3 or torch.
+
+Validating a scenario must answer in well under a second, and importing torch and stable-baselines3 alone takes
+2-4 s, so the settable arguments and their types are a table here. ``tests/agents/test_sb3_args.py`` compares it
+with ``inspect.signature`` of the real classes (the names, and each kind with the argument's annotation), so it
+cannot go stale when SB3 changes.
+
+Kinds: ``"int"``, ``"float"`` (an int is accepted), ``"schedule"`` (a float, or SB3's callable of the progress
+remaining), ``"bool"``, ``"table"`` (a dict of keyword arguments) and ``"class"`` (a Python class: settable from
+Python, not from a scenario file); a trailing ``"?"`` marks an argument that may be None (SB3's "off" or "SB3
+decides"; a scenario file cannot write None).
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Any
+
+#: Arguments vvl sets itself (``TrainConfig`` and the trainer), never through ``hyperparams``.
+RESERVED = frozenset({"policy", "env", "seed", "device", "verbose", "_init_setup_model", "tensorboard_log"})
+
+_PPO = {"learning_rate": "schedule", "n_steps": "int", "batch_size": "int", "n_epochs": "int", "gamma": "float",
+        "gae_lambda": "float", "clip_range": "schedule", "clip_range_vf": "schedule?", "normalize_advantage": "bool",
+        "ent_coef": "float", "vf_coef": "float", "max_grad_norm": "float", "rollout_buffer_class": "class?",
+        "rollout_buffer_kwargs": "table?", "target_kl": "float?", "stats_window_size": "int",
+        "policy_kwargs": "table?"}
+#: algo -> settable constructor argument -> kind (module docstring).
+SB3_ARGS: dict[str, dict[str, str]] = {
+    "ppo": {**_PPO, "use_sde": "bool", "sde_sample_freq": "int"},
+    "maskable_ppo": {**_PPO, "batch_size": "int?"},
+    # agents.learning.mmd_ppo: MaskablePPO's arguments and the magnet's
+    "mmd_ppo": {**_PPO, "batch_size": "int?", "kl_coef": "float", "magnet_every": "int", "anneal_lr": "bool"},
+    "dqn": {"learning_rate": "schedule", "buffer_size": "int", "learning_starts": "int", "batch_size": "int",
+            "tau": "float", "gamma": "float", "train_freq": "int", "gradient_steps": "int",
+            "replay_buffer_class": "class?", "replay_buffer_kwargs": "table?", "optimize_memory_usage": "bool",
+            "n_steps": "int", "target_update_interval": "int", "exploration_fraction": "float",
+            "exploration_initial_eps": "float", "exploration_final_eps": "float", "max_grad_norm": "float",
+            "stats_window_size": "int", "policy_kwargs": "table?"},
+}
+_ALLOWED = {"int": "an integer", "float": "a number", "schedule": "a number or a schedule (a callable)",
+            "bool": "true or false", "table": "a table of keyword arguments",
+            "class": "a Python class (not settable from a scenario file)"}
+
+
+def check_sb3_arg(algo: str, key: str, value: Any) -> str | None:
+    """What ``value`` must be for argument ``key`` of ``algo`` when it is not that, else None.
+
+    Returns "not a settable <algo> argument; allowed: [...]" for an unknown or reserved ``key``. Ranges are
+    checked elsewhere (``vvl_env.runs.checks``, ``TrainConfig``).
+    """
+    args = SB3_ARGS[algo]
+    if key not in args:
+        return f"not a settable {algo} argument; allowed: {sorted(args)}"
+    kind = args[key].rstrip("?")
+    if value is None and args[key].endswith("?"):
+        return None
+    number = not isinstance(value, bool) and isinstance(value, Real)
+    ok = {"int": number and isinstance(value, Integral), "float": number, "schedule": number or callable(value),
+          "bool": isinstance(value, bool), "table": isinstance(value, dict), "class": isinstance(value, type)}[kind]
+    return None if ok else f"must be {_ALLOWED[kind]}, got {value!r}"
+
+
+def check_mmd_params(params: dict[str, Any], prefix: str = "") -> None:
+    """ValueError naming the first bad one of ``kl_coef`` (>= 0), ``magnet_every`` (int >= 1), ``anneal_lr``
+    (bool) and ``ent_coef`` (> 0: the KL term rides on it) present in ``params``."""
+    def number(v: Any) -> bool:
+        return not isinstance(v, bool) and isinstance(v, (int, float))
+
+    rules = {"kl_coef": (lambda v: number(v) and v >= 0, "a number >= 0"),
+             "magnet_every": (lambda v: number(v) and isinstance(v, int) and v >= 1, "an integer >= 1"),
+             "anneal_lr": (lambda v: isinstance(v, bool), "true or false"),
+             "ent_coef": (lambda v: number(v) and v > 0, "a number > 0 for mmd_ppo (the KL term rides on it)")}
+    for key, (ok, allowed) in rules.items():
+        if key in params and not ok(params[key]):
+            raise ValueError(f"{prefix}{key}: must be {allowed}, got {params[key]!r}")
