@@ -1,6 +1,8 @@
 """The NashConv figure of two-player learners: NashConv of the play policy against training steps (log scale), last
 iterate (solid) and time average (dashed), mean over seeds, with the exact learning dynamics on the same realised
-games as reference lines (``vvl_env.solve.dynamics.baseline_curve``, where that module is installed).
+games as reference lines (``vvl_env.solve.dynamics.baseline_curve``): Magnetic Mirror Descent's last iterate and
+alternating regret matching+'s time average, the iterate each is known to converge in, up to
+:data:`EXACT_EVALUATIONS` game evaluations (they have settled by then; more would cost minutes per report).
 
 The reference games are the true games the analytic (``bayes_optimal``) agents reach the play phase in, over the
 seeded evaluation episodes (:func:`agents.learning.realised.realised_games`); a dynamic's x value is its number of
@@ -17,10 +19,11 @@ import numpy as np
 from vvl_env.runs.figures import _save, plt
 
 LAST, AVERAGE = "eval/last/nash_conv", "eval/average/nash_conv"
-BASELINE_METHODS: tuple[str, ...] = ("mmd", "rm+")
+BASELINES: tuple[tuple[str, str], ...] = (("mmd", "last"), ("rm+_alternating", "average"))
+EXACT_EVALUATIONS = 30_000
 CAPTION = ("NashConv of the learners' play against training steps (log scales): last iterate solid, time average "
-           "dashed, mean over seeds; black: exact learning dynamics on the analytic agents' realised games, against "
-           "game evaluations")
+           "dashed, mean over seeds; black: exact learning dynamics on the analytic agents' realised games (MMD's last "
+           "iterate, alternating RM+'s average), against game evaluations, up to 30,000")
 
 
 def learner_curves(summary: dict[str, Any]) -> dict[str, dict[str, np.ndarray]]:
@@ -43,21 +46,19 @@ def learner_curves(summary: dict[str, Any]) -> dict[str, dict[str, np.ndarray]]:
 
 def dynamics_baselines(env_id: str, env_config: dict[str, Any], evaluations: int, *, episodes: int = 200,
                        seed: int = 10_000) -> dict[str, Any]:
-    """Method -> ``BaselineCurve`` on the analytic agents' realised games; {} where the dynamics are missing."""
+    """Method -> ``BaselineCurve`` on the analytic agents' realised games ({} outside refine_matrix_v0)."""
     if env_id != "refine_matrix_v0":
-        return {}
-    try:
-        from vvl_env.solve.dynamics import baseline_curve
-    except ImportError:
         return {}
     from agents.analytic import make_agent
     from agents.learning.realised import realised_games
 
     reference = {a: make_agent("bayes_optimal", env_id, env_config=env_config, role=a)
                  for a in ("player_0", "player_1")}
+    from vvl_env.solve.dynamics import baseline_curve
+
     R1, R2, rm, cm = realised_games(env_config, reference, episodes=episodes, seed=seed)
     return {m: baseline_curve(R1, R2, m, max(1, int(evaluations)), rng=np.random.default_rng(seed), row_mask=rm,
-                              col_mask=cm) for m in BASELINE_METHODS}
+                              col_mask=cm) for m, _ in BASELINES}
 
 
 def nash_conv_curves(summary: dict[str, Any], scenario: dict[str, Any], path: Path) -> Path | None:
@@ -74,13 +75,14 @@ def nash_conv_curves(summary: dict[str, Any], scenario: dict[str, Any], path: Pa
         ax.plot(c["steps"], np.maximum(c["average"], floor), color=color, linestyle="--", label=f"{name}: average")
     top = max(float(c["steps"].max()) for c in curves.values())
     env = scenario.get("env", {})
-    lines = dynamics_baselines(env.get("id", ""), dict(env.get("config", {})), top)
-    drawn = bool(lines) or env.get("id") != "refine_matrix_v0"
-    for k, (method, b) in enumerate(lines.items()):
-        ax.plot(b.evaluations, np.maximum(b.nash_conv_last, floor), color="k", alpha=0.8, linestyle=[":", "-."][k],
-                label=f"exact {method}: last iterate")
+    lines = dynamics_baselines(env.get("id", ""), dict(env.get("config", {})), min(top, EXACT_EVALUATIONS))
+    for k, (method, iterate) in enumerate(BASELINES):
+        if method in lines:
+            b = lines[method]
+            y = b.nash_conv_last if iterate == "last" else b.nash_conv_avg
+            ax.plot(b.evaluations, np.maximum(y, floor), color="k", alpha=0.8, linestyle=[":", "-."][k],
+                    label=f"exact {method}: {'last iterate' if iterate == 'last' else 'average'}")
     ax.set(xscale="log", yscale="log", xlabel="training agent-steps (learners) / game evaluations (exact dynamics)",
            ylabel="NashConv of play (mean over episodes)")
     ax.legend(fontsize=7)
-    note = None if drawn else "exact dynamics not drawn: vvl_env.solve.dynamics is not installed"
-    return _save(fig, path, "NashConv during training: last iterate (solid) and time average (dashed)", note)
+    return _save(fig, path, "NashConv during training: last iterate (solid) and time average (dashed)", None)
