@@ -136,11 +136,3 @@ def make_set(xs: FloatArray, ys: FloatArray, payoffs: FloatArray, method: str, s
     return EquilibriumSet(readonly(xs), readonly(ys), readonly(payoffs), method, selection, tol, bool(degenerate),
                           components, readonly(ex), readonly(ey), readonly(ix), readonly(iy), max_regret, complete,
                           certification)
-
-
-def make_set(xs: FloatArray, ys: FloatArray, payoffs: FloatArray, method: str, selection: str, tol: float,
-            degenerate: bool, components: tuple[Component, ...], ex: FloatArray, ey: FloatArray, ix: IntArray,
-            iy: IntArray, max_regret: float, complete: bool, certification: str) -> EquilibriumSet:
-    return EquilibriumSet(readonly(xs), readonly(ys), readonly(payoffs), method, selection, tol, bool(degenerate),
-                          components, readonly(ex), readonly(ey), readonly(ix), readonly(iy), max_regret, complete,
-                          certification)
