@@ -37,7 +37,7 @@ from vvl_env.solve.equilibrium_set import EXACT, EquilibriumSet, make_set
 from vvl_env.solve.equilibria_batch import (BatchEquilibria, batch_equilibria, check_tol, equilibrium_payoffs,
                                             select_payoffs, select_profiles)
 from vvl_env.solve.lemke_howson import MAX_PIVOTS, EquilibriumNotFoundError, lemke_howson, lemke_howson_graph
-from vvl_env.solve.polytope_walk import MAX_BASES, EnumerationLimitError
+from vvl_env.solve.polytope_walk import MAX_BASES, EnumerationLimitError, IllConditionedError
 from vvl_env.solve.selection import SelectionRule
 from vvl_env.solve.verify import GameLike, decisive_regrets, payoff_arrays
 from vvl_env.solve.walk_equilibria import certified_equilibria
@@ -151,13 +151,15 @@ def equilibria(game: GameLike, *, method: str = "auto", tol: float = 1e-9, max_p
         return _lemke_howson_all(R1, R2, tol, max_pivots)
     try:
         found = certified_equilibria(R1, R2, max_bases=max_bases)
-    except EnumerationLimitError as exc:
+    except (EnumerationLimitError, IllConditionedError) as exc:
         if kind == "vertex_enumeration":
             raise
         warnings.warn(f"equilibria: {exc}; returning the equilibria reachable by Lemke-Howson paths instead (some "
                       f"equilibria, not necessarily all)", RuntimeWarning, stacklevel=2)
         return _lemke_howson_all(R1, R2, tol, max_pivots)
-    if found.rejected:
-        warnings.warn(f"equilibria: {found.rejected} label-matched vertex pair(s) of the float walk failed exact "
-                      f"certification and were dropped", RuntimeWarning, stacklevel=2)
-    return _assemble(R1, R2, found.xs, found.ys, "vertex_enumeration", "all", tol, found.degenerate, True, EXACT)
+    if not found.complete:
+        warnings.warn(f"equilibria: {found.method}", RuntimeWarning, stacklevel=2)
+        if not len(found.xs):
+            return _lemke_howson_all(R1, R2, tol, max_pivots)
+    return _assemble(R1, R2, found.xs, found.ys, found.method, "all" if found.complete else "some", tol,
+                     found.degenerate, found.complete, EXACT)
