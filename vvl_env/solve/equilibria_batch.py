@@ -4,7 +4,10 @@ Exactness: floating point: vertex enumeration of the best-response polytopes (no
 R1), every profile verified to a regret of at most ``tol`` relative to the payoff differences that decide each best
 response (:func:`vvl_env.solve.verify.decisive_regrets`), where :func:`vvl_env.solve.equilibria.equilibria` certifies
 exactly; the two agree game by game, in the same canonical order (tests check it, also on games scaled by 1e-6 ..
-1e12). Practical size: shapes
+1e12). Games the float enumeration cannot be trusted with are routed to the exact path
+(:func:`vvl_env.solve.walk_equilibria.certified_equilibria`): degenerate ones, badly scaled ones
+(:func:`vvl_env.solve.walk_equilibria.badly_scaled`), and any with a vertex pair failing verification or none left;
+their profiles and degenerate flag are then exact. Practical size: shapes
 with at most ``BATCH_LIMIT`` bases ``C(m + n, m)`` (up to 8 x 8); tens of microseconds per 4 x 4 game. The work is
 vectorised over the batch; only degenerate games (deduplication) and the Lemke-Howson rule loop in Python.
 Degenerate games are flagged in ``degenerate`` and their extreme equilibria deduplicated.
