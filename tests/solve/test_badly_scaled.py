@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from vvl_env.solve.equilibria import batch_equilibria, equilibria
-from vvl_env.solve.exact import integer_matrix
+from vvl_env.solve.equilibrium_set import EXACT
+from vvl_env.solve.exact import certify_profile, integer_matrix
 from vvl_env.solve.polytope_walk import IllConditionedError, relative_gaps, row_normalised, walk_vertices
 
 from tests.solve.test_certified import exact_regret
@@ -75,17 +76,37 @@ def test_batch_routes_only_the_games_that_need_it() -> None:
         assert b.count[g] >= 1
 
 
-def test_beyond_the_exact_fallback_the_set_is_labelled_partial_and_exact() -> None:
-    # 9 x 9 is past EXACT_FALLBACK_BASES: whatever comes back is exactly certified and not claimed complete.
-    rng = np.random.default_rng(5)
-    A, B = column_scaled(rng, 9, 9)
+@pytest.mark.parametrize(("seed", "path"), [(5, "vertex_enumeration (float walk"), (6, "lemke_howson_all")])
+def test_beyond_the_exact_fallback_the_set_is_labelled_partial_and_exact(seed: int, path: str) -> None:
+    # 9 x 9 is past EXACT_FALLBACK_BASES: whatever comes back is exactly certified and not claimed complete (seed 6:
+    # the walk meets a singular basis, so Lemke-Howson ends certified in rational arithmetic).
+    A, B = column_scaled(np.random.default_rng(seed), 9, 9)
     with pytest.warns(RuntimeWarning):
         eq = equilibria((A, B))
-    assert len(eq) >= 1 and not eq.complete and "some" in eq.describe()
-    for x, y in zip(eq.xs, eq.ys):
+    assert len(eq) >= 1 and not eq.complete and "some" in eq.describe() and eq.method.startswith(path)
+    assert eq.certification == EXACT
+    for x, y in zip(eq.xs, eq.ys):  # exact regret of the float profile: only the rounding of x and y to float
         assert exact_regret(A, B, x, y) <= 1e-15 * np.abs(np.concatenate([A, B])).max()
 
 
 def test_relative_gaps_by_hand() -> None:
     R = np.array([[0.0, 1.0, 1.0, 4.0], [3.0, 3.0, 3.0, 3.0], [1e-9, 0.0, 1.0, 1.0]])
     np.testing.assert_allclose(relative_gaps(R), [0.25, np.inf, 1e-9])
+
+
+def test_batch_of_column_scaled_6x6_games_matches_the_oracle() -> None:
+    # before: 'equilibria' by the hundred per game here (float vertex pairs passing a relative regret test)
+    rng = np.random.default_rng(11)
+    games = [column_scaled(rng, 6, 6) for _ in range(4)]
+    b = batch_equilibria(np.array([g[0] for g in games]), np.array([g[1] for g in games]))
+    for k, (A, B) in enumerate(games):
+        assert same_profiles(list(zip(b.xs[k][:b.count[k]], b.ys[k][:b.count[k]])), oracle(A, B), atol=1e-12), k
+
+
+def test_certify_profile_accepts_equilibria_and_rejects_near_misses() -> None:
+    A, B = np.array([[3.0, 0.0], [0.0, 1e-9]]), np.array([[1e-9, 0.0], [0.0, 3.0]])
+    # mixed equilibrium: x = (3 / (1e-9 + 3), ...) makes column 0 and 1 indifferent; exactly solved, then rounded
+    x, y = certify_profile(A, B, np.array([0.5, 0.5]), np.array([0.5, 0.5]))
+    assert abs(x[0] - 3 / (3 + 1e-9)) < 1e-15 and abs(y[1] - 3 / (3 + 1e-9)) < 1e-15
+    assert certify_profile(A, B, np.array([1.0, 0.0]), np.array([0.0, 1.0])) is None  # (row 0, col 1): not one
+    assert certify_profile(A, B, np.array([1.0, 0.0]), np.array([1.0, 0.0])) is not None

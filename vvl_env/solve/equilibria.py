@@ -47,6 +47,10 @@ from vvl_env.solve.walk_equilibria import badly_scaled, certified_equilibria
 
 FloatArray = npt.NDArray[np.float64]
 
+EXACT_LH_PIVOTS = 10
+"""On badly scaled games, Lemke-Howson paths are cut after this many pivots per label (m + n of them)."""
+EXACT_LH_ENDS = 200
+"""On badly scaled games, the Lemke-Howson graph stops after this many ends."""
 METHODS = ("auto", "vertex_enumeration", "lemke_howson", "lemke_howson:k", "lemke_howson_all")
 
 __all__ = ["BatchEquilibria", "EnumerationLimitError", "EquilibriumNotFoundError", "EquilibriumSet", "METHODS",
@@ -86,7 +90,9 @@ def _lemke_howson_all(R1: FloatArray, R2: FloatArray, tol: float, max_pivots: in
     """Every end reachable by Lemke-Howson paths; ``exact``: keep only ends certified in rational arithmetic
     (:func:`vvl_env.solve.exact.certify_profile`; for badly scaled games, where a relative regret can hide a loss)."""
     m, n = R1.shape
-    ends, cut = lemke_howson_graph(R1, R2, max_pivots)
+    if exact:  # precision lost: paths may cycle, so a short budget (the result is labelled partial anyway)
+        max_pivots = min(max_pivots, EXACT_LH_PIVOTS * (m + n))
+    ends, cut = lemke_howson_graph(R1, R2, max_pivots, max_equilibria=EXACT_LH_ENDS if exact else 10_000)
     if exact:
         ok = [e for e in (certify_profile(R1, R2, p.x, p.y) for p in ends) if e is not None]
     else:
