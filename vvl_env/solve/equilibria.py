@@ -11,7 +11,9 @@ Methods and what they promise (``EquilibriumSet.complete``, ``.certification``, 
   polytopes; von Stengel 2002, §3), found by walking the feasible bases of both polytopes only
   (:mod:`vvl_env.solve.walk_equilibria`) and each certified in exact rational arithmetic on the payoffs as given; the
   degenerate flag is decided exactly. Random 12 x 12 games in well under a second, 15 x 15 in seconds; ``max_bases``
-  refuses with a clear message before the walk outgrows memory.
+  refuses with a clear message before the walk outgrows memory. Where the float walk cannot be trusted (badly scaled
+  payoffs, a singular basis, a candidate failing certification, none found) games up to 8 x 8 are enumerated exactly
+  (``method`` says so); larger ones come back labelled incomplete, or by Lemke-Howson with a warning.
 - ``"lemke_howson"`` / ``"lemke_howson:k"``: one equilibrium, the end of the path dropping label k;
   ``"lemke_howson_all"``: every equilibrium reachable by Lemke-Howson paths from (0, 0) and from each equilibrium
   found, for every label (some equilibria, not necessarily all).
@@ -36,14 +38,19 @@ from vvl_env.solve.components import DEDUP_ATOL, canonical, canonical_order, max
 from vvl_env.solve.equilibrium_set import EXACT, EquilibriumSet, make_set
 from vvl_env.solve.equilibria_batch import (BatchEquilibria, batch_equilibria, check_tol, equilibrium_payoffs,
                                             select_payoffs, select_profiles)
+from vvl_env.solve.exact import certify_profile
 from vvl_env.solve.lemke_howson import MAX_PIVOTS, EquilibriumNotFoundError, lemke_howson, lemke_howson_graph
-from vvl_env.solve.polytope_walk import MAX_BASES, EnumerationLimitError
+from vvl_env.solve.polytope_walk import MAX_BASES, EnumerationLimitError, IllConditionedError
 from vvl_env.solve.selection import SelectionRule
 from vvl_env.solve.verify import GameLike, decisive_regrets, payoff_arrays
-from vvl_env.solve.walk_equilibria import certified_equilibria
+from vvl_env.solve.walk_equilibria import badly_scaled, certified_equilibria
 
 FloatArray = npt.NDArray[np.float64]
 
+EXACT_LH_PIVOTS = 10
+"""On badly scaled games, Lemke-Howson paths are cut after this many pivots per label (m + n of them)."""
+EXACT_LH_ENDS = 200
+"""On badly scaled games, the Lemke-Howson graph stops after this many ends."""
 METHODS = ("auto", "vertex_enumeration", "lemke_howson", "lemke_howson:k", "lemke_howson_all")
 
 __all__ = ["BatchEquilibria", "EnumerationLimitError", "EquilibriumNotFoundError", "EquilibriumSet", "METHODS",
@@ -78,17 +85,26 @@ def _assemble(R1: FloatArray, R2: FloatArray, x: FloatArray, y: FloatArray, meth
                    float(reg.max(initial=0.0)), complete, certification)
 
 
-def _lemke_howson_all(R1: FloatArray, R2: FloatArray, tol: float, max_pivots: int) -> EquilibriumSet:
+def _lemke_howson_all(R1: FloatArray, R2: FloatArray, tol: float, max_pivots: int,
+                      exact: bool = False) -> EquilibriumSet:
+    """Every end reachable by Lemke-Howson paths; ``exact``: keep only ends certified in rational arithmetic
+    (:func:`vvl_env.solve.exact.certify_profile`; for badly scaled games, where a relative regret can hide a loss)."""
     m, n = R1.shape
-    ends, cut = lemke_howson_graph(R1, R2, max_pivots)
-    ok = [p for p in ends if decisive_regrets(R1, R2, p.x, p.y).max() <= tol]
+    if exact:  # precision lost: paths may cycle, so a short budget (the result is labelled partial anyway)
+        max_pivots = min(max_pivots, EXACT_LH_PIVOTS * (m + n))
+    ends, cut = lemke_howson_graph(R1, R2, max_pivots, max_equilibria=EXACT_LH_ENDS if exact else 10_000)
+    if exact:
+        ok = [e for e in (certify_profile(R1, R2, p.x, p.y) for p in ends) if e is not None]
+    else:
+        ok = [(p.x, p.y) for p in ends if decisive_regrets(R1, R2, p.x, p.y).max() <= tol]
     if not ok:
-        raise EquilibriumNotFoundError(f"Lemke-Howson found no verified equilibrium of the {m}x{n} game from any "
-                                       f"label within max_pivots={max_pivots} pivots each; raise max_pivots or tol")
+        raise EquilibriumNotFoundError(f"Lemke-Howson found no {'exactly ' if exact else ''}verified equilibrium of "
+                                       f"the {m}x{n} game from any label within max_pivots={max_pivots} pivots each"
+                                       f"{'' if exact else '; raise max_pivots or tol'}")
     how = (f"lemke_howson_all: reachable by Lemke-Howson paths from (0, 0) and from each equilibrium found, every "
            f"label ({len(ends)} ends, {len(ends) - len(ok)} failing certification, {cut} paths cut off)")
-    return _assemble(R1, R2, np.array([p.x for p in ok]), np.array([p.y for p in ok]), how, "lemke_howson_all", tol,
-                     any(p.degenerate for p in ok), False, f"decisive regret <= {tol:g}")
+    return _assemble(R1, R2, np.array([x for x, _ in ok]), np.array([y for _, y in ok]), how, "lemke_howson_all",
+                     tol, any(p.degenerate for p in ends), False, EXACT if exact else f"decisive regret <= {tol:g}")
 
 
 def equilibria(game: GameLike, *, method: str = "auto", tol: float = 1e-9, max_pivots: int = MAX_PIVOTS,
@@ -151,13 +167,16 @@ def equilibria(game: GameLike, *, method: str = "auto", tol: float = 1e-9, max_p
         return _lemke_howson_all(R1, R2, tol, max_pivots)
     try:
         found = certified_equilibria(R1, R2, max_bases=max_bases)
-    except EnumerationLimitError as exc:
+    except (EnumerationLimitError, IllConditionedError) as exc:
         if kind == "vertex_enumeration":
             raise
         warnings.warn(f"equilibria: {exc}; returning the equilibria reachable by Lemke-Howson paths instead (some "
                       f"equilibria, not necessarily all)", RuntimeWarning, stacklevel=2)
-        return _lemke_howson_all(R1, R2, tol, max_pivots)
-    if found.rejected:
-        warnings.warn(f"equilibria: {found.rejected} label-matched vertex pair(s) of the float walk failed exact "
-                      f"certification and were dropped", RuntimeWarning, stacklevel=2)
-    return _assemble(R1, R2, found.xs, found.ys, "vertex_enumeration", "all", tol, found.degenerate, True, EXACT)
+        exact = isinstance(exc, IllConditionedError) or bool(badly_scaled(R1, R2))
+        return _lemke_howson_all(R1, R2, tol, max_pivots, exact)
+    if not found.complete:
+        warnings.warn(f"equilibria: {found.method}", RuntimeWarning, stacklevel=2)
+        if not len(found.xs):
+            return _lemke_howson_all(R1, R2, tol, max_pivots, exact=True)
+    return _assemble(R1, R2, found.xs, found.ys, found.method, "all" if found.complete else "some", tol,
+                     found.degenerate, found.complete, EXACT)

@@ -4,7 +4,10 @@ Exactness: floating point: vertex enumeration of the best-response polytopes (no
 R1), every profile verified to a regret of at most ``tol`` relative to the payoff differences that decide each best
 response (:func:`vvl_env.solve.verify.decisive_regrets`), where :func:`vvl_env.solve.equilibria.equilibria` certifies
 exactly; the two agree game by game, in the same canonical order (tests check it, also on games scaled by 1e-6 ..
-1e12). Practical size: shapes
+1e12). Games the float enumeration cannot be trusted with are routed to the exact path
+(:func:`vvl_env.solve.walk_equilibria.certified_equilibria`): degenerate ones, badly scaled ones
+(:func:`vvl_env.solve.walk_equilibria.badly_scaled`), and any with a vertex pair failing verification or none left;
+their profiles and degenerate flag are then exact. Practical size: shapes
 with at most ``BATCH_LIMIT`` bases ``C(m + n, m)`` (up to 8 x 8); tens of microseconds per 4 x 4 game. The work is
 vectorised over the batch; only degenerate games (deduplication) and the Lemke-Howson rule loop in Python.
 Degenerate games are flagged in ``degenerate`` and their extreme equilibria deduplicated.
@@ -24,6 +27,7 @@ from vvl_env.solve.lemke_howson import MAX_PIVOTS, lemke_howson
 from vvl_env.solve.selection import SelectionRule
 from vvl_env.solve.verify import decisive_regrets
 from vvl_env.solve.vertex_enumeration import extreme_equilibria, n_bases
+from vvl_env.solve.walk_equilibria import badly_scaled, certified_equilibria
 
 FloatArray = npt.NDArray[np.float64]
 BATCH_LIMIT = 13_000
@@ -94,15 +98,17 @@ def batch_equilibria(R1: npt.ArrayLike, R2: npt.ArrayLike, *, tol: float = 1e-9)
     g, x, y, degenerate = extreme_equilibria(R1, R2)
     reg = decisive_regrets(R1[g], R2[g], x, y).max(axis=-1)
     keep = reg <= tol
-    if not np.all(keep):
-        warnings.warn(f"batch_equilibria: dropped {int(np.sum(~keep))} vertex pair(s) failing verification at "
-                      f"tol={tol:g} (max relative regret {reg.max():.3g})", RuntimeWarning, stacklevel=2)
+    route = degenerate | badly_scaled(R1, R2) | (np.bincount(g[keep], minlength=G) == 0)
+    route[g[~keep]] = True
+    keep &= ~route[g]
     starts = np.searchsorted(g, np.arange(G + 1))
-    for b in np.flatnonzero(degenerate):  # duplicates only arise in degenerate games
+    for b in np.flatnonzero(degenerate & ~route):  # duplicates only arise in degenerate games
         idx = np.arange(starts[b], starts[b + 1])[keep[starts[b]:starts[b + 1]]]
         if idx.size > 1:
             keep[np.setdiff1d(idx, idx[distinct_pairs(x[idx], y[idx])[0]])] = False
-    g, x, y, reg = g[keep], x[keep], y[keep], reg[keep]
+    g, x, y, reg, degenerate = g[keep], x[keep], y[keep], reg[keep], degenerate.copy()
+    if route.any():
+        g, x, y, reg = _exactly(R1, R2, np.flatnonzero(route), (g, x, y, reg), degenerate)
     order = canonical_order(x, y, g)
     g, x, y, reg = g[order], x[order], y[order], reg[order]
     count = np.bincount(g, minlength=G).astype(np.int64)
@@ -114,6 +120,19 @@ def batch_equilibria(R1: npt.ArrayLike, R2: npt.ArrayLike, *, tol: float = 1e-9)
     np.maximum.at(worst, g, reg)
     return BatchEquilibria(readonly(xs), readonly(ys), readonly(valid), readonly(count), readonly(degenerate),
                            readonly(worst), tol)
+
+
+def _exactly(R1: FloatArray, R2: FloatArray, games: npt.NDArray[np.int64], found: tuple[FloatArray, ...],
+             degenerate: npt.NDArray[np.bool_]) -> tuple[FloatArray, ...]:
+    """``found`` (game index, x, y, regret) with the extreme equilibria of ``games``, certified exactly by
+    :func:`vvl_env.solve.walk_equilibria.certified_equilibria`, appended; sets ``degenerate`` for them."""
+    parts = [found]
+    for b in games.tolist():
+        c = certified_equilibria(R1[b], R2[b])
+        degenerate[b] = c.degenerate
+        reg = decisive_regrets(R1[b], R2[b], c.xs, c.ys).max(axis=-1, initial=0.0)
+        parts.append((np.full(len(c.xs), b), c.xs, c.ys, reg))
+    return tuple(np.concatenate(p) for p in zip(*parts))
 
 
 def _payoffs(batch: BatchEquilibria, R1: FloatArray, R2: FloatArray) -> FloatArray:

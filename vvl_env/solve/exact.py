@@ -170,3 +170,19 @@ def all_vertices(R: list[list[int]]) -> list[ExactStrategy]:
                     out.setdefault((s.num, s.den), s)
     return list(out.values())
 
+
+
+def certify_profile(R1: FloatArray, R2: FloatArray, x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray] | None:
+    """The exact extreme equilibrium with the supports of the float profile (x, y), or None.
+
+    x is solved from its support and ``supp y`` as the column player's best replies (and y likewise); the pair is
+    returned (rounded to float) only if :func:`is_equilibrium` holds exactly. Meant for Lemke-Howson ends (generic
+    supports, ``|supp x| = |supp y|``); others fail.
+    """
+    sx, sy = np.flatnonzero(x > 0).tolist(), np.flatnonzero(y > 0).tolist()
+    I2, I1t = integer_matrix(R2), integer_matrix(R1.T)
+    for ex in exact_strategies(I2, sx, sy):
+        for ey in exact_strategies(I1t, sy, sx):
+            if is_equilibrium(ex, ey):
+                return ex.as_float(), ey.as_float()
+    return None

@@ -51,9 +51,12 @@ class LemkeHowsonPath:
 
 
 def _ratio_row(T: FloatArray, col: int, lex_cols: slice) -> tuple[int, bool]:
-    """Lexicographic minimum-ratio row for entering column ``col``; also whether the plain ratio test tied."""
+    """Lexicographic minimum-ratio row for entering column ``col`` (-1: none, precision lost on a bounded polytope);
+    also whether the plain ratio test tied."""
     colv = T[:, col]
     rows = np.flatnonzero(colv > _EPS)
+    if rows.size == 0:
+        return -1, False
     if rows.size == 1:
         return int(rows[0]), False
     keys = np.column_stack([T[rows, -1], T[rows, lex_cols]]) / colv[rows, None]
@@ -99,6 +102,8 @@ class _State:
         for pivots in range(1, max_pivots + 1):
             T = self.tabs[side]
             row, tie = _ratio_row(T, entering, self.lex[side])
+            if row < 0:  # cut off like the watchdog: the tableau lost precision
+                return None
             degenerate |= tie
             T[row] /= T[row, entering]
             others = np.arange(T.shape[0]) != row

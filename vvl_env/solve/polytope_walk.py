@@ -39,6 +39,25 @@ class EnumerationLimitError(RuntimeError):
     """The walk would visit more feasible bases than allowed."""
 
 
+class IllConditionedError(ArithmeticError):
+    """A basis met by the float walk is singular to working precision (payoffs spanning too many orders of
+    magnitude); callers fall back to exact arithmetic."""
+
+
+def relative_gaps(R: FloatArray) -> FloatArray:
+    """Smallest gap between distinct entries of each row (last axis) of R, relative to that row's span (inf for a
+    constant row); shape ``R.shape[:-1]``.
+
+    The float walk resolves best-response ties on :func:`row_normalised` payoffs to ``LABEL_TOL``; a gap near or
+    below it (payoffs spanning about 9 or more orders of magnitude within a row) makes its labels unreliable.
+    """
+    S = np.sort(R, axis=-1)
+    gaps = np.diff(S, axis=-1)
+    span = S[..., -1:] - S[..., :1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(gaps > 0, gaps / span, np.inf).min(axis=-1, initial=np.inf)
+
+
 def row_normalised(R: FloatArray) -> tuple[FloatArray, FloatArray]:
     """``M = 1 + (R - row min) / row span`` (rows, the last axis, in [1, 2]; a constant row maps to ones) and the
     spans used (1 for a constant row); batched over leading axes.
@@ -55,7 +74,12 @@ def row_normalised(R: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 def _neighbours(G: FloatArray, h: FloatArray, basis: IntArray) -> tuple[FloatArray, IntArray, IntArray, IntArray]:
     """Vertices of the bases (F, d) and every feasible pivot from them: (v, from, dropped position, entering label)."""
-    inv = np.linalg.inv(G[basis])                                   # (F, d, d)
+    try:
+        inv = np.linalg.inv(G[basis])                               # (F, d, d)
+    except np.linalg.LinAlgError as exc:
+        raise IllConditionedError("a basis of the float walk is singular to working precision") from exc
+    if not np.all(np.isfinite(inv)):
+        raise IllConditionedError("a basis of the float walk is singular to working precision")
     v = (inv @ h[basis][:, :, None])[:, :, 0]
     slack = np.maximum(h - v @ G.T, 0.0)                            # (F, L)
     slack[np.arange(len(basis))[:, None], basis] = 0.0
@@ -80,6 +104,11 @@ def walk_vertices(M: FloatArray, *, max_bases: int = MAX_BASES) -> tuple[FloatAr
         Positive constraint matrix (e.g. from :func:`row_normalised`); ``d + c <= 62``.
     max_bases : int
         Refuse (``EnumerationLimitError``) once the walk has met more feasible bases than this.
+
+    Raises
+    ------
+    IllConditionedError
+        When a basis on the walk is singular to working precision.
 
     Returns
     -------

@@ -12,6 +12,10 @@ exact rational arithmetic (:mod:`vvl_env.solve.exact`) on the payoffs as given, 
 vertex has more labels than its dimension, decided exactly.
 Games with at most ``EXACT_BASES`` bases (2 x 2 to 2 x 4) skip the float polytopes: every vertex is computed exactly
 (:func:`vvl_env.solve.exact.all_vertices`) and the equilibria are the pairs that pass the exact test, same sets.
+The same exact enumeration is the fallback (``method`` says so) for games up to ``EXACT_FALLBACK_BASES`` bases (8 x 8)
+where the float walk cannot be trusted: payoffs whose within-row gaps fall below ``GAP_TOL`` of the row's span
+(badly scaled), a basis singular to working precision, a candidate failing exact certification, or no equilibrium
+found. Beyond that size such a result is returned with ``complete=False`` (or the walk's error is raised).
 
 Exactness: every returned profile is exactly an extreme equilibrium (profiles are the exact rationals rounded to
 float). Completeness rests on the float walk finding every vertex with labels at ``LABEL_TOL`` on the normalised
@@ -27,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vvl_env.solve.exact import ExactStrategy, all_vertices, exact_strategies, integer_matrix, is_equilibrium
-from vvl_env.solve.polytope_walk import MAX_BASES, row_normalised, walk_vertices
+from vvl_env.solve.polytope_walk import MAX_BASES, IllConditionedError, relative_gaps, row_normalised, walk_vertices
 from vvl_env.solve.vertex_enumeration import n_bases, polytope_vertices
 
 FloatArray = npt.NDArray[np.float64]
@@ -37,19 +41,30 @@ walking (fewer numpy calls for tiny games)."""
 EXACT_BASES = 15
 """Games with at most this many bases ``C(m + n, m)`` (2 x 2, 2 x 3, 2 x 4) skip the float polytopes: every vertex is
 computed exactly (:func:`vvl_env.solve.exact.all_vertices`), cheaper than the numpy calls at this size."""
+EXACT_FALLBACK_BASES = 12_870
+"""Largest ``C(m + n, m)`` (8 x 8) for which an untrustworthy float walk is replaced by exact enumeration (about a
+second at 6 x 6; see the module docstring)."""
+GAP_TOL = 1e-6
+"""Smallest gap between distinct payoffs of a row of R2 (column of R1), relative to its span, that the float walk is
+trusted with (10x its label tolerance)."""
+WALK = "vertex_enumeration"
+EXACT_METHOD = "vertex_enumeration (exact rational enumeration of every support)"
 _DEGENERACY_CHECKS = 200
 """Float-degenerate vertices checked exactly (until one confirms) when no equilibrium shows degeneracy itself."""
 
 
 @dataclass(frozen=True, slots=True)
 class CertifiedEquilibria:
-    """Exact extreme equilibria ``xs`` (K, m), ``ys`` (K, n) (rounded to float), the exact degeneracy flag, and the
-    number of label-matched pairs that failed exact certification (``rejected``)."""
+    """Exact extreme equilibria ``xs`` (K, m), ``ys`` (K, n) (rounded to float), the exact degeneracy flag, the
+    number of label-matched pairs that failed exact certification (``rejected``), whether the set is all extreme
+    equilibria (``complete``) and how it was found (``method``)."""
 
     xs: FloatArray
     ys: FloatArray
     degenerate: bool
     rejected: int
+    complete: bool = True
+    method: str = WALK
 
 
 def _bits(mask: int, lo: int, count: int, want: int) -> list[int]:
@@ -92,11 +107,43 @@ def certified_equilibria(R1: FloatArray, R2: FloatArray, *, max_bases: int = MAX
     """Every extreme equilibrium of ``(R1, R2)`` (m, n), each certified exactly; see the module docstring.
 
     Raises :class:`vvl_env.solve.polytope_walk.EnumerationLimitError` when a polytope has more than ``max_bases``
-    feasible bases.
+    feasible bases, :class:`vvl_env.solve.polytope_walk.IllConditionedError` when the walk meets a singular basis in a
+    game too large for the exact fallback.
     """
     m, n = R1.shape
     if n_bases(m, n) <= EXACT_BASES:
         return _tiny(R1, R2)
+    fallback = n_bases(m, n) <= EXACT_FALLBACK_BASES
+    if fallback and badly_scaled(R1, R2):
+        return _tiny(R1, R2, EXACT_METHOD)
+    try:
+        found = _walked(R1, R2, max_bases)
+    except IllConditionedError:
+        if fallback:
+            return _tiny(R1, R2, EXACT_METHOD)
+        raise
+    scaled = not fallback and bool(badly_scaled(R1, R2))
+    if found.rejected or not len(found.xs) or scaled:
+        if fallback:
+            return _tiny(R1, R2, EXACT_METHOD)
+        why = (f"{found.rejected} candidate(s) failed exact certification" if found.rejected else
+               f"payoffs within a row of R2 or column of R1 closer than {GAP_TOL:g} of its span")
+        return CertifiedEquilibria(found.xs, found.ys, found.degenerate, found.rejected, False,
+                                   f"vertex_enumeration (float walk, each profile certified exactly; {why}, so "
+                                   f"some equilibria may be missing)")
+    return found
+
+
+def badly_scaled(R1: FloatArray, R2: FloatArray) -> npt.NDArray[np.bool_]:
+    """Whether some row of R2 or column of R1 has two distinct payoffs closer than ``GAP_TOL`` of its span; batched
+    over leading axes (one flag per game)."""
+    gap = np.minimum(relative_gaps(R2).min(axis=-1), relative_gaps(np.swapaxes(R1, -1, -2)).min(axis=-1))
+    return gap < GAP_TOL
+
+
+def _walked(R1: FloatArray, R2: FloatArray, max_bases: int) -> CertifiedEquilibria:
+    """The float walk's label-matched vertex pairs, each certified exactly (the rejected ones counted)."""
+    m, n = R1.shape
     if m == n and n_bases(m, n) <= SMALL_BASES:  # both polytopes in one vectorised pass
         lx, ly = _enumerated_labels(row_normalised(np.stack([R2, R1.T]))[0])
     else:
@@ -135,18 +182,18 @@ def certified_equilibria(R1: FloatArray, R2: FloatArray, *, max_bases: int = MAX
     return _certified(list(found.values()), m, n, degenerate, rejected)
 
 
-def _tiny(R1: FloatArray, R2: FloatArray) -> CertifiedEquilibria:
+def _tiny(R1: FloatArray, R2: FloatArray, method: str = WALK) -> CertifiedEquilibria:
     """All vertices of both polytopes exactly; the equilibria are the pairs that pass :func:`is_equilibrium` (listed
-    by label masks, the walk's order)."""
+    by label masks, the walk's order). Complete: every support is tried."""
     m, n = R1.shape
     X = sorted(all_vertices(integer_matrix(R2)), key=lambda s: s.mask)
     Y = sorted(all_vertices(integer_matrix(R1.T)), key=lambda s: s.mask)
     degenerate = any(x.labels > m for x in X) or any(y.labels > n for y in Y)
-    return _certified([(x, y) for x in X for y in Y if is_equilibrium(x, y)], m, n, degenerate, 0)
+    return _certified([(x, y) for x in X for y in Y if is_equilibrium(x, y)], m, n, degenerate, 0, method)
 
 
 def _certified(pairs: list[tuple[ExactStrategy, ExactStrategy]], m: int, n: int, degenerate: bool,
-               rejected: int) -> CertifiedEquilibria:
+               rejected: int, method: str = WALK) -> CertifiedEquilibria:
     xs = np.array([x.as_float() for x, _ in pairs]).reshape(len(pairs), m)
     ys = np.array([y.as_float() for _, y in pairs]).reshape(len(pairs), n)
-    return CertifiedEquilibria(xs, ys, degenerate, rejected)
+    return CertifiedEquilibria(xs, ys, degenerate, rejected, True, method)
