@@ -120,7 +120,8 @@ def walk_vertices(M: FloatArray, *, max_bases: int = MAX_BASES) -> tuple[FloatAr
     d, c = M.shape
     L = d + c
     if L > 62:
-        raise ValueError(f"M: the walk takes d + c <= 62 constraints (bit masks), got {d} + {c}")
+        raise EnumerationLimitError(f"a {d}x{c} game is beyond the enumeration (its bases are bit masks of at most 62 "
+                                    f"constraints, d + c = {L}); use method='lemke_howson' or 'lemke_howson_all'")
     G = np.vstack([-np.eye(d), M.T])
     h = np.concatenate([np.zeros(d), np.ones(c)])
     bit = np.int64(1) << np.arange(L, dtype=np.int64)
