@@ -20,7 +20,7 @@ Cases and targets (the issue's; a missed target is reported with its figure, nev
   rates and welfare against the analytic agents that refine.
 
 Every case runs for ``mmd_ppo`` (independent learners) and for plain ``maskable_ppo`` (the baseline rows:
-independent, ``ppo``, and one shared policy, ``ppo_shared``), with vvl's default hyper-parameters of each. Medians are over the finished seeds
+independent, ``ppo``, and one shared policy, ``ppo_shared``), with the settings of ``SETTINGS`` (stored with each run). Medians are over the finished seeds
 (``n_seeds`` says how many).
 """
 
@@ -67,7 +67,18 @@ TARGETS = {"matching_pennies": {"nash_conv": 0.05, "refine_rate": 0.02, "welfare
 #: Learner name -> (algo, mode in the two-agent envs); RefineOrAct trains one agent ("single") and skips "ppo_shared".
 LEARNERS: dict[str, tuple[str, str]] = {"mmd_ppo": ("mmd_ppo", "independent"), "ppo": ("maskable_ppo", "independent"),
                                         "ppo_shared": ("maskable_ppo", "shared")}
-N_ENVS = 16
+#: Training settings of each (case, learner): ``TrainConfig`` keyword arguments (n_envs, hyperparams); a case or
+#: learner not listed takes ``SETTINGS["default"]``. Many copies and large batches: the numpy vector envs step 256
+#: copies in one call (benchmarks/learn_speed.py measures the throughput).
+SETTINGS: dict[str, dict[str, Any]] = {
+    "default": {"n_envs": 256, "hyperparams": {"n_steps": 32, "batch_size": 1024}},
+}
+
+
+def settings(case: str, learner: str) -> dict[str, Any]:
+    """The ``TrainConfig`` keyword arguments of (case, learner): ``SETTINGS[f"{case}/{learner}"]``, else
+    ``SETTINGS[case]``, else ``SETTINGS["default"]``."""
+    return SETTINGS.get(f"{case}/{learner}", SETTINGS.get(case, SETTINGS["default"]))
 
 
 def run_one(case: str, learner: str, seed: int, steps: int, episodes: int, phase: PhaseMetrics | None,
@@ -77,13 +88,13 @@ def run_one(case: str, learner: str, seed: int, steps: int, episodes: int, phase
     algo, mode = LEARNERS[learner]
     mode = "single" if env_id == "refine_or_act" else mode
     total = steps if mode == "single" else 2 * steps
-    config = TrainConfig(env_id, cfg, algo=algo, mode=mode, total_timesteps=total, seed=seed, n_envs=N_ENVS,
-                         eval_every=total // 8, eval_episodes=50)
+    config = TrainConfig(env_id, cfg, algo=algo, mode=mode, total_timesteps=total, seed=seed,
+                         eval_every=total // 8, eval_episodes=50, **settings(case, learner))
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
         result = train(config, d)
         wall = time.perf_counter() - t0
-    out: dict[str, Any] = {"wall_s": wall, "agent_steps_per_s": result.timesteps / wall,
+    out: dict[str, Any] = {"settings": {"n_envs": config.n_envs, **config.model_kwargs}, "wall_s": wall, "agent_steps_per_s": result.timesteps / wall,
                            "agent_steps": result.timesteps,
                            "curve": [{k: v for k, v in row.items() if "nash_conv" in k or "gap" in k or
                                       k in ("timesteps", "eval/last/welfare", "eval/average/welfare")}
@@ -155,7 +166,7 @@ def main() -> None:
     results = {} if args.fresh or not out.exists() else json.loads(out.read_text())
     if results.get("steps") != args.steps:
         results = {}
-    results.update({"steps": args.steps, "episodes": args.episodes, "n_envs": N_ENVS, "targets": TARGETS,
+    results.update({"steps": args.steps, "episodes": args.episodes, "settings": SETTINGS, "targets": TARGETS,
                     "cases": {c: {"env_id": CASES[c][0], "env_config": CASES[c][1]} for c in args.cases},
                     "machine": {"platform": platform.platform(), "python": sys.version.split()[0],
                                 "torch": th.__version__, "stable_baselines3": stable_baselines3.__version__}})
