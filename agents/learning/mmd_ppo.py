@@ -19,6 +19,14 @@ Implementation: ``MaskablePPO.train`` is reused unchanged; during ``train`` the 
 returns the *regularised entropy* ``H(pi) - (kl_coef / ent_coef) KL(pi || rho)`` in place of ``H(pi)``, so PPO's
 ``ent_coef * entropy_loss`` term becomes ``-ent_coef H(pi) + kl_coef KL(pi || rho)``. ``ent_coef`` must be > 0.
 
+Temperature annealing (``ent_final``): the entropy weight decays linearly from ``ent_coef`` to ``ent_final`` over
+the run, ``ent_t = ent_final + (ent_coef - ent_final) * progress_remaining`` (the KL weight keeps its ratio to it,
+``kl_t = kl_coef * ent_t / ent_coef``). The regularised equilibrium then moves towards the Nash equilibrium as the
+run ends: a quantal response at temperature tau puts mass ~exp(-gap / tau) on an action that is worse by ``gap``
+(a refine decision worth 0.1 more than passing is taken with probability ~0.6 at tau 0.2 among three actions), so
+a fixed temperature large enough to stop the cycling also keeps the refine rate and the play away from the
+equilibrium. ``ent_final = None`` (default) keeps ``ent_coef`` fixed.
+
 Checkpoints: the magnet's weights are saved with the model (a torch state dict beside the policy's) and the update
 counter with SB3's pickled data, so a resumed run refreshes the magnet at the same updates and continues bit for bit.
 """
@@ -46,6 +54,9 @@ class MMDPPO(MaskablePPO):
         Weight of ``KL(pi || magnet)`` in the loss (0: entropy-regularised PPO).
     magnet_every : int >= 1
         Refresh the magnet (copy the current policy) every this many updates.
+    ent_final : float > 0 or None
+        Anneal the entropy weight (the temperature) linearly from ``ent_coef`` to this over the run (module
+        docstring); None: fixed.
     anneal_lr : bool
         Decay the learning rate linearly to 0 over the run (``learning_rate * progress_remaining``). Adam's steps
         keep their size when the expected gradient vanishes, so with a constant rate the last iterate keeps
@@ -53,11 +64,20 @@ class MMDPPO(MaskablePPO):
     """
 
     def __init__(self, *args: Any, kl_coef: float = 0.2, magnet_every: int = 50, anneal_lr: bool = True,
-                 **kwargs: Any) -> None:
-        check_params({"kl_coef": kl_coef, "magnet_every": magnet_every, "anneal_lr": anneal_lr})
+                 ent_final: float | None = None, **kwargs: Any) -> None:
+        check_params({"kl_coef": kl_coef, "magnet_every": magnet_every, "anneal_lr": anneal_lr,
+                      **({} if ent_final is None else {"ent_final": ent_final})})
         self.kl_coef, self.magnet_every, self.anneal_lr, self.magnet_updates = float(kl_coef), magnet_every, \
             anneal_lr, 0
+        self.ent_final = None if ent_final is None else float(ent_final)
         super().__init__(*args, **kwargs)
+        self.ent_start = float(self.ent_coef)
+
+    def temperature(self) -> float:
+        """The entropy weight of the next update: ``ent_coef``, or annealed towards ``ent_final`` (docstring)."""
+        if self.ent_final is None:
+            return self.ent_start
+        return self.ent_final + (self.ent_start - self.ent_final) * float(self._current_progress_remaining)
 
     def _setup_model(self) -> None:
         check_params({"ent_coef": self.ent_coef})
@@ -86,7 +106,8 @@ class MMDPPO(MaskablePPO):
         if self.magnet_updates and self.magnet_updates % self.magnet_every == 0:
             self.magnet.load_state_dict(self.policy.state_dict())
         self.magnet_updates += 1
-        policy, scale, kls = self.policy, self.kl_coef / self.ent_coef, []
+        self.ent_coef = self.temperature()
+        policy, scale, kls = self.policy, self.kl_coef / self.ent_start, []
 
         def evaluate_actions(obs: th.Tensor, actions: th.Tensor, action_masks: Any = None):
             dist = policy.get_distribution(obs, action_masks=action_masks)
@@ -103,6 +124,7 @@ class MMDPPO(MaskablePPO):
             del policy.evaluate_actions
         if kls:
             self.logger.record("train/magnet_kl", sum(kls) / len(kls))
+        self.logger.record("train/ent_coef", self.ent_coef)
 
 
 def _signature() -> inspect.Signature:
@@ -110,7 +132,8 @@ def _signature() -> inspect.Signature:
     base = inspect.signature(MaskablePPO.__init__)
     extra = [inspect.Parameter("kl_coef", inspect.Parameter.KEYWORD_ONLY, default=0.2),
              inspect.Parameter("magnet_every", inspect.Parameter.KEYWORD_ONLY, default=50),
-             inspect.Parameter("anneal_lr", inspect.Parameter.KEYWORD_ONLY, default=True)]
+             inspect.Parameter("anneal_lr", inspect.Parameter.KEYWORD_ONLY, default=True),
+             inspect.Parameter("ent_final", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=float | None)]
     params = [p for p in base.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
     positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
     return base.replace(parameters=[*positional, *extra, *[p for p in params if p not in positional]])

@@ -33,7 +33,8 @@ def _first_observation(config: dict, agent: str):
 
 def test_mmd_ppo_is_selectable_and_validated():
     assert _config(algo="mmd_ppo").model_kwargs["kl_coef"] > 0
-    for key, value in (("kl_coef", -1.0), ("magnet_every", 0), ("ent_coef", 0.0), ("anneal_lr", "yes")):
+    for key, value in (("kl_coef", -1.0), ("magnet_every", 0), ("ent_coef", 0.0), ("anneal_lr", "yes"),
+                       ("ent_final", 0.0)):
         with pytest.raises(ValueError, match=f"hyperparams.{key}"):
             _config(algo="mmd_ppo", hyperparams={key: value})
 
@@ -52,6 +53,27 @@ def test_magnet_kl_is_the_reverse_kl_of_the_masked_distributions(tmp_path):
     expected = float(np.sum(p[legal] * np.log(p[legal] / q[legal])))
     assert not np.allclose(p, q)  # the policy moved away from its initial copy (no refresh in 100 updates)
     assert float(model.magnet_kl(flat, mask).detach()[0]) == pytest.approx(expected, rel=2e-3)  # float32 logits
+
+
+def test_temperature_anneals_linearly_to_ent_final(tmp_path):
+    """Each update's entropy weight is ent_final + (ent_coef - ent_final) * progress remaining, where progress is
+    SB3's 1 - timesteps / budget at the update (8 copies x 16 steps = 128 per update, 1024 per learner)."""
+    seen: list[float] = []
+    original = MMDPPO.train
+
+    def spy(self):
+        original(self)
+        seen.append(self.ent_coef)
+
+    MMDPPO.train = spy
+    try:
+        train(_config(algo="mmd_ppo", total_timesteps=2048, hyperparams={"n_steps": 16, "ent_coef": 0.3,
+                                                                       "ent_final": 0.02}), tmp_path)
+    finally:
+        MMDPPO.train = original
+    done = np.tile(np.arange(1, 9) * 128, 1)
+    expected = 0.02 + 0.28 * (1 - done / 1024)
+    assert np.allclose(seen[0::2], expected) and np.allclose(seen[1::2], expected)
 
 
 def test_average_policy_is_the_mean_of_its_snapshots(tmp_path):
