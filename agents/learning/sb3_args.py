@@ -43,6 +43,29 @@ _ALLOWED = {"int": "an integer", "float": "a number", "schedule": "a number or a
             "class": "a Python class (not settable from a scenario file)"}
 
 
+#: ``policy_kwargs.activation_fn`` by name (a scenario file cannot name a class): name -> ``torch.nn`` class name.
+ACTIVATIONS: dict[str, str] = {"tanh": "Tanh", "relu": "ReLU", "elu": "ELU", "silu": "SiLU", "gelu": "GELU",
+                               "leaky_relu": "LeakyReLU"}
+
+
+def check_activation(value: Any) -> str | None:
+    """What ``policy_kwargs.activation_fn`` must be when ``value`` is not that (a name of :data:`ACTIVATIONS` or a
+    class), else None."""
+    if isinstance(value, type) or value in ACTIVATIONS:
+        return None
+    return f"must be one of {sorted(ACTIVATIONS)} (or a torch.nn class from Python), got {value!r}"
+
+
+def resolve_activation(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` with a named ``policy_kwargs.activation_fn`` replaced by its ``torch.nn`` class (imports torch)."""
+    pk = kwargs.get("policy_kwargs")
+    if not isinstance(pk, dict) or not isinstance(pk.get("activation_fn"), str):
+        return kwargs
+    from torch import nn
+
+    return {**kwargs, "policy_kwargs": {**pk, "activation_fn": getattr(nn, ACTIVATIONS[pk["activation_fn"]])}}
+
+
 def check_sb3_arg(algo: str, key: str, value: Any) -> str | None:
     """What ``value`` must be for argument ``key`` of ``algo`` when it is not that, else None.
 
@@ -58,6 +81,9 @@ def check_sb3_arg(algo: str, key: str, value: Any) -> str | None:
     number = not isinstance(value, bool) and isinstance(value, Real)
     ok = {"int": number and isinstance(value, Integral), "float": number, "schedule": number or callable(value),
           "bool": isinstance(value, bool), "table": isinstance(value, dict), "class": isinstance(value, type)}[kind]
+    if ok and key == "policy_kwargs" and value and "activation_fn" in value:
+        problem = check_activation(value["activation_fn"])
+        return None if problem is None else f"activation_fn: {problem}"
     return None if ok else f"must be {_ALLOWED[kind]}, got {value!r}"
 
 

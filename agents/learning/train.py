@@ -51,6 +51,7 @@ from agents.learning.envs import make_train_env
 from agents.learning.loop import Learner, SnapshotPool
 from agents.learning.phase_metrics import PhaseMetrics
 from agents.learning.policies import SB3Policy, wrap_models
+from agents.learning.sb3_args import resolve_activation
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,7 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
     # --- models: new, or restored with env and RNG state ----------------------------------------------------------
     if ckpt is None:
         models = {n: cls("MlpPolicy", envs[n], seed=_model_seed(config, k), device="cpu", verbose=0,
-                         **config.model_kwargs) for k, n in enumerate(names)}
+                         **resolve_activation(config.model_kwargs)) for k, n in enumerate(names)}
         extras: dict[str, Any] = {"curve": [], "next_eval": config.eval_every or config.total_timesteps,
                                   "next_ckpt": config.checkpoint_every or config.total_timesteps, "wall_time": 0.0,
                                   "checkpoints": []}
