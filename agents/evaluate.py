@@ -45,7 +45,7 @@ import numpy as np
 from agents.metrics import analytic_outcomes, summarise, summary_rows
 from agents.policy import Policy
 from agents.refine_gap import refine_gap
-from agents.rollout import run_episodes
+from agents.rollout import row_key, run_episodes
 from vvl_env.envs import RefineOrAct, refine_bargain_v0, refine_matrix_v0
 
 ENV_IDS: tuple[str, ...] = ("refine_or_act", "refine_matrix_v0", "refine_bargain_v0")
@@ -183,18 +183,10 @@ def compare_with_reference(env_id: str, records: list[dict[str, Any]], firsts: l
             rec[f"shortfall/{a}"] = other[f"payoff/{a}"] - rec[f"payoff/{a}"]
             if a in ref.players and a in first:
                 obs, mask, probs = first[a]
-                key = (a, _key(obs), _key(mask), _key(probs))
+                key = (a, row_key(obs), row_key(mask), row_key(probs))
                 if key not in gaps:
                     gaps[key] = {f"{k}/{a}": v for k, v in refine_gap(env_id, ref.players[a], obs, mask,
                                                                       probs).items()}
                 rec.update(gaps[key])
         rec["reference_welfare"] = other["welfare"]
         rec["welfare_cost"] = other["welfare"] - rec["welfare"]
-
-
-def _key(x: Any) -> tuple[Any, ...]:
-    """A hashable key of an observation (array or dict of arrays), a mask or probabilities: shapes, dtypes, bytes."""
-    if isinstance(x, Mapping):
-        return tuple((k, _key(v)) for k, v in sorted(x.items()))
-    arr = np.ascontiguousarray(x)
-    return arr.shape, arr.dtype.str, arr.tobytes()

@@ -133,3 +133,28 @@ def test_refine_gap_once_per_distinct_decision_equals_per_episode():
         assert seen >= 40
         replay = evaluate(env_id, cfg, ref_pol, episodes=40, seed=2, reference=ref)
         assert replay.records[0] is not ref.records[0] and "shortfall/" + agents[0] not in ref.records[0]
+
+
+def test_distinct_probabilities_one_call_per_distinct_row():
+    """A row-by-row policy is asked once per distinct (observation, mask) and every row gets its own row's answer;
+    a policy that reads the public seed is asked for every row."""
+    from agents.rollout import distinct_probabilities
+
+    class Counting(Mixed):
+        def __init__(self, uses_public_seed: bool = False) -> None:
+            super().__init__([1.0, 2.0, 3.0])
+            self.calls, self.uses_public_seed = 0, uses_public_seed
+
+        def action_probabilities(self, observation, action_mask, public_seed=None):
+            self.calls += 1
+            return super().action_probabilities(observation, action_mask)
+
+    obs = [np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([2.0, 1.0]), np.array([0.0, 1.0])]
+    masks = np.array([[1, 1, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], dtype=np.int8)
+    pol = Counting()
+    got = distinct_probabilities(pol, obs, masks, [0, 1, 2, 3])
+    assert pol.calls == 3  # rows 0 and 1 are the same state
+    want = np.stack([Mixed([1.0, 2.0, 3.0]).action_probabilities(o, m) for o, m in zip(obs, masks)])
+    assert np.array_equal(got, want)
+    seeded = Counting(uses_public_seed=True)
+    assert np.array_equal(distinct_probabilities(seeded, obs, masks, [0, 1, 2, 3]), want) and seeded.calls == 4
