@@ -36,7 +36,6 @@ agents cache them).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +45,7 @@ import numpy as np
 from agents.metrics import analytic_outcomes, summarise, summary_rows
 from agents.policy import Policy
 from agents.refine_gap import refine_gap
-from agents.rollout import run_episodes
+from agents.rollout import row_key, run_episodes
 from vvl_env.envs import RefineOrAct, refine_bargain_v0, refine_matrix_v0
 
 ENV_IDS: tuple[str, ...] = ("refine_or_act", "refine_matrix_v0", "refine_bargain_v0")
@@ -127,7 +126,8 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
     config = dict(env_config)
     if isinstance(reference, EvalReport) and _replays(reference, policies, env_id, config, int(episodes), int(seed),
                                                        selection):
-        records, firsts = copy.deepcopy(reference.records[:episodes]), reference.firsts[:episodes]
+        # records are flat dicts of numbers: a copy of each dict is a deep copy
+        records, firsts = [dict(r) for r in reference.records[:episodes]], reference.firsts[:episodes]
         agents = reference.agents
     else:
         records, realised, firsts, env = _run(env_id, config, policies, int(episodes), int(seed))
@@ -172,13 +172,21 @@ def _check_reference(ref: EvalReport, env_id: str, config: dict[str, Any], episo
 
 def compare_with_reference(env_id: str, records: list[dict[str, Any]], firsts: list[dict[str, Any]],
                            ref: EvalReport, agents: tuple[str, ...]) -> None:
-    """Add the reference fields (module docstring) to ``records``, pairing episode e with the reference's."""
+    """Add the reference fields (module docstring) to ``records``, pairing episode e with the reference's.
+
+    The refine-decision gap is a function of (reference agent, observation, mask, probabilities) (the analytic
+    agents' values are cached and seeded), so it is computed once per distinct first decision."""
+    gaps: dict[tuple[Any, ...], dict[str, float]] = {}
     for rec, first, other in zip(records, firsts, ref.records):
         for a in agents:
             rec[f"reference_payoff/{a}"] = other[f"payoff/{a}"]
             rec[f"shortfall/{a}"] = other[f"payoff/{a}"] - rec[f"payoff/{a}"]
             if a in ref.players and a in first:
                 obs, mask, probs = first[a]
-                rec.update({f"{k}/{a}": v for k, v in refine_gap(env_id, ref.players[a], obs, mask, probs).items()})
+                key = (a, row_key(obs), row_key(mask), row_key(probs))
+                if key not in gaps:
+                    gaps[key] = {f"{k}/{a}": v for k, v in refine_gap(env_id, ref.players[a], obs, mask,
+                                                                      probs).items()}
+                rec.update(gaps[key])
         rec["reference_welfare"] = other["welfare"]
         rec["welfare_cost"] = other["welfare"] - rec["welfare"]

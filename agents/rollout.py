@@ -1,6 +1,6 @@
 """Batched evaluation episodes: every live episode of a chunk advances one step together, with one policy call per
 agent and step over the chunk (:func:`agents.policy.probabilities_batch`), so a learned policy makes one network
-call for hundreds of episodes.
+call for hundreds of episodes (and a policy without a batch method one call per distinct observation).
 
 Episode e is what the sequential evaluator played: ``reset(seed=episode_seed(seed, e))``, agent i's actions drawn
 from ``default_rng([seed, e, i])`` by :func:`agents.policy.sample_actions` (the rule of ``act``); the episode's seed
@@ -77,6 +77,28 @@ def refine_action(env_id: str, phase: str, a: int, M: int) -> int | None:
     return 0 if phase == "refinement" and a == 1 else None
 
 
+def row_key(x: Any) -> tuple[Any, ...]:
+    """A hashable key of an observation (array or dict of arrays), a mask or probabilities: shapes, dtypes, bytes."""
+    if isinstance(x, Mapping):
+        return tuple((k, row_key(v)) for k, v in sorted(x.items()))
+    arr = np.ascontiguousarray(x)
+    return arr.shape, arr.dtype.str, arr.tobytes()
+
+
+def distinct_probabilities(policy: Policy, observations: Sequence[Any], masks: np.ndarray,
+                           public_seeds: Sequence[int]) -> np.ndarray:
+    """:func:`agents.policy.probabilities_batch` of every row; a policy called row by row (no batch method, no
+    public seed) is called once per distinct (observation, mask), its probabilities being a function of them
+    (analytic agents and baselines: all episodes of a chunk often start in one state)."""
+    if getattr(policy, "action_probabilities_batch", None) is not None or getattr(policy, "uses_public_seed", False):
+        return probabilities_batch(policy, observations, masks, public_seeds=public_seeds)
+    first: dict[tuple[Any, ...], int] = {}
+    index = np.array([first.setdefault((row_key(o), row_key(m)), t) for t, (o, m) in
+                      enumerate(zip(observations, masks))])
+    rows, where = np.unique(index, return_inverse=True)
+    return probabilities_batch(policy, [observations[t] for t in rows], masks[rows])[where]
+
+
 def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Policy], episodes: int, seed: int,
                  chunk: int = CHUNK) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
     """Records, realised games (None for RefineOrAct) and first decisions of episodes ``0 .. episodes - 1``, and one
@@ -114,7 +136,7 @@ def _gym_chunk(core: RefineOrActCore, policy: Policy, seed: int, eps: list[int],
     firsts: list[dict[str, Any]] = []
     while live.size:
         obs, masks = core.observations()[live], core.masks()[live].astype(np.int8)
-        probs = probabilities_batch(policy, list(obs), masks, public_seeds=[seeds[j] for j in live])
+        probs = distinct_probabilities(policy, list(obs), masks, [seeds[j] for j in live])
         acts = sample_actions(probs, rngs.rows(live))
         if turn == 0:
             firsts = [{"agent": (obs[t], masks[t], probs[t])} for t in range(live.size)]
@@ -161,8 +183,7 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
             if not rows:
                 continue
             masks = np.stack([np.asarray(obs[j][a]["action_mask"]) for j in rows])
-            probs = probabilities_batch(policies[a], [obs[j][a] for j in rows], masks,
-                                        public_seeds=[seeds[j] for j in rows])
+            probs = distinct_probabilities(policies[a], [obs[j][a] for j in rows], masks, [seeds[j] for j in rows])
             acts = sample_actions(probs, rngs[i].rows(rows))
             for t, j in enumerate(rows):
                 actions[j][a], probs_of[j, a] = int(acts[t]), probs[t]

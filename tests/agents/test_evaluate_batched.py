@@ -108,3 +108,53 @@ def test_learned_policy_batch_equals_single_calls():
     single = np.stack([policy.action_probabilities(o, m) for o, m in zip(obs, masks)])
     assert batch.shape == single.shape and np.allclose(batch, single, rtol=1e-5, atol=1e-7)
     assert np.all(batch[masks == 0] == 0.0) and np.allclose(batch.sum(axis=1), 1.0)
+
+
+def test_refine_gap_once_per_distinct_decision_equals_per_episode():
+    """compare_with_reference computes the refine-decision gap once per distinct first decision: every record's gap
+    equals refine_gap of that episode's own first decision (costs drawn per episode, so decisions differ); and a
+    replayed reference report hands out copies, never its own records."""
+    from agents.refine_gap import refine_gap
+
+    roa = dict(values=[0.5, 0.0], cost={"law": "uniform", "low": 0.0, "high": 0.6}, budget=1,
+               perturbation={"sigma_own": 1.0})
+    mp = dict(game="matching_pennies", budget=(1, 1), cost={"law": "uniform", "low": 0.0, "high": 0.2})
+    for env_id, cfg, agents in (("refine_or_act", roa, ("agent",)), ("refine_matrix_v0", mp, ("player_0", "player_1"))):
+        ref_pol = {a: make_agent("bayes_myopic", env_id, env_config=cfg, role=a) for a in agents}
+        ref = evaluate(env_id, cfg, ref_pol, episodes=40, seed=2)
+        pol = {a: make_agent("random", env_id, role=a) for a in agents}
+        rep = evaluate(env_id, cfg, pol, episodes=40, seed=2, reference=ref)
+        seen = 0
+        for rec, first in zip(rep.records, rep.firsts):
+            for a in agents:
+                want = refine_gap(env_id, ref_pol[a], *first[a])
+                assert {k: rec.get(f"{k}/{a}") for k in want} == want
+                seen += bool(want)
+        assert seen >= 40
+        replay = evaluate(env_id, cfg, ref_pol, episodes=40, seed=2, reference=ref)
+        assert replay.records[0] is not ref.records[0] and "shortfall/" + agents[0] not in ref.records[0]
+
+
+def test_distinct_probabilities_one_call_per_distinct_row():
+    """A row-by-row policy is asked once per distinct (observation, mask) and every row gets its own row's answer;
+    a policy that reads the public seed is asked for every row."""
+    from agents.rollout import distinct_probabilities
+
+    class Counting(Mixed):
+        def __init__(self, uses_public_seed: bool = False) -> None:
+            super().__init__([1.0, 2.0, 3.0])
+            self.calls, self.uses_public_seed = 0, uses_public_seed
+
+        def action_probabilities(self, observation, action_mask, public_seed=None):
+            self.calls += 1
+            return super().action_probabilities(observation, action_mask)
+
+    obs = [np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([2.0, 1.0]), np.array([0.0, 1.0])]
+    masks = np.array([[1, 1, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], dtype=np.int8)
+    pol = Counting()
+    got = distinct_probabilities(pol, obs, masks, [0, 1, 2, 3])
+    assert pol.calls == 3  # rows 0 and 1 are the same state
+    want = np.stack([Mixed([1.0, 2.0, 3.0]).action_probabilities(o, m) for o, m in zip(obs, masks)])
+    assert np.array_equal(got, want)
+    seeded = Counting(uses_public_seed=True)
+    assert np.array_equal(distinct_probabilities(seeded, obs, masks, [0, 1, 2, 3]), want) and seeded.calls == 4

@@ -94,9 +94,10 @@ def learning_curves(summary: dict[str, Any], path: Path, note: str | None = None
             for p in c:
                 v = _value(p, metric)
                 grid[i, steps.index(p[step])] = np.nan if v is None else v
-        mean, lo, hi = band(grid)
+        few = len(curves) < FEW_SEEDS  # a t band over 2-4 seeds is mostly the t quantile: show the seeds instead
+        mean, lo, hi = (np.nanmean(grid, axis=0), None, None) if few else band(grid)  # no scipy.stats when few
         ax.plot(steps, mean, marker="o", color=colours[name], label=f"{name} (mean of {len(curves)} seeds)")
-        if len(curves) < FEW_SEEDS:  # a t band over 2-4 seeds is mostly the t quantile: show the seeds instead
+        if few:
             for row in grid:
                 ax.plot(steps, row, color=colours[name], linewidth=0.7, alpha=0.5)
         else:

@@ -87,7 +87,6 @@ def _execute(run_dir: Path, scenario: Scenario, *, quiet: bool, resume: bool) ->
     from tqdm.auto import tqdm
 
     from vvl_env.runs import execute as ex
-    from vvl_env.runs.report import build_report
 
     done = {r["unit"] for r in read_metrics(run_dir / METRICS_FILE) if r.get("type") == "unit"}
     units = plan(scenario)
@@ -110,6 +109,8 @@ def _execute(run_dir: Path, scenario: Scenario, *, quiet: bool, resume: bool) ->
         summary["reference"] = ex.reference_numbers(scenario)
         write_json(run_dir / SUMMARY_FILE, summary)
         log.write({"type": "end", "seconds": time.perf_counter() - started})
+    from vvl_env.runs.report import build_report  # matplotlib: imported when drawing, not before training
+
     build_report(run_dir)
     return summary
 

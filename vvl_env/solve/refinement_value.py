@@ -55,14 +55,15 @@ def _half_normal_excess(a: float, b: float, sigma: float) -> float:
     For ``a >= 0`` it is ``b sigma sqrt(2/pi)``; for ``a < 0`` with ``t = -a / (b sigma)`` it is
     ``2 b sigma (phi(t) - t (1 - Phi(t)))`` (0 beyond t = 40, where it is below 1e-300).
     """
-    from scipy import stats
+    from scipy import special  # scipy.stats.norm's own pdf and sf formulas, without importing scipy.stats
 
     if a >= 0.0:
         return b * sigma * np.sqrt(2.0 / np.pi)
     if b * sigma == 0.0 or -a > 40.0 * b * sigma:
         return 0.0
     t = -a / (b * sigma)
-    return 2.0 * b * sigma * (stats.norm.pdf(t) - t * stats.norm.sf(t))
+    x = np.asarray(t, dtype=np.float64)
+    return 2.0 * b * sigma * (np.exp(-x**2 / 2.0) / np.sqrt(2 * np.pi) - t * special.ndtr(-x))
 
 
 def _pointwise_normal_gain(a: float, sigma: float, q: float) -> float:
@@ -110,8 +111,6 @@ def _rademacher_gain(u: float, m: float, model: PerturbationModel, q: float) -> 
 def _exact_gain(u: float, m: float, model: PerturbationModel) -> tuple[float, str] | None:
     """Exact gain, or None. A biased law (RRP violated by b) moves both variants by b: the gain is that of the
     unbiased law for an option of value ``u + b``, plus ``max(u + b, m) - max(u, m)``."""
-    from scipy import integrate, stats
-
     if model.bias:
         shifted = _exact_gain(u + model.bias, m, replace(model, bias=0.0))
         if shifted is None:
@@ -119,6 +118,8 @@ def _exact_gain(u: float, m: float, model: PerturbationModel) -> tuple[float, st
         return shifted[0] + max(u + model.bias, m) - max(u, m), shifted[1]
     if model.gap_law == "normal" and model.rrp == "pointwise":
         if isinstance(model.q, Beta):
+            from scipy import integrate, stats
+
             dist = stats.beta(model.q.a, model.q.b)
             val, _ = integrate.quad(lambda q: _pointwise_normal_gain(u - m, model.sigma_own, q) * dist.pdf(q), 0, 1,
                                     epsabs=1e-13, epsrel=1e-12, limit=200)
