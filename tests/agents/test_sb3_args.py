@@ -93,6 +93,8 @@ def _learner(algo: str, **hyperparams: object) -> dict:
                                                        "Python class (not settable from a scenario file)"),
     ("mmd_ppo", {"kl_coef": "x"}, "agents[2].hyperparams.kl_coef: must be a number, got 'x'"),
     ("mmd_ppo", {"kl_coef": -1.0}, "agents[2].hyperparams.kl_coef: must be a number >= 0, got -1.0"),
+    ("mmd_ppo", {"policy_kwargs": {"activation_fn": "rel"}}, "agents[2].hyperparams.policy_kwargs: activation_fn: "
+                                                             "must be one of ['elu', 'gelu', 'leaky_relu', 'relu'"),
     ("dqn", {"n_steps": 0}, "agents[2].hyperparams.n_steps: must be an integer in [1, 1e+06], got 0"),
     ("maskable_ppo", {"use_sde": True}, "agents[2].hyperparams.use_sde: not a settable maskable_ppo argument"),
 ])
@@ -106,3 +108,20 @@ def test_scenario_accepts_what_sb3_accepts() -> None:
     """DQN's max_grad_norm (int default 10, a float argument) and n-step returns of 1, PPO's sde_sample_freq -1."""
     validate_scenario(_learner("dqn", max_grad_norm=0.5, n_steps=1))
     validate_scenario(_learner("ppo", sde_sample_freq=-1, normalize_advantage=False))
+
+
+def test_named_activation_reaches_the_network(tmp_path) -> None:
+    """``policy_kwargs.activation_fn = "relu"`` (a scenario can only name it) builds ReLU layers, and the saved model
+    reloads with them."""
+    from torch import nn
+
+    from agents.learning import train
+
+    config = TrainConfig("refine_matrix_v0", {"game": "matching_pennies"}, algo="maskable_ppo", mode="shared",
+                         total_timesteps=64, n_envs=2, hyperparams={"n_steps": 16, "policy_kwargs": {
+                             "net_arch": [8], "activation_fn": "relu"}})
+    result = train(config, tmp_path)
+    layers = list(result.models["shared"].policy.mlp_extractor.policy_net)
+    assert [type(m) for m in layers] == [nn.Linear, nn.ReLU]
+    reloaded = algo_class("maskable_ppo").load(result.model_paths["shared"], device="cpu")
+    assert reloaded.policy.activation_fn is nn.ReLU
