@@ -23,8 +23,8 @@ Temperature annealing (``ent_final``): the entropy weight decays linearly from `
 the run, ``ent_t = ent_final + (ent_coef - ent_final) * progress_remaining`` (the KL weight keeps its ratio to it,
 ``kl_t = kl_coef * ent_t / ent_coef``). The regularised equilibrium then moves towards the Nash equilibrium as the
 run ends: a quantal response at temperature tau puts mass ~exp(-gap / tau) on an action that is worse by ``gap``
-(a refine decision worth 0.1 more than passing is taken with probability ~0.6 at tau 0.2 among three actions), so
-a fixed temperature large enough to stop the cycling also keeps the refine rate and the play away from the
+(with two refine options each worth 0.1 more than passing, refining has probability 2e^0.5 / (2e^0.5 + 1) ~ 0.77
+at tau 0.2), so a fixed temperature large enough to stop the cycling also keeps the refine rate and the play away from the
 equilibrium. ``ent_final = None`` (default) keeps ``ent_coef`` fixed.
 
 Checkpoints: the magnet's weights are saved with the model (a torch state dict beside the policy's) and the update
@@ -65,8 +65,7 @@ class MMDPPO(MaskablePPO):
 
     def __init__(self, *args: Any, kl_coef: float = 0.2, magnet_every: int = 50, anneal_lr: bool = True,
                  ent_final: float | None = None, **kwargs: Any) -> None:
-        check_params({"kl_coef": kl_coef, "magnet_every": magnet_every, "anneal_lr": anneal_lr,
-                      **({} if ent_final is None else {"ent_final": ent_final})})
+        check_params({"kl_coef": kl_coef, "magnet_every": magnet_every, "anneal_lr": anneal_lr, "ent_final": ent_final})
         self.kl_coef, self.magnet_every, self.anneal_lr, self.magnet_updates = float(kl_coef), magnet_every, \
             anneal_lr, 0
         self.ent_final = None if ent_final is None else float(ent_final)
