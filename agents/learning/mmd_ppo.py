@@ -24,8 +24,8 @@ the run, ``ent_t = ent_final + (ent_coef - ent_final) * progress_remaining`` (th
 ``kl_t = kl_coef * ent_t / ent_coef``). The regularised equilibrium then moves towards the Nash equilibrium as the
 run ends: a quantal response at temperature tau puts mass ~exp(-gap / tau) on an action that is worse by ``gap``
 (with two refine options each worth 0.1 more than passing, refining has probability 2e^0.5 / (2e^0.5 + 1) ~ 0.77
-at tau 0.2), so a fixed temperature large enough to stop the cycling also keeps the refine rate and the play away from the
-equilibrium. ``ent_final = None`` (default) keeps ``ent_coef`` fixed.
+at tau 0.2), so a fixed temperature large enough to stop the cycling also keeps the refine rate and the play away
+from the equilibrium. ``ent_final = None`` (default) keeps ``ent_coef`` fixed.
 
 Checkpoints: the magnet's weights are saved with the model (a torch state dict beside the policy's) and the update
 counter with SB3's pickled data, so a resumed run refreshes the magnet at the same updates and continues bit for bit.
