@@ -44,15 +44,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agents.analytic import make_agent  # noqa: E402
 from agents.policy import probabilities_batch  # noqa: E402
+from benchmarks.agents import CASES as AGENT_CASES  # noqa: E402
 from vvl_env.envs import RefineMatrixVecEnv  # noqa: E402
 from vvl_env.envs.refine_matrix.layout import ObsLayout  # noqa: E402
+from vvl_env.solve.exploitability import nash_conv_batch  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "learnability.json"
-MATRIX = {"budget": [1, 1], "cost": 0.05, "perturbation": {"sigma_own": 1.0, "sigma_other": 1.0, "rho": 0.0},
-          "visibility": "public"}
-CASES = {"matching_pennies": {"game": "matching_pennies", **MATRIX},
-         "rock_paper_scissors": {"game": "rock_paper_scissors", **MATRIX}}
-"""The two matrix cases of ``benchmarks/agents.py`` (same configuration)."""
+CASES = {case: cfg for case, (env_id, cfg) in AGENT_CASES.items() if env_id == "refine_matrix_v0"}
+"""The matrix cases of ``benchmarks/agents.py``, configured as there."""
 
 
 def play_data(cfg: dict[str, Any], samples: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -77,14 +76,12 @@ def play_data(cfg: dict[str, Any], samples: int, seed: int) -> tuple[np.ndarray,
 
 def nash_conv(obs: np.ndarray, probs: np.ndarray, M: int) -> npt.NDArray[np.float64]:
     """NashConv of each game (rows 2c, 2c + 1) for the play probabilities ``probs``, from player_0's observation
-    (own payoffs R1[i, j], other's R2[i, j], rows = player_0's actions)."""
+    (own payoffs R1[i, j], other's R2[i, j], rows = player_0's actions; ``nash_conv_batch``)."""
     s = ObsLayout(M, prefix=2).sections()
-    x, y = probs[0::2, 1 + M:], probs[1::2, 1 + M:]
+    x, y = (p / p.sum(1, keepdims=True) for p in (probs[0::2, 1 + M:], probs[1::2, 1 + M:]))  # float32 outputs
     R1 = obs[0::2, s["own_payoffs"]].reshape(-1, M, M).astype(np.float64)
     R2 = obs[0::2, s["other_payoffs"]].reshape(-1, M, M).astype(np.float64)
-    ex, ey = obs[0::2, s["own_exists"]] > 0, obs[0::2, s["other_exists"]] > 0
-    u1, u2 = np.einsum("bij,bj->bi", R1, y), np.einsum("bi,bij->bj", x, R2)
-    return (np.where(ex, u1, -np.inf).max(1) - (x * u1).sum(1)) + (np.where(ey, u2, -np.inf).max(1) - (y * u2).sum(1))
+    return nash_conv_batch(R1, R2, x, y, obs[0::2, s["own_exists"]] > 0, obs[0::2, s["other_exists"]] > 0)[0]
 
 
 def mlp(inputs: int, outputs: int, hidden: int, depth: int, act: type[nn.Module]) -> nn.Module:
