@@ -20,8 +20,11 @@ returns the *regularised entropy* ``H(pi) - (kl_coef / ent_coef) KL(pi || rho)``
 ``ent_coef * entropy_loss`` term becomes ``-ent_coef H(pi) + kl_coef KL(pi || rho)``. ``ent_coef`` must be > 0.
 
 Temperature annealing (``ent_final``): the entropy weight decays linearly from ``ent_coef`` to ``ent_final`` over
-the run, ``ent_t = ent_final + (ent_coef - ent_final) * progress_remaining`` (the KL weight keeps its ratio to it,
-``kl_t = kl_coef * ent_t / ent_coef``). The regularised equilibrium then moves towards the Nash equilibrium as the
+the run, ``ent_t = ent_final + (ent_coef - ent_final) * progress_remaining``. The KL weight keeps its ratio to it,
+``kl_t = kl_coef * ent_t / ent_coef``, unless ``kl_final`` is given: then it moves linearly from ``kl_coef`` to
+``kl_final`` on its own (``kl_final = kl_coef`` holds it fixed). The fixed point of an update with a refreshed magnet
+(rho = pi) is pi ~ exp(Q / ent_t) whatever the KL weight, so the entropy weight alone sets the temperature, and the KL
+weight is a proximal term that damps the cycling of a low temperature (MMD with magnet reset; proximal point). The regularised equilibrium then moves towards the Nash equilibrium as the
 run ends: a quantal response at temperature tau puts mass ~exp(-gap / tau) on an action that is worse by ``gap``
 (with two refine options each worth 0.1 more than passing, refining has probability 2e^0.5 / (2e^0.5 + 1) ~ 0.77
 at tau 0.2), so a fixed temperature large enough to stop the cycling also keeps the refine rate and the play away
@@ -57,6 +60,9 @@ class MMDPPO(MaskablePPO):
     ent_final : float > 0 or None
         Anneal the entropy weight (the temperature) linearly from ``ent_coef`` to this over the run (module
         docstring); None: fixed.
+    kl_final : float >= 0 or None
+        Move the KL weight linearly from ``kl_coef`` to this over the run; None: it keeps its ratio to the entropy
+        weight (module docstring).
     anneal_lr : bool
         Decay the learning rate linearly to 0 over the run (``learning_rate * progress_remaining``). Adam's steps
         keep their size when the expected gradient vanishes, so with a constant rate the last iterate keeps
@@ -64,11 +70,13 @@ class MMDPPO(MaskablePPO):
     """
 
     def __init__(self, *args: Any, kl_coef: float = 0.2, magnet_every: int = 50, anneal_lr: bool = True,
-                 ent_final: float | None = None, **kwargs: Any) -> None:
-        check_params({"kl_coef": kl_coef, "magnet_every": magnet_every, "anneal_lr": anneal_lr, "ent_final": ent_final})
+                 ent_final: float | None = None, kl_final: float | None = None, **kwargs: Any) -> None:
+        check_params({"kl_coef": kl_coef, "magnet_every": magnet_every, "anneal_lr": anneal_lr, "ent_final": ent_final,
+                      "kl_final": kl_final})
         self.kl_coef, self.magnet_every, self.anneal_lr, self.magnet_updates = float(kl_coef), magnet_every, \
             anneal_lr, 0
         self.ent_final = None if ent_final is None else float(ent_final)
+        self.kl_final = None if kl_final is None else float(kl_final)
         super().__init__(*args, **kwargs)
         self.ent_start = float(self.ent_coef)
 
@@ -77,6 +85,13 @@ class MMDPPO(MaskablePPO):
         if self.ent_final is None:
             return self.ent_start
         return self.ent_final + (self.ent_start - self.ent_final) * float(self._current_progress_remaining)
+
+    def kl_weight(self) -> float:
+        """The KL weight of the next update: ``kl_coef * temperature() / ent_coef``, or moved linearly towards
+        ``kl_final`` (docstring)."""
+        if self.kl_final is None:
+            return self.kl_coef * self.temperature() / self.ent_start
+        return self.kl_final + (self.kl_coef - self.kl_final) * float(self._current_progress_remaining)
 
     def _setup_model(self) -> None:
         check_params({"ent_coef": self.ent_coef})
@@ -105,8 +120,8 @@ class MMDPPO(MaskablePPO):
         if self.magnet_updates and self.magnet_updates % self.magnet_every == 0:
             self.magnet.load_state_dict(self.policy.state_dict())
         self.magnet_updates += 1
-        self.ent_coef = self.temperature()
-        policy, scale, kls = self.policy, self.kl_coef / self.ent_start, []
+        self.ent_coef, kl_weight = self.temperature(), self.kl_weight()
+        policy, scale, kls = self.policy, kl_weight / self.ent_coef, []
 
         def evaluate_actions(obs: th.Tensor, actions: th.Tensor, action_masks: Any = None):
             dist = policy.get_distribution(obs, action_masks=action_masks)
@@ -124,6 +139,7 @@ class MMDPPO(MaskablePPO):
         if kls:
             self.logger.record("train/magnet_kl", sum(kls) / len(kls))
         self.logger.record("train/ent_coef", self.ent_coef)
+        self.logger.record("train/kl_coef", kl_weight)
 
 
 def _signature() -> inspect.Signature:
@@ -132,7 +148,8 @@ def _signature() -> inspect.Signature:
     extra = [inspect.Parameter("kl_coef", inspect.Parameter.KEYWORD_ONLY, default=0.2),
              inspect.Parameter("magnet_every", inspect.Parameter.KEYWORD_ONLY, default=50),
              inspect.Parameter("anneal_lr", inspect.Parameter.KEYWORD_ONLY, default=True),
-             inspect.Parameter("ent_final", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=float | None)]
+             inspect.Parameter("ent_final", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=float | None),
+             inspect.Parameter("kl_final", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=float | None)]
     params = [p for p in base.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
     positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
     return base.replace(parameters=[*positional, *extra, *[p for p in params if p not in positional]])

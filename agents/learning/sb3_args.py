@@ -30,7 +30,7 @@ SB3_ARGS: dict[str, dict[str, str]] = {
     "maskable_ppo": {**_PPO, "batch_size": "int?"},
     # agents.learning.mmd_ppo: MaskablePPO's arguments and the magnet's
     "mmd_ppo": {**_PPO, "batch_size": "int?", "kl_coef": "float", "magnet_every": "int", "anneal_lr": "bool",
-                "ent_final": "float?"},
+                "ent_final": "float?", "kl_final": "float?"},
     "dqn": {"learning_rate": "schedule", "buffer_size": "int", "learning_starts": "int", "batch_size": "int",
             "tau": "float", "gamma": "float", "train_freq": "int", "gradient_steps": "int",
             "replay_buffer_class": "class?", "replay_buffer_kwargs": "table?", "optimize_memory_usage": "bool",
@@ -89,7 +89,7 @@ def check_sb3_arg(algo: str, key: str, value: Any) -> str | None:
 
 def check_mmd_params(params: dict[str, Any], prefix: str = "") -> None:
     """ValueError naming the first bad one of ``kl_coef`` (>= 0), ``magnet_every`` (int >= 1), ``anneal_lr``
-    (bool), ``ent_final`` (> 0) and ``ent_coef`` (> 0: the KL term rides on it) present in ``params``."""
+    (bool), ``ent_final`` (> 0), ``kl_final`` (>= 0) and ``ent_coef`` (> 0: the KL term rides on it) present in ``params``."""
     def number(v: Any) -> bool:
         return not isinstance(v, bool) and isinstance(v, (int, float))
 
@@ -97,6 +97,8 @@ def check_mmd_params(params: dict[str, Any], prefix: str = "") -> None:
              "magnet_every": (lambda v: number(v) and isinstance(v, int) and v >= 1, "an integer >= 1"),
              "anneal_lr": (lambda v: isinstance(v, bool), "true or false"),
              "ent_final": (lambda v: v is None or number(v) and v > 0, "a number > 0 (or absent: no annealing)"),
+             "kl_final": (lambda v: v is None or number(v) and v >= 0,
+                          "a number >= 0 (or absent: the KL weight follows the temperature)"),
              "ent_coef": (lambda v: number(v) and v > 0, "a number > 0 for mmd_ppo (the KL term rides on it)")}
     for key, (ok, allowed) in rules.items():
         if key in params and not ok(params[key]):

@@ -34,7 +34,7 @@ def _first_observation(config: dict, agent: str):
 def test_mmd_ppo_is_selectable_and_validated():
     assert _config(algo="mmd_ppo").model_kwargs["kl_coef"] > 0
     for key, value in (("kl_coef", -1.0), ("magnet_every", 0), ("ent_coef", 0.0), ("anneal_lr", "yes"),
-                       ("ent_final", 0.0)):
+                       ("ent_final", 0.0), ("kl_final", -0.1)):
         with pytest.raises(ValueError, match=f"hyperparams.{key}"):
             _config(algo="mmd_ppo", hyperparams={key: value})
 
@@ -55,25 +55,30 @@ def test_magnet_kl_is_the_reverse_kl_of_the_masked_distributions(tmp_path):
     assert float(model.magnet_kl(flat, mask).detach()[0]) == pytest.approx(expected, rel=2e-3)  # float32 logits
 
 
-def test_temperature_anneals_linearly_to_ent_final(tmp_path):
+@pytest.mark.parametrize("kl_final", [None, 0.5])
+def test_temperature_anneals_linearly_to_ent_final(tmp_path, kl_final):
     """Each update's entropy weight is ent_final + (ent_coef - ent_final) * progress remaining, where progress is
-    SB3's 1 - timesteps / budget at the update (8 copies x 16 steps = 128 per update, 1024 per learner)."""
-    seen: list[float] = []
+    SB3's 1 - timesteps / budget at the update (8 copies x 16 steps = 128 per update, 1024 per learner). The KL
+    weight keeps its ratio to it (kl_coef 0.1 / ent_coef 0.3), or, with kl_final, moves linearly from kl_coef to
+    kl_final on its own."""
+    seen: list[tuple[float, float]] = []
     original = MMDPPO.train
 
     def spy(self):
         original(self)
-        seen.append(self.ent_coef)
+        seen.append((self.ent_coef, self.logger.name_to_value["train/kl_coef"]))
 
     MMDPPO.train = spy
     try:
-        train(_config(algo="mmd_ppo", total_timesteps=2048, hyperparams={"n_steps": 16, "ent_coef": 0.3,
-                                                                       "ent_final": 0.02}), tmp_path)
+        train(_config(algo="mmd_ppo", total_timesteps=2048, hyperparams={
+            "n_steps": 16, "ent_coef": 0.3, "ent_final": 0.02, "kl_coef": 0.1, "kl_final": kl_final}), tmp_path)
     finally:
         MMDPPO.train = original
-    done = np.tile(np.arange(1, 9) * 128, 1)
-    expected = 0.02 + 0.28 * (1 - done / 1024)
-    assert np.allclose(seen[0::2], expected) and np.allclose(seen[1::2], expected)
+    remaining = 1 - np.arange(1, 9) * 128 / 1024
+    ent = 0.02 + 0.28 * remaining
+    kl = ent * 0.1 / 0.3 if kl_final is None else 0.5 + (0.1 - 0.5) * remaining
+    for player in (0, 1):
+        np.testing.assert_allclose(np.array(seen[player::2]), np.column_stack([ent, kl]), rtol=1e-12)
 
 
 def test_average_policy_is_the_mean_of_its_snapshots(tmp_path):
