@@ -12,6 +12,12 @@ reference's). Loss: cross-entropy to the target distribution over the legal acti
 decay, minibatches of 512. Measured: NashConv of the fitted play profile on held-out games (the last fifth), mean
 and median, against the epochs of training.
 
+``--loss nash_conv`` fits the same networks to no target at all: it minimises the (sub-differentiable) NashConv of
+the network's own play profile in each training game, ``max_i (R1 y)_i - x R1 y + max_j (x R2)_j - x R2 y`` over
+the existing actions. Any equilibrium of a game then scores 0, so the network is not asked to reproduce the analytic
+agents' selection among several equilibria, which jumps from one to another as the payoffs move (a map no
+continuous network fits at the jumps); what remains is the network's own floor.
+
 The resulting NashConv is a floor for RL with the same network and sample count: an RL learner sees one sampled
 payoff per episode where this fit sees the whole equilibrium. Networks:
 
@@ -124,9 +130,31 @@ class Exchangeable(nn.Module):
         return th.cat([self.pass_(pooled), self.refine(r)[..., 0], self.play(r)[..., 0]], 1)
 
 
+def nash_conv_loss(obs: th.Tensor, probs: th.Tensor, M: int) -> th.Tensor:
+    """Mean NashConv of the games in a batch (rows 2c, 2c + 1: the two players of one game, as :func:`nash_conv`),
+    differentiable in ``probs`` almost everywhere."""
+    s = ObsLayout(M, prefix=2).sections()
+    x, y = probs[0::2, 1 + M:], probs[1::2, 1 + M:]
+    R1 = obs[0::2, s["own_payoffs"]].reshape(-1, M, M)
+    R2 = obs[0::2, s["other_payoffs"]].reshape(-1, M, M)
+    rows, cols = obs[0::2, s["own_exists"]] > 0, obs[0::2, s["other_exists"]] > 0
+    u1, u2 = (R1 @ y[:, :, None])[..., 0], (x[:, None, :] @ R2)[:, 0]      # (B, M) each: payoff of each own action
+    gain1 = u1.masked_fill(~rows, -1e9).max(1).values - (x * u1).sum(1)
+    gain2 = u2.masked_fill(~cols, -1e9).max(1).values - (y * u2).sum(1)
+    return (gain1 + gain2).mean()
+
+
+def _minibatches(n_train: int, loss_name: str) -> list[th.Tensor]:
+    """Rows of one epoch's minibatches of 512: shuffled rows, or (NashConv loss) shuffled games, both rows each."""
+    if loss_name == "cross_entropy":
+        return list(th.randperm(n_train).split(512))
+    return [th.stack([2 * g, 2 * g + 1], 1).reshape(-1) for g in th.randperm(n_train // 2).split(256)]
+
+
 def fit(net: nn.Module, obs: np.ndarray, masks: np.ndarray, target: np.ndarray, M: int, epochs: int,
-        seed: int) -> list[dict[str, float]]:
-    """Supervised fit on the first 4/5 of the games; NashConv on the rest after every epoch."""
+        seed: int, loss_name: str = "cross_entropy") -> list[dict[str, float]]:
+    """Fit on the first 4/5 of the games (``loss_name``: "cross_entropy" to ``target`` or "nash_conv", module
+    docstring); NashConv on the rest after every epoch."""
     th.manual_seed(seed)
     n_train = (len(obs) * 4 // 5) // 2 * 2
     X, Y, K = th.as_tensor(obs), th.as_tensor(target, dtype=th.float32), th.as_tensor(masks)
@@ -135,8 +163,10 @@ def fit(net: nn.Module, obs: np.ndarray, masks: np.ndarray, target: np.ndarray, 
     sched = th.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
     curve, t0 = [], time.perf_counter()
     for epoch in range(1, epochs + 1):
-        for b in th.randperm(n_train).split(512):
-            loss = -(Y[b] * th.log_softmax(net(X[b]).masked_fill(~K[b], -1e8), 1)).sum(1).mean()
+        for b in _minibatches(n_train, loss_name):
+            logp = th.log_softmax(net(X[b]).masked_fill(~K[b], -1e8), 1)
+            loss = (nash_conv_loss(X[b], logp.exp(), M) if loss_name == "nash_conv" else
+                    -(Y[b] * logp).sum(1).mean())
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -157,13 +187,18 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--nets", nargs="+", default=["mlp64", "mlp256x3", "exchangeable"])
     parser.add_argument("--cases", nargs="+", default=list(CASES), choices=list(CASES))
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--loss", choices=["cross_entropy", "nash_conv"], default="cross_entropy",
+                        help="fit to the analytic agents' strategies, or minimise NashConv itself (module docstring)")
+    parser.add_argument("--out", type=Path, default=None, help="result file (default: learnability.json, or "
+                        "learnability_nash_conv.json with --loss nash_conv)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 4,000 samples, 2 epochs")
     args = parser.parse_args()
     if args.quick:
         args.samples, args.epochs = 4_000, 2
+    if args.out is None:
+        args.out = RESULTS if args.loss == "cross_entropy" else RESULTS.with_name("learnability_nash_conv.json")
     th.set_num_threads(1)
-    results: dict[str, Any] = {"samples": args.samples, "epochs": args.epochs, "cases": {},
+    results: dict[str, Any] = {"samples": args.samples, "epochs": args.epochs, "loss": args.loss, "cases": {},
                                "machine": {"platform": platform.platform(), "torch": th.__version__}}
     for case in args.cases:
         obs, masks, target = play_data(CASES[case], args.samples, seed=0)
@@ -178,7 +213,7 @@ def main() -> None:
                    "exchangeable": lambda: Exchangeable(M)}[name]()
             results["cases"][case]["nets"][name] = {
                 "parameters": sum(p.numel() for p in net.parameters()),
-                "curve": fit(net, obs, masks, target, M, args.epochs, seed=0)}
+                "curve": fit(net, obs, masks, target, M, args.epochs, seed=0, loss_name=args.loss)}
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(results, indent=1))
     for case, r in results["cases"].items():

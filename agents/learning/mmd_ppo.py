@@ -30,6 +30,15 @@ run ends: a quantal response at temperature tau puts mass ~exp(-gap / tau) on an
 at tau 0.2), so a fixed temperature large enough to stop the cycling also keeps the refine rate and the play away
 from the equilibrium. ``ent_final = None`` (default) keeps ``ent_coef`` fixed.
 
+Full-information play (``full_information = True``, ``agents.learning.full_information``): on steps whose env
+reports what every own action would have earned against the other's realised action (``refine_matrix_v0``'s play
+steps), the loss term is ``-sum_a pi(a|s) u_a`` instead of the sampled-action surrogate, and the return credited to
+earlier steps is its expectation under the rollout policy. Advantages are then not normalised (the play rows carry
+none), so ``ent_coef`` and ``kl_coef`` are in reward units, like the temperature of the exact dynamics. With it, a
+large KL weight to a frequently refreshed magnet and a small temperature (``kl_coef`` 1, ``magnet_every`` 10,
+``ent_coef`` 0.005) is the proximal-point form of MMD: each magnet phase solves a strongly regularised game, and the
+refreshes move its solution to the Nash equilibrium.
+
 Checkpoints: the magnet's weights are saved with the model (a torch state dict beside the policy's) and the update
 counter with SB3's pickled data, so a resumed run refreshes the magnet at the same updates and continues bit for bit.
 """
@@ -43,6 +52,8 @@ import torch as th
 from sb3_contrib import MaskablePPO
 
 from agents.learning.frozen import frozen_copy
+from agents.learning.full_information import (CounterfactualRolloutBuffer, expected_play_returns,
+                                              full_information_gain)
 from agents.learning.sb3_args import check_mmd_params as check_params
 
 
@@ -63,6 +74,9 @@ class MMDPPO(MaskablePPO):
     kl_final : float >= 0 or None
         Move the KL weight linearly from ``kl_coef`` to this over the run; None: it keeps its ratio to the entropy
         weight (module docstring).
+    full_information : bool
+        Learn the play steps from full-information feedback (module docstring); needs ``normalize_advantage``
+        false (set by default) and the buffer of :mod:`agents.learning.full_information` (set by default).
     anneal_lr : bool
         Decay the learning rate linearly to 0 over the run (``learning_rate * progress_remaining``). Adam's steps
         keep their size when the expected gradient vanishes, so with a constant rate the last iterate keeps
@@ -70,9 +84,14 @@ class MMDPPO(MaskablePPO):
     """
 
     def __init__(self, *args: Any, kl_coef: float = 0.2, magnet_every: int = 50, anneal_lr: bool = True,
-                 ent_final: float | None = None, kl_final: float | None = None, **kwargs: Any) -> None:
+                 ent_final: float | None = None, kl_final: float | None = None, full_information: bool = False,
+                 **kwargs: Any) -> None:
         check_params({"kl_coef": kl_coef, "magnet_every": magnet_every, "anneal_lr": anneal_lr, "ent_final": ent_final,
-                      "kl_final": kl_final})
+                      "kl_final": kl_final, "full_information": full_information,
+                      "normalize_advantage": kwargs.get("normalize_advantage", False)})
+        self.full_information = full_information
+        if full_information:
+            kwargs.update(full_information_kwargs(kwargs))
         self.kl_coef, self.magnet_every, self.anneal_lr, self.magnet_updates = float(kl_coef), magnet_every, \
             anneal_lr, 0
         self.ent_final = None if ent_final is None else float(ent_final)
@@ -115,6 +134,21 @@ class MMDPPO(MaskablePPO):
         return _kl(self.policy.get_distribution(obs, action_masks=action_masks),
                    self.magnet.get_distribution(obs, action_masks=action_masks))
 
+    def _update_info_buffer(self, infos: list[dict[str, Any]], dones: Any = None) -> None:
+        # called by collect_rollouts after each env step, before the step is added to the buffer
+        if self.full_information:
+            self.rollout_buffer.record(infos)
+        super()._update_info_buffer(infos, dones)
+
+    def collect_rollouts(self, *args: Any, **kwargs: Any) -> bool:
+        """MaskablePPO's rollout; with ``full_information`` the play steps' returns are then rebuilt from the
+        feedback (:func:`~agents.learning.full_information.expected_play_returns`)."""
+        done = super().collect_rollouts(*args, **kwargs)
+        if done and self.full_information:
+            expected_play_returns(self.rollout_buffer, lambda obs, masks: self.policy.get_distribution(
+                obs, action_masks=masks).distribution.probs)
+        return done
+
     def train(self) -> None:
         """One PPO update with the regularised entropy; the magnet is refreshed first when it is due."""
         if self.magnet_updates and self.magnet_updates % self.magnet_every == 0:
@@ -129,7 +163,11 @@ class MMDPPO(MaskablePPO):
                 magnet = self.magnet.get_distribution(obs, action_masks=action_masks)
             kl = _kl(dist, magnet)
             kls.append(float(kl.detach().mean()))
-            return policy.predict_values(obs), dist.log_prob(actions), dist.entropy() - scale * kl
+            regularised = dist.entropy() - scale * kl
+            if self.full_information:                    # PPO's loss has -ent_coef * mean(regularised)
+                regularised = regularised + full_information_gain(
+                    self.rollout_buffer, obs, dist.distribution.probs) / self.ent_coef
+            return policy.predict_values(obs), dist.log_prob(actions), regularised
 
         policy.evaluate_actions = evaluate_actions
         try:
@@ -149,7 +187,8 @@ def _signature() -> inspect.Signature:
              inspect.Parameter("magnet_every", inspect.Parameter.KEYWORD_ONLY, default=50),
              inspect.Parameter("anneal_lr", inspect.Parameter.KEYWORD_ONLY, default=True),
              inspect.Parameter("ent_final", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=float | None),
-             inspect.Parameter("kl_final", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=float | None)]
+             inspect.Parameter("kl_final", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=float | None),
+             inspect.Parameter("full_information", inspect.Parameter.KEYWORD_ONLY, default=False)]
     params = [p for p in base.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
     positional = [p for p in params if p.kind is not inspect.Parameter.KEYWORD_ONLY]
     return base.replace(parameters=[*positional, *extra, *[p for p in params if p not in positional]])
@@ -172,3 +211,13 @@ def _kl(dist: Any, magnet: Any) -> th.Tensor:
     """Reverse KL of two masked categorical distributions (masked logits are -1e8: probability exactly 0)."""
     p = dist.distribution.probs
     return (p * (dist.distribution.logits - magnet.distribution.logits)).sum(dim=-1)
+
+
+def full_information_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """MaskablePPO keyword arguments that ``full_information`` needs: its rollout buffer, and no advantage
+    normalisation (``check_mmd_params`` refuses ``normalize_advantage = True``). ValueError for another buffer."""
+    buffer = kwargs.get("rollout_buffer_class")
+    if buffer is not None and not issubclass(buffer, CounterfactualRolloutBuffer):
+        raise ValueError(f"rollout_buffer_class: must be CounterfactualRolloutBuffer with full_information, got "
+                         f"{buffer!r}")
+    return {"normalize_advantage": False, "rollout_buffer_class": CounterfactualRolloutBuffer}

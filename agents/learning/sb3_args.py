@@ -30,7 +30,7 @@ SB3_ARGS: dict[str, dict[str, str]] = {
     "maskable_ppo": {**_PPO, "batch_size": "int?"},
     # agents.learning.mmd_ppo: MaskablePPO's arguments and the magnet's
     "mmd_ppo": {**_PPO, "batch_size": "int?", "kl_coef": "float", "magnet_every": "int", "anneal_lr": "bool",
-                "ent_final": "float?", "kl_final": "float?"},
+                "ent_final": "float?", "kl_final": "float?", "full_information": "bool"},
     "dqn": {"learning_rate": "schedule", "buffer_size": "int", "learning_starts": "int", "batch_size": "int",
             "tau": "float", "gamma": "float", "train_freq": "int", "gradient_steps": "int",
             "replay_buffer_class": "class?", "replay_buffer_kwargs": "table?", "optimize_memory_usage": "bool",
@@ -89,7 +89,7 @@ def check_sb3_arg(algo: str, key: str, value: Any) -> str | None:
 
 def check_mmd_params(params: dict[str, Any], prefix: str = "") -> None:
     """ValueError naming the first bad one of ``kl_coef`` (>= 0), ``magnet_every`` (int >= 1), ``anneal_lr``
-    (bool), ``ent_final`` (> 0), ``kl_final`` (>= 0) and ``ent_coef`` (> 0: the KL term rides on it) present in ``params``."""
+    (bool), ``ent_final`` (> 0), ``kl_final`` (>= 0), ``full_information`` (bool) and ``ent_coef`` (> 0: the KL term rides on it) present in ``params``."""
     def number(v: Any) -> bool:
         return not isinstance(v, bool) and isinstance(v, (int, float))
 
@@ -99,7 +99,11 @@ def check_mmd_params(params: dict[str, Any], prefix: str = "") -> None:
              "ent_final": (lambda v: v is None or number(v) and v > 0, "a number > 0 (or absent: no annealing)"),
              "kl_final": (lambda v: v is None or number(v) and v >= 0,
                           "a number >= 0 (or absent: the KL weight follows the temperature)"),
+             "full_information": (lambda v: isinstance(v, bool), "true or false"),
              "ent_coef": (lambda v: number(v) and v > 0, "a number > 0 for mmd_ppo (the KL term rides on it)")}
     for key, (ok, allowed) in rules.items():
         if key in params and not ok(params[key]):
             raise ValueError(f"{prefix}{key}: must be {allowed}, got {params[key]!r}")
+    if params.get("full_information") and params.get("normalize_advantage"):
+        raise ValueError(f"{prefix}normalize_advantage: must be false with full_information (its play rows carry no "
+                         "advantage), got True")

@@ -105,7 +105,9 @@ def _stop_at_first_row(row):
                                 dict(env_id="refine_matrix_v0", env_config=MP, mode="independent",
                                      hyperparams={"n_steps": 32}),
                                 dict(env_id="refine_matrix_v0", env_config=MP, mode="independent", algo="mmd_ppo",
-                                     average_every=128, hyperparams={"n_steps": 32, "magnet_every": 2})])
+                                     average_every=128, hyperparams={"n_steps": 32, "magnet_every": 2}),
+                                dict(env_id="refine_matrix_v0", env_config=MP, mode="independent", algo="mmd_ppo",
+                                     hyperparams={"n_steps": 32, "magnet_every": 2, "full_information": True})])
 def test_resume_is_bit_identical(tmp_path, kw):
     config = _config(total_timesteps=1024, eval_every=256, checkpoint_every=512, **kw)
     whole = train(config, tmp_path / "whole")

@@ -176,3 +176,70 @@ def test_learning_curves_carry_both_iterates_and_draw(tmp_path):
     path = nash_conv_curves(summary, {"env": {"id": "refine_matrix_v0", "config": MP}}, tmp_path / "nc.png")
     assert path is not None and path.stat().st_size > 0
     assert nash_conv_curves({"agents": {}}, {}, tmp_path / "none.png") is None
+
+
+def test_counterfactual_feedback_is_the_payoff_row_against_the_realised_action():
+    """infos["counterfactual"] of a play step: player_0 gets R1[:, b], player_1 R2[a, :] (at the play actions, 0
+    elsewhere); on refined games its entry at the taken action is the sampled reward."""
+    from vvl_env.envs import RefineMatrixVecEnv
+
+    R1, R2 = np.array([[2.0, -1.0], [-1.0, 1.0]]), np.array([[0.5, 3.0], [-2.0, 0.25]])
+    env = RefineMatrixVecEnv(8, seed=0, R1=R1.tolist(), R2=R2.tolist(), budget=0)
+    env.reset()
+    actions = np.array([3, 4, 4, 3, 3, 3, 4, 4])                 # play actions 1 + M + k, M = 2
+    _, rewards, _, infos = env.step(actions)
+    for c in range(4):
+        a, b = actions[2 * c] - 3, actions[2 * c + 1] - 3
+        np.testing.assert_array_equal(infos[2 * c]["counterfactual"], [0, 0, 0, *R1[:, b]])
+        np.testing.assert_array_equal(infos[2 * c + 1]["counterfactual"], [0, 0, 0, *R2[a, :]])
+    env = RefineMatrixVecEnv(40, seed=1, **MP)
+    env.reset()
+    rng, seen = np.random.default_rng(0), 0
+    for _ in range(12):
+        acts = np.array([rng.choice(np.flatnonzero(m)) for m in env.action_masks()])
+        _, rewards, _, infos = env.step(acts)
+        for i, info in enumerate(infos):
+            if "counterfactual" in info:
+                seen += 1
+                assert info["counterfactual"][acts[i]] == pytest.approx(rewards[i], abs=1e-6)
+                assert not info["counterfactual"][:4].any()          # pass and refine entries (M = 3)
+            else:
+                assert rewards[i] <= 0                               # refine steps: 0 or minus the cost
+    assert seen > 100
+
+
+def test_full_information_returns_and_validation(tmp_path):
+    """expected_play_returns: a play row's reward becomes sum_a pi_old(a|s) u_a, the returns are rebuilt from it
+    (gamma 1, lambda 1: refine row = its own reward + the play row's expected reward) and the play rows' advantages
+    are 0. Bad settings are refused at configuration time; a short run trains with the buffer."""
+    from gymnasium import spaces
+
+    from agents.learning.full_information import CounterfactualRolloutBuffer, expected_play_returns
+
+    with pytest.raises(ValueError, match="hyperparams.normalize_advantage: must be false with full_information"):
+        _config(algo="mmd_ppo", hyperparams={"full_information": True, "normalize_advantage": True})
+    with pytest.raises(ValueError, match="hyperparams.full_information: must be true or false"):
+        _config(algo="mmd_ppo", hyperparams={"full_information": 1})
+    buf = CounterfactualRolloutBuffer(4, spaces.Box(-1, 1, (2,)), spaces.Discrete(3), gamma=1.0, gae_lambda=1.0,
+                                      n_envs=2)
+    u = np.array([0.0, 2.0, -1.0], dtype=np.float32)         # action 0: not a play action
+    for t in range(4):                                         # episodes of 2 steps: refine (reward -0.1), play
+        play = t % 2 == 1
+        buf.record([{"counterfactual": u}, {"counterfactual": 2 * u}] if play else [{}, {}])
+        buf.add(np.full((2, 2), t, np.float32), np.zeros((2, 1)), np.array([0.0 if play else -0.1] * 2),
+                np.array([t % 2 == 0] * 2), th.full((2,), 0.5), th.zeros(2), action_masks=np.ones((2, 3)))
+    buf.compute_returns_and_advantage(th.zeros(2), np.ones(2))
+    pi = th.tensor([0.0, 0.25, 0.75])                           # pi_old at every play observation
+    expected_play_returns(buf, lambda obs, masks: pi.expand(len(obs), 3))
+    play_value = np.array([0.25 * 2 - 0.75, 2 * (0.25 * 2 - 0.75)])   # -0.25 and -0.5 for the two envs
+    for t in (1, 3):
+        np.testing.assert_allclose(buf.rewards[t], play_value)
+        np.testing.assert_allclose(buf.returns[t], play_value)
+        np.testing.assert_array_equal(buf.advantages[t], 0.0)
+    for t in (0, 2):
+        np.testing.assert_allclose(buf.returns[t], -0.1 + play_value)
+        np.testing.assert_allclose(buf.advantages[t], -0.1 + play_value - 0.5)
+    result = train(_config(algo="mmd_ppo", env_config=MP, total_timesteps=256,
+                           hyperparams={"n_steps": 16, "full_information": True}), tmp_path)
+    model = result.models["player_0"]
+    assert not model.normalize_advantage and model.rollout_buffer.play.any()

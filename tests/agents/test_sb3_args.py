@@ -49,7 +49,7 @@ def test_mmd_ppo_passes_maskable_ppo_arguments_through() -> None:
 
     assert issubclass(algo_class("mmd_ppo"), MaskablePPO)
     assert set(SB3_ARGS["mmd_ppo"]) - set(SB3_ARGS["maskable_ppo"]) == {"kl_coef", "magnet_every", "anneal_lr",
-                                                                         "ent_final", "kl_final"}
+                                                                         "ent_final", "kl_final", "full_information"}
 
 
 @pytest.mark.parametrize(("algo", "key", "value", "problem"), [

@@ -243,6 +243,13 @@ class MatrixCore:
             O[:, :, s["last"]] = self._last[(self.last[:, 0] + 1) * (self.M + 1) + self.last[:, 1] + 1]
             O[:, :, s["round"].start] = self.rnd[:, None]
 
+    def counterfactual(self, S: IntArray) -> npt.NDArray[np.float64]:
+        """Full-information feedback of the last play step in copies ``S``: (len(S), 2, M), the true reward each
+        of an agent's own actions would have earned against the other's realised action, ``R1[:, b]`` for
+        player_0 and ``R2[a, :]`` for player_1 (0 for actions that do not exist)."""
+        a, b = self.last[S, 0], self.last[S, 1]
+        return np.stack([self.W[S, 0, 0, :, b], self.W[S, 0, 1, a, :]], axis=1)
+
     # --- read-outs (not on the hot path) ------------------------------------------------------------------------
 
     def game_arrays(self, c: int, layer: int = 0) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:

@@ -13,6 +13,12 @@ Actions are checked like every vvl env's (``vvl_env.envs.actions``): ``step`` ta
 the default) or ends that copy with ``-invalid_action_penalty`` for the offender and ``infos[i]["invalid_action"]``
 (``"penalize"``). MaskablePPO never samples a masked action.
 
+Full-information feedback: after a play step, ``infos[i]["counterfactual"]`` holds, for each action of sub-env i,
+the reward it would have earned against the other agent's realised action (``R1[:, b]`` for player_0, ``R2[a, :]``
+for player_1, at the play actions ``1 + M + k``; 0 at pass, refine and absent actions): what an agent that knows its
+own payoffs and sees the other's move can compute. MMD-PPO's ``full_information`` option learns from it
+(``agents.learning.full_information``); other learners ignore it.
+
 Seeding: ``seed(s)`` (or ``RefineMatrixVecEnv(..., seed=s)``) then ``reset()`` seeds copy c with ``s + c``; its
 episodes then equal those of ``refine_matrix_v0.parallel_env(**config)`` after ``reset(seed=s + c)`` followed by
 plain ``reset()`` calls, step for step, given the same actions.
@@ -31,7 +37,7 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepR
 from vvl_env.envs.actions import check_batch, episode_error, illegal_action
 from vvl_env.envs.refine_matrix.config import make_config
 from vvl_env.envs.refine_matrix.core import MatrixCore
-from vvl_env.envs.refine_matrix.layout import PHASES
+from vvl_env.envs.refine_matrix.layout import PHASES, PLAY
 from vvl_env.envs.vec_base import ArrayVecEnv
 
 
@@ -96,9 +102,13 @@ class RefineMatrixVecEnv(ArrayVecEnv):
             c, p = (int(i) for i in np.argwhere(~legal)[0])
             raise illegal_action(f"sub-env {2 * c + p}", int(self._actions[c, p]),
                                  f"in the {PHASES[core.phase[c]]} phase", core.mask[c, p])
+        played = core.phase == PLAY
         rew, done = core.step(self._actions, None if ok else legal)
         n = self.num_envs
         infos: list[dict[str, Any]] = [{} for _ in range(n)]
+        if not ok:
+            played &= ~core.invalid.any(axis=1)
+        self._write_counterfactual(infos, np.flatnonzero(played))
         ended = done.nonzero()[0]
         if ended.size:
             last = list(core.obs[ended].reshape(-1, core.layout.size))
@@ -110,6 +120,16 @@ class RefineMatrixVecEnv(ArrayVecEnv):
             core.reset(ended)
         obs = core.obs.reshape(n, -1).copy()
         return obs, rew.reshape(n).astype(np.float32), np.repeat(done, 2), infos
+
+    def _write_counterfactual(self, infos: list[dict[str, Any]], copies: npt.NDArray[np.int64]) -> None:
+        """``infos[i]["counterfactual"]`` (module docstring) of both sub-envs of each copy that played."""
+        if not copies.size:
+            return
+        M = self._core.M
+        cf = np.zeros((copies.size, 2, self._core.A), dtype=np.float32)
+        cf[:, :, 1 + M:] = self._core.counterfactual(copies)
+        for c, rows in zip(copies.tolist(), cf):
+            infos[2 * c]["counterfactual"], infos[2 * c + 1]["counterfactual"] = rows[0], rows[1]
 
     def action_masks(self) -> npt.NDArray[np.bool_]:
         """Legal actions of every sub-env, shape (num_envs, 1 + 2M)."""
