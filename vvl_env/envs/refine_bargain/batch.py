@@ -83,8 +83,9 @@ class BargainBatch:
     def legal(self, actions: IntArray) -> npt.NDArray[np.bool_]:
         """(B, 2): is each agent's action (B, 2) allowed by its mask."""
         return self.mask[self._all[:, None], np.arange(2), actions].astype(bool)
-    def step(self, actions: IntArray, legal: npt.NDArray[np.bool_] | None = None) -> tuple[FloatArray,
-                                                                                          npt.NDArray[np.bool_]]:
+
+    def step(self, actions: IntArray, legal: npt.NDArray[np.bool_] | None = None,
+             ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
         """Apply the joint actions (B, 2) of every copy; return the rewards (B, 2) and which copies ended (B,).
 
         ``legal`` (from :meth:`legal`) is given when some action is masked: a copy with one ends at once, each

@@ -118,7 +118,7 @@ class RefineBargainEnv(ParallelEnv):
         return self._action_spaces[agent]
 
     def _observe(self) -> dict[str, dict[str, npt.NDArray[Any]]]:
-        """Set the masks of the current state; return what each agent is entitled to see (``observe.observe``)."""
+        """Set the masks of the current state; return what each agent is entitled to see (``Observer``)."""
         s, observer = self.state, self._observer
         phase, round_, offer = (np.array([v]) for v in (s.phase, s.round, s.offer))
         codes = observer.mask_codes(phase, round_, s.budget_left[None])[0]
