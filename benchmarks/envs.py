@@ -13,6 +13,12 @@ warm-up, then ``repeats`` timed runs of ``seconds`` (time.perf_counter), median 
 env >= rps_v2 (ratio >= 1); vector env >= 1e6 agent-steps/s and >= 50 x rps_v2. Numbers vary 20-50 % between runs on
 a shared machine: quote the ratios and the machine. Run: ``python benchmarks/envs.py`` (writes
 ``benchmarks/results/envs.json``).
+
+``python benchmarks/envs.py --bargaining`` measures the joint two-agent VecEnvs that learners train on for
+``refine_bargain_v0`` (benchmarks/agents.py's bargaining case, ``Config.bargain_copies`` copies, random legal
+actions as above), and writes ``benchmarks/results/envs_bargaining.json``: ``MultiAgentVecEnv`` (one
+``refine_bargain_v0.parallel_env`` per copy, stepped in a Python loop: the training path before the vector env)
+against ``RefineBargainVecEnv`` (numpy), timed runs interleaved (old, new, old, ...) so that load hits both alike.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ class Config:
     repeats: int = 5              # timed runs per row (median reported)
     warmup: float = 0.3           # seconds of untimed play first
     copies: int = 4096            # copies in the vector env (2 agent sub-envs each)
+    bargain_copies: int = 250     # copies of the bargaining VecEnvs (benchmarks/agents.py's n_envs)
     seed: int = 0
     workloads: tuple[str, ...] = field(default_factory=lambda: tuple(WORKLOADS))
 
@@ -123,11 +130,49 @@ def bench_envs(cfg: Config = Config()) -> dict[str, Any]:
             "loadavg_at_end": os.getloadavg()}
 
 
+def bench_bargaining(cfg: Config = Config()) -> dict[str, Any]:
+    """The bargaining VecEnvs (module docstring), ``repeats`` interleaved timed runs each; the JSON-ready result."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from agents.learning.envs import MultiAgentVecEnv
+    from benchmarks.agents import CASES
+    from vvl_env.envs import refine_bargain_v0
+    from vvl_env.envs.refine_bargain.vector import RefineBargainVecEnv
+
+    config, n = CASES["bargaining"][1], cfg.bargain_copies
+    makers = {"MultiAgentVecEnv": lambda: MultiAgentVecEnv(lambda: refine_bargain_v0.parallel_env(**config), n,
+                                                           seed=cfg.seed),
+              "RefineBargainVecEnv": lambda: RefineBargainVecEnv(2 * n, seed=cfg.seed, **config)}
+    rates: dict[str, list[float]] = {name: [] for name in makers}
+    for name, make in makers.items():
+        _vector_rate(make, cfg.warmup, cfg.seed)
+    for _ in range(cfg.repeats):
+        for name, make in makers.items():
+            rates[name].append(_vector_rate(make, cfg.seconds, cfg.seed))
+    rows = {}
+    for name, r in rates.items():
+        q1, q3 = np.percentile(r, [25, 75])
+        rows[f"{name}[bargaining]"] = {"agent_steps_per_s": float(np.median(r)), "iqr": float(q3 - q1),
+                                       "n": cfg.repeats, "copies": n}
+    ratios = np.array(rates["RefineBargainVecEnv"]) / np.array(rates["MultiAgentVecEnv"])
+    rows["RefineBargainVecEnv[bargaining]"]["ratio_to_MultiAgentVecEnv"] = float(np.median(ratios))
+    return {"benchmark": "envs_bargaining", "config": asdict(cfg), "env_config": config, "rows": rows,
+            "machine": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version(),
+            "numpy": np.__version__, "loadavg_at_end": os.getloadavg()}
+
+
 if __name__ == "__main__":
-    result = bench_envs()
-    out = Path(__file__).parent / "results" / "envs.json"
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bargaining", action="store_true", help="the bargaining VecEnvs (envs_bargaining.json)")
+    bargaining = parser.parse_args().bargaining
+    result = bench_bargaining() if bargaining else bench_envs()
+    out = Path(__file__).parent / "results" / ("envs_bargaining.json" if bargaining else "envs.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     for name, row in result["rows"].items():
-        ratio = row.get("ratio_to_rps_v2")
-        print(f"{name:60s} {row['agent_steps_per_s']:14,.0f} /s" + (f"   x{ratio:7.2f} rps_v2" if ratio else ""))
+        ratio = row.get("ratio_to_rps_v2", row.get("ratio_to_MultiAgentVecEnv"))
+        peer = "rps_v2" if "ratio_to_rps_v2" in row else "MultiAgentVecEnv"
+        print(f"{name:60s} {row['agent_steps_per_s']:14,.0f} /s" + (f"   x{ratio:7.2f} {peer}" if ratio else ""))

@@ -2,9 +2,10 @@
 
 * single: ``RefineOrActVecEnv`` (numpy copies of ``RefineOrAct``; the same episodes as a ``DummyVecEnv`` of them).
 * joint two-agent VecEnv (sub-env ``2c + i`` is agent i of copy c, observation ``[one-hot(i), flat obs]``):
-  ``RefineMatrixVecEnv`` for the matrix env, :class:`MultiAgentVecEnv` (over PettingZoo parallel envs; the same
-  layout SuperSuit's ``pettingzoo_env_to_vec_env_v1`` gives, plus masks and seeding) for bargaining. Shared mode
-  trains one policy on it directly.
+  the numpy vector envs ``RefineMatrixVecEnv`` and ``RefineBargainVecEnv``. :class:`MultiAgentVecEnv` gives the
+  same layout over any two-agent PettingZoo parallel env (SuperSuit's ``pettingzoo_env_to_vec_env_v1`` layout, plus
+  masks and seeding), one env object per copy: the reference the vector envs are tested against. Shared mode trains
+  one policy on the joint VecEnv directly.
 * :class:`RoleVecEnv`: one agent of each copy of a joint VecEnv is the learner; the other acts inside the step with
   an opponent policy (independent learners: the other model as it currently is; self-play: a snapshot from the
   pool, drawn per episode). Its Generator draws the opponents' actions, the learner's role and the opponent index.
@@ -21,7 +22,7 @@ from gymnasium import spaces
 from stable_baselines3.common.vec_env import VecEnv
 
 from agents.learning.config import make_eval_env  # noqa: F401 (the environment factories' module re-exports it)
-from vvl_env.envs import RefineMatrixVecEnv, refine_bargain_v0
+from vvl_env.envs import RefineBargainVecEnv, RefineMatrixVecEnv
 from vvl_env.envs.refine_or_act_vector import RefineOrActVecEnv
 from vvl_env.envs.vec_base import ArrayVecEnv
 
@@ -167,10 +168,8 @@ def make_train_env(env_id: str, env_config: dict[str, Any], mode: str, n_envs: i
     """The VecEnv one SB3 model trains on: ``n_envs`` copies, seeded ``seed + c`` at the first reset."""
     if env_id == "refine_or_act":
         return RefineOrActVecEnv(n_envs, seed=seed, **env_config)
-    if env_id == "refine_matrix_v0":
-        joint: VecEnv = RefineMatrixVecEnv(2 * n_envs, seed=seed, **env_config)
-    else:
-        joint = MultiAgentVecEnv(lambda: refine_bargain_v0.parallel_env(**env_config), n_envs, seed=seed)
+    vector = RefineMatrixVecEnv if env_id == "refine_matrix_v0" else RefineBargainVecEnv
+    joint: VecEnv = vector(2 * n_envs, seed=seed, **env_config)
     if mode == "shared":
         return joint
     return RoleVecEnv(joint, role, seed=seed + 7_919)

@@ -6,8 +6,8 @@ Modes
 single
     One model on ``RefineOrAct`` (``n_envs`` copies in a ``DummyVecEnv``).
 shared
-    One model for both agents (parameter sharing, agent id observed): ``RefineMatrixVecEnv`` or, for bargaining,
-    :class:`~agents.learning.envs.MultiAgentVecEnv` (each agent of each copy is a sub-env).
+    One model for both agents (parameter sharing, agent id observed): ``RefineMatrixVecEnv`` or
+    ``RefineBargainVecEnv`` (each agent of each copy is a sub-env).
 independent
     One model per agent, trained in alternating chunks: model i collects a rollout in its own copies while the
     other model, *as it currently is*, acts inside the environment (sampling its masked policy), then updates; then

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, Mapping
 
 import numpy as np
@@ -84,7 +84,7 @@ def _int(name: str, value: Any, low: int, high: int | None = None) -> int:
     return int(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BargainConfig:
     """Configuration of ``refine_bargain_v0`` (validated in ``__post_init__``; see the env docstring).
 
@@ -163,3 +163,12 @@ class BargainConfig:
     @property
     def obs_size(self) -> int:
         return 12 + 5 * self.K
+
+
+def make_config(**kwargs: Any) -> BargainConfig:
+    """``BargainConfig(**kwargs)``, turning an unknown keyword into a ValueError that lists the allowed ones."""
+    allowed = [f.name for f in fields(BargainConfig) if f.init]
+    unknown = sorted(set(kwargs) - set(allowed))
+    if unknown:
+        raise ValueError(f"config: unknown field {unknown[0]!r}; allowed: {', '.join(allowed)}, render_mode")
+    return BargainConfig(**kwargs)

@@ -8,6 +8,7 @@ the responder waits) and a response step (the responder accepts or rejects, the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,7 @@ FloatArray = npt.NDArray[np.float64]
 MaskArray = npt.NDArray[np.int8]
 REFINEMENT, PROPOSE, RESPOND, DONE = 0, 1, 2, 3
 PHASES: tuple[str, ...] = ("refinement", "propose", "respond", "done")
+WAITING, REFINING, RESPONDING, PROPOSING, FINISHED = range(5)  # rows of MaskTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,25 +49,20 @@ class BargainState:
 
 
 class MaskTable:
-    """The few action masks an agent can face, built once per configuration (``step`` only indexes them)."""
+    """The few action masks an agent can face, built once per configuration (``step`` only indexes them): row
+    ``WAITING`` (pass / wait), ``REFINING`` (pass or refine), ``RESPONDING``, ``PROPOSING``, ``FINISHED`` (none)."""
 
     def __init__(self, config: BargainConfig) -> None:
-        n = config.n_actions
-
-        def mask(*allowed: int | slice) -> MaskArray:
-            m = np.zeros(n, dtype=np.int8)
-            for a in allowed:
-                m[a] = 1
-            m.setflags(write=False)
-            return m
-
-        self.passing, self.refining = mask(WAIT), mask(WAIT, REFINE)
-        self.wait, self.respond, self.propose = mask(WAIT), mask(ACCEPT, ACCEPT + 1), mask(slice(OFFSET, n))
-        self.done = mask()
+        rows = np.zeros((5, config.n_actions), dtype=np.int8)
+        rows[WAITING, WAIT], rows[REFINING, [WAIT, REFINE]], rows[RESPONDING, [ACCEPT, ACCEPT + 1]] = 1, 1, 1
+        rows[PROPOSING, OFFSET:] = 1
+        rows.setflags(write=False)
+        self.rows: MaskArray = rows
+        self.done: MaskArray = rows[FINISHED]
 
 
-def proposer(config: BargainConfig, round_: int) -> int:
-    """Proposers alternate, starting with ``config.first_proposer``."""
+def proposer(config: BargainConfig, round_: Any) -> Any:
+    """Proposers alternate, starting with ``config.first_proposer`` (``round_`` an int or an integer array)."""
     return config.first_proposer ^ (round_ % 2)
 
 
@@ -75,19 +72,6 @@ def start(config: BargainConfig, rng: np.random.Generator) -> BargainState:
     problem = config.law.sample_problem(rng=rng)
     known = np.stack([config.prior_means(i)[i] for i in (0, 1)])
     return BargainState(problem, known, np.zeros(2, dtype=bool), np.array(config.budget, dtype=np.int64))
-
-
-def masks(config: BargainConfig, table: MaskTable, state: BargainState) -> tuple[MaskArray, MaskArray]:
-    """The action masks of player_0 and player_1 in ``state``."""
-    if state.phase == REFINEMENT:
-        b0, b1 = state.budget_left
-        return (table.refining if b0 > 0 else table.passing), (table.refining if b1 > 0 else table.passing)
-    if state.phase == DONE:
-        return table.done, table.done
-    p = proposer(config, state.round)
-    if state.phase == PROPOSE:
-        return (table.propose, table.wait) if p == 0 else (table.wait, table.propose)
-    return (table.wait, table.respond) if p == 0 else (table.respond, table.wait)
 
 
 def advance(config: BargainConfig, state: BargainState, actions: tuple[int, int],

@@ -79,9 +79,9 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from vvl_env.envs.actions import check_joint, episode_error, illegal_action
-from vvl_env.envs.refine_bargain.config import AGENTS, BargainConfig
-from vvl_env.envs.refine_bargain.core import (DONE, PHASES, BargainState, MaskTable, advance, masks, proposer,
-                                              start)
+from vvl_env.envs.refine_bargain.config import AGENTS, make_config
+from vvl_env.envs.refine_bargain.core import PHASES, BargainState, MaskTable, advance, start
+from vvl_env.envs.refine_bargain.observe import Observer
 from vvl_env.model._validate import check_choice
 
 
@@ -91,12 +91,7 @@ class RefineBargainEnv(ParallelEnv):
     metadata = {"name": "refine_bargain_v0", "render_modes": ["human", "ansi"], "is_parallelizable": True}
 
     def __init__(self, render_mode: str | None = None, **config: Any) -> None:
-        try:
-            self.config = BargainConfig(**config)
-        except TypeError as exc:
-            raise ValueError(f"config: unknown field ({exc}); allowed: K, weights, cost, grid, delta, horizon, "
-                             f"first_proposer, d, budget, visibility, invalid_action, invalid_action_penalty, "
-                             f"beliefs, render_mode") from None
+        self.config = make_config(**config)
         if render_mode is not None:
             check_choice("render_mode", render_mode, tuple(self.metadata["render_modes"]))
         self.render_mode = render_mode
@@ -111,7 +106,7 @@ class RefineBargainEnv(ParallelEnv):
         self._observation_spaces = {a: spaces.Dict({"observation": obs_box, "action_mask": mask_box})
                                     for a in AGENTS}
         self._action_spaces = {a: spaces.Discrete(c.n_actions) for a in AGENTS}
-        self._prior = np.stack([c.prior_means(i) for i in (0, 1)]).astype(np.float32)  # [observer, party, K]
+        self._observer = Observer(c)
         self._rng = np.random.default_rng()
         self.state: BargainState | None = None
         self._masks = (self._table.done, self._table.done)
@@ -122,25 +117,14 @@ class RefineBargainEnv(ParallelEnv):
     def action_space(self, agent: str) -> spaces.Space:
         return self._action_spaces[agent]
 
-    def _observe(self, i: int) -> dict[str, npt.NDArray[Any]]:
-        """What agent i is entitled to see (the Observer): its own knowledge, and the other's under visibility."""
-        c, s, K, j = self.config, self.state, self.config.K, 1 - i
-        obs = np.zeros(c.obs_size, dtype=np.float32)
-        if s.phase != DONE:
-            obs[s.phase] = 1.0
-        obs[3] = s.round
-        obs[4] = proposer(c, min(s.round, c.horizon - 1)) == i
-        if s.offer >= 0:
-            x = c.offers[s.offer]
-            obs[5], obs[6:6 + K] = 1.0, x if i == 0 else 1.0 - x
-        obs[6 + K:6 + 2 * K], obs[6 + 2 * K] = s.known[i], s.revealed[i]
-        shown = bool(s.revealed[j]) and c.visibility == "public"
-        prior = self._prior[i]  # the agent's own belief about both parties' weights
-        obs[7 + 2 * K:7 + 3 * K] = s.known[j] if shown else prior[j]
-        obs[7 + 3 * K], obs[8 + 3 * K] = s.revealed[j], shown
-        obs[9 + 3 * K:9 + 4 * K], obs[9 + 4 * K:9 + 5 * K] = prior[i], prior[j]
-        obs[9 + 5 * K:] = s.budget_left[i], s.budget_left[j], c.cost[i]
-        return {"observation": obs, "action_mask": self._masks[i].copy()}
+    def _observe(self) -> dict[str, dict[str, npt.NDArray[Any]]]:
+        """Set the masks of the current state; return what each agent is entitled to see (``Observer``)."""
+        s, observer = self.state, self._observer
+        phase, round_, offer = (np.array([v]) for v in (s.phase, s.round, s.offer))
+        codes = observer.mask_codes(phase, round_, s.budget_left[None])[0]
+        self._masks = (self._table.rows[codes[0]], self._table.rows[codes[1]])
+        obs = observer.observe(phase, round_, offer, s.known[None], s.revealed[None], s.budget_left[None])[0]
+        return {a: {"observation": obs[i], "action_mask": self._masks[i].copy()} for i, a in enumerate(AGENTS)}
 
     def _infos(self, obs: dict[str, Any]) -> dict[str, dict[str, Any]]:
         phase = PHASES[self.state.phase]
@@ -155,10 +139,9 @@ class RefineBargainEnv(ParallelEnv):
                 self._action_spaces[a].seed(seed + i)
         self.state = start(self.config, self._rng)
         self.agents = list(AGENTS)
-        self._masks = masks(self.config, self._table, self.state)
         if self.render_mode == "human":
             self.render()
-        obs = {a: self._observe(i) for i, a in enumerate(AGENTS)}
+        obs = self._observe()
         return obs, self._infos(obs)
 
     def step(self, actions: dict[str, int]) -> tuple[dict[str, Any], dict[str, float], dict[str, bool],
@@ -171,8 +154,7 @@ class RefineBargainEnv(ParallelEnv):
             i, a = (0, a0) if not m0[a0] else (1, a1)
             raise illegal_action(AGENTS[i], a, f"in the {PHASES[self.state.phase]} phase", self._masks[i])
         rewards, done, invalid = advance(self.config, self.state, (a0, a1), self._masks)
-        self._masks = masks(self.config, self._table, self.state)
-        obs = {a: self._observe(i) for i, a in enumerate(AGENTS)}
+        obs = self._observe()
         infos = self._infos(obs)
         for i, a in enumerate(AGENTS):
             infos[a]["invalid_action"] = invalid[i]

@@ -26,22 +26,18 @@ plain ``reset()`` calls, step for step, given the same actions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from gymnasium import spaces
-from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
 
-from vvl_env.envs.actions import check_batch, episode_error, illegal_action
 from vvl_env.envs.refine_matrix.config import make_config
 from vvl_env.envs.refine_matrix.core import MatrixCore
 from vvl_env.envs.refine_matrix.layout import PHASES, PLAY
-from vvl_env.envs.vec_base import ArrayVecEnv
+from vvl_env.envs.vec_base import TwoAgentVecEnv, check_num_envs
 
 
-class RefineMatrixVecEnv(ArrayVecEnv):
+class RefineMatrixVecEnv(TwoAgentVecEnv):
     """``num_envs // 2`` copies of ``refine_matrix_v0``, two sub-envs (agents) each.
 
     Parameters
@@ -55,82 +51,22 @@ class RefineMatrixVecEnv(ArrayVecEnv):
     """
 
     def __init__(self, num_envs: int, seed: int | None = None, **config: Any) -> None:
-        if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 2 \
-                or num_envs % 2:
-            raise ValueError(f"num_envs: must be an even integer >= 2 (two agents per copy), got {num_envs!r}")
+        num_envs = check_num_envs(num_envs)
         if config.get("render_mode") is not None:
             raise ValueError(f"render_mode: must be None for the vector env, got {config['render_mode']!r}")
-        self.config = make_config(**config)
-        self.num_copies = int(num_envs) // 2
-        self.render_mode = None
-        self._core = MatrixCore(self.config, self.num_copies, agent_id=True)
-        L, A = self._core.layout.size, self._core.A
-        super().__init__(int(num_envs), spaces.Box(-np.inf, np.inf, (L,), np.float32), spaces.Discrete(A))
-        self._copy_seeds: list[int | None] | None = None
-        if seed is not None:
-            self.seed(seed)
-        self._actions = np.zeros((self.num_copies, 2), dtype=np.int64)
-        self._started = False
+        cfg = make_config(**config)
+        super().__init__(num_envs, seed, MatrixCore(cfg, num_envs // 2, agent_id=True), cfg, PHASES)
 
-    # --- VecEnv core ----------------------------------------------------------------------------------------
+    def _before_step(self) -> npt.NDArray[np.bool_]:
+        return self._core.phase == PLAY
 
-    def seed(self, seed: int | None = None) -> Sequence[int | None]:
-        """Seed copy c with ``seed + c`` at the next ``reset()``; returns the seed of every sub-env."""
-        if seed is None:
-            seed = int(np.random.SeedSequence().generate_state(1)[0])
-        self._copy_seeds = [int(seed) + c for c in range(self.num_copies)]
-        return [s for s in self._copy_seeds for _ in (0, 1)]
-
-    def reset(self) -> VecEnvObs:
-        self._started = True
-        self._core.reset(slice(None), self._copy_seeds)
-        self._copy_seeds = None
-        self._reset_seeds()
-        self._reset_options()
-        return self._core.obs.reshape(self.num_envs, -1).copy()
-
-    def step_async(self, actions: np.ndarray) -> None:
-        self._actions = check_batch(actions, self.num_envs, self._core.A).reshape(self.num_copies, 2)
-
-    def step_wait(self) -> VecEnvStepReturn:
-        if not self._started:
-            raise episode_error(False)
-        core = self._core
-        legal = core.legal(self._actions)
-        ok = legal.all()
-        if not ok and self.config.invalid_action == "raise":
-            c, p = (int(i) for i in np.argwhere(~legal)[0])
-            raise illegal_action(f"sub-env {2 * c + p}", int(self._actions[c, p]),
-                                 f"in the {PHASES[core.phase[c]]} phase", core.mask[c, p])
-        played = core.phase == PLAY
-        rew, done = core.step(self._actions, None if ok else legal)
-        n = self.num_envs
-        infos: list[dict[str, Any]] = [{} for _ in range(n)]
-        if not ok:
-            played &= ~core.invalid.any(axis=1)
-        self._write_counterfactual(infos, np.flatnonzero(played))
-        ended = done.nonzero()[0]
-        if ended.size:
-            last = list(core.obs[ended].reshape(-1, core.layout.size))
-            for i, row in zip(np.stack([2 * ended, 2 * ended + 1], axis=1).ravel().tolist(), last):
-                infos[i]["terminal_observation"] = row
-            if not ok:
-                for i in np.flatnonzero(core.invalid.reshape(n)).tolist():
-                    infos[i]["invalid_action"] = True
-            core.reset(ended)
-        obs = core.obs.reshape(n, -1).copy()
-        return obs, rew.reshape(n).astype(np.float32), np.repeat(done, 2), infos
-
-    def _write_counterfactual(self, infos: list[dict[str, Any]], copies: npt.NDArray[np.int64]) -> None:
+    def _step_infos(self, infos: list[dict[str, Any]], before: npt.NDArray[np.bool_], ok: bool) -> None:
         """``infos[i]["counterfactual"]`` (module docstring) of both sub-envs of each copy that played."""
+        core = self._core
+        copies = np.flatnonzero(before if ok else before & ~core.invalid.any(axis=1))
         if not copies.size:
             return
-        M = self._core.M
-        cf = np.zeros((copies.size, 2, self._core.A), dtype=np.float32)
-        cf[:, :, 1 + M:] = self._core.counterfactual(copies)
+        cf = np.zeros((copies.size, 2, core.A), dtype=np.float32)
+        cf[:, :, 1 + core.M:] = core.counterfactual(copies)
         for c, rows in zip(copies.tolist(), cf):
             infos[2 * c]["counterfactual"], infos[2 * c + 1]["counterfactual"] = rows[0], rows[1]
-
-    def action_masks(self) -> npt.NDArray[np.bool_]:
-        """Legal actions of every sub-env, shape (num_envs, 1 + 2M)."""
-        return self._core.mask.reshape(self.num_envs, -1).astype(bool)
