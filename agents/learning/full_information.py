@@ -42,7 +42,7 @@ class CounterfactualRolloutBuffer(MaskableRolloutBuffer):
         self.counterfactual = np.zeros((self.buffer_size, self.n_envs, self.mask_dims), dtype=np.float32)
         self.play = np.zeros((self.buffer_size, self.n_envs), dtype=bool)
         self.current: tuple[th.Tensor, th.Tensor] | None = None
-        self._flat: tuple[np.ndarray, np.ndarray] | None = None
+        self._flat: np.ndarray | None = None
         self._last_call: tuple[th.Tensor, np.ndarray] | None = None
 
     def record(self, infos: list[dict[str, Any]]) -> None:
@@ -60,13 +60,13 @@ class CounterfactualRolloutBuffer(MaskableRolloutBuffer):
 
     def get(self, batch_size: int | None = None) -> Generator[MaskableRolloutBufferSamples, None, None]:
         if self._flat is None:
-            self._flat = (self.swap_and_flatten(self.counterfactual), self.swap_and_flatten(self.play))
+            self._flat = self.swap_and_flatten(self.counterfactual)
         yield from super().get(batch_size)
 
     def _get_samples(self, batch_inds: np.ndarray, env: Any = None) -> MaskableRolloutBufferSamples:
         samples = super()._get_samples(batch_inds, env)
         assert self._flat is not None
-        self.current = (samples.observations, self.to_torch(self._flat[0][batch_inds]))
+        self.current = (samples.observations, self.to_torch(self._flat[batch_inds]))
         return samples
 
 

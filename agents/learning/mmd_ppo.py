@@ -22,13 +22,14 @@ returns the *regularised entropy* ``H(pi) - (kl_coef / ent_coef) KL(pi || rho)``
 Temperature annealing (``ent_final``): the entropy weight decays linearly from ``ent_coef`` to ``ent_final`` over
 the run, ``ent_t = ent_final + (ent_coef - ent_final) * progress_remaining``. The KL weight keeps its ratio to it,
 ``kl_t = kl_coef * ent_t / ent_coef``, unless ``kl_final`` is given: then it moves linearly from ``kl_coef`` to
-``kl_final`` on its own (``kl_final = kl_coef`` holds it fixed). The fixed point of an update with a refreshed magnet
-(rho = pi) is pi ~ exp(Q / ent_t) whatever the KL weight, so the entropy weight alone sets the temperature, and the KL
-weight is a proximal term that damps the cycling of a low temperature (MMD with magnet reset; proximal point). The regularised equilibrium then moves towards the Nash equilibrium as the
-run ends: a quantal response at temperature tau puts mass ~exp(-gap / tau) on an action that is worse by ``gap``
-(with two refine options each worth 0.1 more than passing, refining has probability 2e^0.5 / (2e^0.5 + 1) ~ 0.77
-at tau 0.2), so a fixed temperature large enough to stop the cycling also keeps the refine rate and the play away
-from the equilibrium. ``ent_final = None`` (default) keeps ``ent_coef`` fixed.
+``kl_final`` on its own (``kl_final = kl_coef`` holds it fixed). The fixed point of an update with a refreshed
+magnet (rho = pi) is pi ~ exp(Q / ent_t) whatever the KL weight, so the entropy weight alone sets the temperature,
+and the KL weight is a proximal term that damps the cycling of a low temperature (MMD with magnet reset; proximal
+point). The regularised equilibrium then moves towards the Nash equilibrium as the run ends: a quantal response at
+temperature tau puts mass ~exp(-gap / tau) on an action that is worse by ``gap`` (with two refine options each worth
+0.1 more than passing, refining has probability 2e^0.5 / (2e^0.5 + 1) ~ 0.77 at tau 0.2), so a fixed temperature
+large enough to stop the cycling also keeps the refine rate and the play away from the equilibrium. ``ent_final =
+None`` (default) keeps ``ent_coef`` fixed.
 
 Full-information play (``full_information = True``, ``agents.learning.full_information``): on steps whose env
 reports what every own action would have earned against the other's realised action (``refine_matrix_v0``'s play
@@ -37,7 +38,8 @@ earlier steps is its expectation under the rollout policy. Advantages are then n
 none), so ``ent_coef`` and ``kl_coef`` are in reward units, like the temperature of the exact dynamics. With it, a
 large KL weight to a frequently refreshed magnet and a small temperature (``kl_coef`` 1, ``magnet_every`` 10,
 ``ent_coef`` 0.005) is the proximal-point form of MMD: each magnet phase solves a strongly regularised game, and the
-refreshes move its solution to the Nash equilibrium.
+refreshes move its solution to the Nash equilibrium (so the exact dynamics; with a network over the refined games,
+10^6 steps and 125 updates it did not beat bandit feedback, README "Learning equilibria").
 
 Checkpoints: the magnet's weights are saved with the model (a torch state dict beside the policy's) and the update
 counter with SB3's pickled data, so a resumed run refreshes the magnet at the same updates and continues bit for bit.

@@ -89,7 +89,8 @@ def check_sb3_arg(algo: str, key: str, value: Any) -> str | None:
 
 def check_mmd_params(params: dict[str, Any], prefix: str = "") -> None:
     """ValueError naming the first bad one of ``kl_coef`` (>= 0), ``magnet_every`` (int >= 1), ``anneal_lr``
-    (bool), ``ent_final`` (> 0), ``kl_final`` (>= 0), ``full_information`` (bool) and ``ent_coef`` (> 0: the KL term rides on it) present in ``params``."""
+    (bool), ``ent_final`` (> 0), ``kl_final`` (>= 0), ``full_information`` (bool) and ``ent_coef`` (> 0: the KL
+    term rides on it) present in ``params``, and ``normalize_advantage`` with ``full_information``."""
     def number(v: Any) -> bool:
         return not isinstance(v, bool) and isinstance(v, (int, float))
 
