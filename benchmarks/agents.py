@@ -22,7 +22,9 @@ Cases and targets (the issue's; a missed target is reported with its figure, nev
 
 Every case runs for ``mmd_ppo`` (independent learners) and for plain ``maskable_ppo`` (the baseline rows:
 independent, ``ppo``, and one shared policy, ``ppo_shared``), with the settings of ``SETTINGS`` (stored with each run).
-The matrix cases also run ``mmd_ppo_fi``: MMD-PPO with full-information play (``agents.learning.full_information``).
+The matrix cases also run ``mmd_ppo_fi``: MMD-PPO with full-information play (``agents.learning.full_information``),
+and ``exploitability_descent`` (``agents.learning.exploitability_descent``: both networks descend the NashConv of
+their play in the realised games, the refine decision learned from sampled returns; its own loop, not SB3's).
 Medians are over the finished seeds (``n_seeds`` says how many).
 """
 
@@ -71,10 +73,12 @@ TARGETS = {"matching_pennies": {"nash_conv": 0.05, "refine_rate": 0.02, "welfare
 #: learner runs on which case.
 LEARNERS: dict[str, tuple[str, str]] = {"mmd_ppo": ("mmd_ppo", "independent"), "ppo": ("maskable_ppo", "independent"),
                                         "ppo_shared": ("maskable_ppo", "shared"),
-                                        "mmd_ppo_fi": ("mmd_ppo", "independent")}
+                                        "mmd_ppo_fi": ("mmd_ppo", "independent"),
+                                        "exploitability_descent": ("exploitability_descent", "independent")}
 #: MMD-PPO with full-information play (``agents.learning.full_information``) needs the counterfactual feedback that
-#: only refine_matrix_v0 reports, so it runs on the matrix cases alone.
-MATRIX_ONLY = ("mmd_ppo_fi",)
+#: only refine_matrix_v0 reports, and exploitability descent (``agents.learning.exploitability_descent``) its
+#: realised games, so they run on the matrix cases alone.
+MATRIX_ONLY = ("mmd_ppo_fi", "exploitability_descent")
 #: Training settings of each (case, learner): ``TrainConfig`` keyword arguments (n_envs, hyperparams); a case or
 #: learner not listed takes ``SETTINGS["default"]``. Many copies and large batches: the numpy vector envs step 256
 #: copies in one call (benchmarks/learn_speed.py measures the throughput).
@@ -104,6 +108,13 @@ for _case in ("matching_pennies", "rock_paper_scissors"):
     SETTINGS[f"{_case}/mmd_ppo_fi"] = {**SETTINGS["default"], "hyperparams": {
         **SETTINGS["default"]["hyperparams"], "full_information": True, "ent_coef": 0.005, "kl_coef": 1.0,
         "magnet_every": 10}}
+
+
+# Exploitability descent (not SB3): 250 copies and its own defaults (``agents.learning.config.EDConfig``: rollouts of
+# 4 steps, a replay of the last 20 rollouts' play-phase games, 20 minibatch steps of 256 per rollout, the same
+# 256 x 256 x 256 ReLU network; eta 1, alpha 0.5, magnet every 10 rollouts for the refine decision).
+for _case in ("matching_pennies", "rock_paper_scissors"):
+    SETTINGS[f"{_case}/exploitability_descent"] = {"n_envs": 250, "hyperparams": {}}
 
 
 def applies(case: str, learner: str) -> bool:

@@ -6,7 +6,9 @@ how masks are applied), ``loop`` (chunked SB3 learn loop, self-play pool), ``che
 env state), ``curve`` (seeded evaluation for learning curves), ``mmd_ppo`` (MaskablePPO with a magnet: Magnetic
 Mirror Descent), ``average`` (time-averaged snapshot policies), ``phase_metrics`` (play NashConv and refine-decision
 gaps, last iterate and average, for the curves), ``realised`` (the games and agreements seeded episodes realise),
-``frozen`` (frozen network copies), ``train``.
+``frozen`` (frozen network copies), ``exploitability_descent`` (two networks that descend the NashConv of their
+play with full information on refine_matrix_v0: ``EDConfig`` -> ``train_exploitability_descent`` -> ``EDResult``),
+``train``.
 """
 
 import importlib
@@ -19,9 +21,11 @@ from agents.learning.config import DEFAULT_HYPERPARAMS, TrainConfig
 #: Exported name -> its module; imported on first use, so ``import agents.learning.config`` (scenario validation)
 #: does not import torch and stable-baselines3.
 _LAZY = {"AveragePolicy": "average", "UniformPolicy": "curve", "evaluate_policies": "curve", "SB3Policy": "policies",
-         "TrainResult": "train", "load": "train", "train": "train"}
-__all__ = ["AveragePolicy", "DEFAULT_HYPERPARAMS", "SB3Policy", "TrainConfig", "TrainResult", "UniformPolicy",
-           "evaluate_policies", "load", "train"]
+         "TrainResult": "train", "load": "train", "train": "train",
+         "EDConfig": "exploitability_descent", "EDResult": "exploitability_descent",
+         "train_exploitability_descent": "exploitability_descent"}
+__all__ = ["AveragePolicy", "DEFAULT_HYPERPARAMS", "EDConfig", "EDResult", "SB3Policy", "TrainConfig", "TrainResult", "UniformPolicy",
+           "evaluate_policies", "load", "train", "train_exploitability_descent"]
 
 
 def __getattr__(name: str) -> Any:

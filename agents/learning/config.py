@@ -15,10 +15,10 @@ import numpy as np
 from agents.learning.sb3_args import check_mmd_params, check_sb3_arg
 
 EnvId = Literal["refine_or_act", "refine_matrix_v0", "refine_bargain_v0"]
-Algo = Literal["ppo", "maskable_ppo", "mmd_ppo", "dqn"]
+Algo = Literal["ppo", "maskable_ppo", "mmd_ppo", "dqn", "exploitability_descent"]
 Mode = Literal["single", "shared", "independent", "self_play"]
 ENV_IDS: tuple[str, ...] = ("refine_or_act", "refine_matrix_v0", "refine_bargain_v0")
-ALGOS: tuple[str, ...] = ("ppo", "maskable_ppo", "mmd_ppo", "dqn")
+ALGOS: tuple[str, ...] = ("ppo", "maskable_ppo", "mmd_ppo", "dqn", "exploitability_descent")
 #: Algorithms whose networks take the action mask (masked logits) in training and at inference.
 MASKED_ALGOS: tuple[str, ...] = ("maskable_ppo", "mmd_ppo")
 MODES: tuple[str, ...] = ("single", "shared", "independent", "self_play")
@@ -39,7 +39,79 @@ DEFAULT_HYPERPARAMS: dict[str, dict[str, Any]] = {
                 "learning_rate": 1e-3, "clip_range": 0.1, "kl_coef": 0.2, "magnet_every": 50, "anneal_lr": True},
     "dqn": {"learning_starts": 500, "buffer_size": 50_000, "batch_size": 64, "gamma": 1.0, "train_freq": 4,
             "target_update_interval": 500, "exploration_fraction": 0.3, "learning_rate": 1e-3},
+    # agents.learning.exploitability_descent: not SB3; its defaults are EDConfig's (below)
+    "exploitability_descent": {},
 }
+
+
+@dataclass(frozen=True, slots=True)
+class EDConfig:
+    """Settings of exploitability descent (:mod:`agents.learning.exploitability_descent`, whose docstring has the
+    method); a scenario sets them in the learner's ``hyperparams`` (``policy_kwargs = { net_arch = [...] }`` for
+    the layer widths). Defaults: the settings of benchmarks/agents.py."""
+
+    n_steps: int = 4
+    """Steps of every env copy per rollout (a rollout is ``2 n_envs n_steps`` agent-steps)."""
+    replay: int = 20
+    """Rollouts whose play-phase games the NashConv loss is averaged over."""
+    grad_steps: int = 20
+    """Minibatch steps per rollout."""
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    """Adam's step size (policies and critics)."""
+    net_arch: tuple[int, ...] = (256, 256, 256)
+    """Hidden ReLU layers of every network."""
+    eta: float = 1.0
+    """MMD step size of the refine decision."""
+    alpha: float = 0.5
+    """MMD temperature (weight of the magnet) of the refine decision."""
+    magnet_every: int = 10
+    """Rollouts between magnet refreshes."""
+    critic_epochs: int = 4
+    """Passes of the refine critic over each rollout's refine steps."""
+    snapshots: int = 20
+    """Snapshots of the networks, evenly over the run, that the time-averaged policy mixes."""
+
+    def __post_init__(self) -> None:
+        for name in ("n_steps", "replay", "grad_steps", "batch_size", "magnet_every", "critic_epochs", "snapshots"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name}: must be an integer >= 1, got {value!r}")
+        for name in ("learning_rate", "eta", "alpha"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
+                raise ValueError(f"{name}: must be a finite number > 0, got {value!r}")
+        arch = self.net_arch
+        if not isinstance(arch, tuple) or not arch or any(isinstance(h, bool) or not isinstance(h, int) or h < 1
+                                                            for h in arch):
+            raise ValueError(f"net_arch: must be a non-empty list of layer widths >= 1, got {arch!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Field -> value, ``net_arch`` as a list (JSON)."""
+        return {name: list(v) if name == "net_arch" else v for name in self.__dataclass_fields__
+                for v in (getattr(self, name),)}
+
+    @classmethod
+    def from_hyperparams(cls, hyperparams: dict[str, Any]) -> "EDConfig":
+        """From a learner's ``hyperparams``; ``ValueError("hyperparams.<key>: ...")`` for a bad or unknown one."""
+        kw = dict(hyperparams)
+        policy_kwargs = kw.pop("policy_kwargs", None) or {}
+        if not isinstance(policy_kwargs, dict) or set(policy_kwargs) - {"net_arch"}:
+            raise ValueError(f"hyperparams.policy_kwargs: exploitability_descent takes only net_arch (ReLU layers), "
+                             f"got {policy_kwargs!r}")
+        if "net_arch" in policy_kwargs:
+            arch = policy_kwargs["net_arch"]
+            kw["net_arch"] = tuple(arch) if isinstance(arch, (list, tuple)) else arch
+        allowed = [f for f in cls.__dataclass_fields__ if f != "net_arch"] + ["policy_kwargs"]
+        for key in kw:
+            if key not in cls.__dataclass_fields__ or key == "net_arch" and "net_arch" not in policy_kwargs:
+                raise ValueError(f"hyperparams.{key}: not a setting of exploitability_descent; allowed: "
+                                 f"{sorted(allowed)}")
+        try:
+            return cls(**kw)
+        except ValueError as exc:
+            name = str(exc).split(":")[0]
+            raise ValueError(f"hyperparams.{'policy_kwargs.' if name == 'net_arch' else ''}{exc}") from None
 
 
 def _int(name: str, value: Any, low: int) -> int:
@@ -123,6 +195,13 @@ class TrainConfig:
         allowed = ("single",) if self.env_id == "refine_or_act" else ("shared", "independent", "self_play")
         if self.mode not in allowed:
             raise ValueError(f"mode: must be one of {allowed} for env_id {self.env_id!r}, got {self.mode!r}")
+        if self.algo == "exploitability_descent":
+            if self.env_id != "refine_matrix_v0" or self.mode != "independent":
+                raise ValueError(f"algo: exploitability_descent trains two networks on refine_matrix_v0 (mode "
+                                 f"'independent'), got env_id {self.env_id!r}, mode {self.mode!r}")
+            if isinstance(self.env_config, dict) and self.env_config.get("visibility", "public") != "public":
+                raise ValueError("algo: exploitability_descent needs the realised game, so env_config.visibility "
+                                 f"must be 'public', got {self.env_config['visibility']!r}")
         for name, low in (("total_timesteps", 1), ("seed", 0), ("n_envs", 1), ("checkpoint_every", 0),
                           ("eval_every", 0), ("eval_episodes", 1), ("pool_size", 1), ("snapshot_every", 1),
                           ("average_every", 0)):
@@ -141,6 +220,9 @@ class TrainConfig:
     def _check_hyperparams(self) -> None:
         if not isinstance(self.hyperparams, dict):
             raise ValueError(f"hyperparams: must be a dict of SB3 keyword arguments, got {self.hyperparams!r}")
+        if self.algo == "exploitability_descent":
+            EDConfig.from_hyperparams(self.hyperparams)
+            return
         for key, value in self.hyperparams.items():
             problem = check_sb3_arg(self.algo, key, value)
             if problem:
@@ -155,7 +237,10 @@ class TrainConfig:
 
     @property
     def model_kwargs(self) -> dict[str, Any]:
-        """SB3 constructor arguments: the defaults of ``algo`` updated with ``hyperparams``."""
+        """SB3 constructor arguments: the defaults of ``algo`` updated with ``hyperparams`` (exploitability descent:
+        every field of its ``EDConfig``)."""
+        if self.algo == "exploitability_descent":
+            return EDConfig.from_hyperparams(self.hyperparams).to_dict()
         return {**DEFAULT_HYPERPARAMS[self.algo], **self.hyperparams}
 
     @property

@@ -31,6 +31,10 @@ SB3_ARGS: dict[str, dict[str, str]] = {
     # agents.learning.mmd_ppo: MaskablePPO's arguments and the magnet's
     "mmd_ppo": {**_PPO, "batch_size": "int?", "kl_coef": "float", "magnet_every": "int", "anneal_lr": "bool",
                 "ent_final": "float?", "kl_final": "float?", "full_information": "bool"},
+    # agents.learning.exploitability_descent (not SB3): agents.learning.config.EDConfig's fields
+    "exploitability_descent": {"learning_rate": "float", "n_steps": "int", "batch_size": "int", "replay": "int",
+                               "grad_steps": "int", "eta": "float", "alpha": "float", "magnet_every": "int",
+                               "critic_epochs": "int", "snapshots": "int", "policy_kwargs": "table?"},
     "dqn": {"learning_rate": "schedule", "buffer_size": "int", "learning_starts": "int", "batch_size": "int",
             "tau": "float", "gamma": "float", "train_freq": "int", "gradient_steps": "int",
             "replay_buffer_class": "class?", "replay_buffer_kwargs": "table?", "optimize_memory_usage": "bool",

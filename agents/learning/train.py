@@ -112,6 +112,8 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
     th.set_num_threads(1)
     out_dir = Path(out_dir)
     ckpt = _prepare(out_dir, config, resume)
+    if config.algo == "exploitability_descent":
+        return _train_exploitability_descent(config, out_dir, ckpt, callback, progress)
     cls, names = algo_class(config.algo), config.learner_names
 
     # --- seed block ---------------------------------------------------------------------------------------------
@@ -172,13 +174,8 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
 
     def evaluate() -> bool:
         elapsed = time.perf_counter() - t0
-        row = {"timesteps": timesteps(), "wall_time": wall0 + elapsed,
-               "train/sps": (timesteps() - steps0) / max(elapsed, 1e-9),
-               **evaluate_policies(config.env_id, config.env_config, policies, episodes=config.eval_episodes,
-                                   seed=config.seed + 1_000_000)}
-        if phase is not None:
-            row.update({**phase.reference_row(), **phase(policies, "eval/last/"),
-                        **phase(average.policies(timesteps()), "eval/average/")})
+        row = _curve_row(config, policies, phase, average and average.policies(timesteps()), timesteps(),
+                         wall0 + elapsed, (timesteps() - steps0) / max(elapsed, 1e-9))
         curve.append(row)
         if progress:
             print(json.dumps(row), file=sys.stderr)
@@ -233,11 +230,99 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
                        {} if average is None else average.policies(timesteps()))
 
 
+def _curve_row(config: TrainConfig, policies: dict[str, Any], phase: PhaseMetrics | None, average: Any,
+               timesteps: int, wall_time: float, sps: float) -> dict[str, float]:
+    """One learning-curve row: returns and refine rates, and for two agents the phase metrics of the last iterate
+    and of the time average (``average``: agent -> policy)."""
+    row = {"timesteps": timesteps, "wall_time": wall_time, "train/sps": sps,
+           **evaluate_policies(config.env_id, config.env_config, policies, episodes=config.eval_episodes,
+                               seed=config.seed + 1_000_000)}
+    if phase is not None:
+        row.update({**phase.reference_row(), **phase(policies, "eval/last/"), **phase(average, "eval/average/")})
+    return row
+
+
+def _train_exploitability_descent(config: TrainConfig, out_dir: Path, ckpt: Path | None,
+                                  callback: Callable[[dict[str, float]], bool | None] | None,
+                                  progress: bool) -> TrainResult:
+    """``train`` for ``algo = "exploitability_descent"`` (:mod:`agents.learning.exploitability_descent`): one
+    learner for both agents, ``config.n_envs`` copies; checkpoints hold its whole state (``state.pt``), the final
+    networks go to ``final/<agent>.pt``."""
+    from agents.learning.config import EDConfig
+    from agents.learning.exploitability_descent import ExploitabilityDescent
+
+    learner = ExploitabilityDescent(config.env_config, config.n_envs, config.total_timesteps, config.seed,
+                                    EDConfig.from_hyperparams(config.hyperparams))
+    extras: dict[str, Any] = {"curve": [], "next_eval": config.eval_every or config.total_timesteps,
+                              "next_ckpt": config.checkpoint_every or config.total_timesteps, "wall_time": 0.0,
+                              "checkpoints": []}
+    if ckpt is not None:
+        saved = th.load(ckpt / "state.pt", weights_only=False)
+        learner.load(saved["learner"])
+        extras = saved["extras"]
+    phase = PhaseMetrics(config.env_id, config.env_config, episodes=config.eval_episodes, seed=config.seed + 1_000_000)
+    curve, checkpoints = list(extras["curve"]), [out_dir / p for p in extras["checkpoints"]]
+    t0, wall0, steps0 = time.perf_counter(), extras["wall_time"], learner.timesteps
+
+    def evaluate() -> bool:
+        elapsed = time.perf_counter() - t0
+        row = _curve_row(config, learner.policies, phase, learner.average(), learner.timesteps, wall0 + elapsed,
+                         (learner.timesteps - steps0) / max(elapsed, 1e-9))
+        curve.append(row)
+        if progress:
+            print(json.dumps(row), file=sys.stderr)
+        return callback is None or callback(row) is not False
+
+    def checkpoint() -> None:
+        t = learner.timesteps
+        folder = out_dir / "checkpoints" / f"t{t:09d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        checkpoints.append(folder)
+        state = {"curve": curve, "next_eval": extras["next_eval"], "next_ckpt": extras["next_ckpt"],
+                 "wall_time": wall0 + time.perf_counter() - t0,
+                 "checkpoints": [str(p.relative_to(out_dir)) for p in checkpoints]}
+        th.save({"learner": learner.state(), "extras": state}, folder / "state.pt")
+        info = {"timesteps": t, "models": {"exploitability_descent": t}, "wall_time": state["wall_time"]}
+        write_json(folder / "progress.json", info)
+        write_json(out_dir / "progress.json", {"last_checkpoint": str(folder.relative_to(out_dir)), **info})
+
+    going = True
+    while going and not learner.done:
+        learner.update()
+        t = learner.timesteps
+        if config.eval_every and t >= extras["next_eval"] and not learner.done:
+            while extras["next_eval"] <= t:
+                extras["next_eval"] += config.eval_every
+            going = evaluate()
+        if config.checkpoint_every and t >= extras["next_ckpt"] and not learner.done:
+            while extras["next_ckpt"] <= t:
+                extras["next_ckpt"] += config.checkpoint_every
+            checkpoint()
+    if not curve or curve[-1]["timesteps"] != learner.timesteps:
+        evaluate()
+    if not checkpoints or checkpoints[-1].name != f"t{learner.timesteps:09d}":
+        checkpoint()
+    (out_dir / "final").mkdir(exist_ok=True)
+    paths = {}
+    for i, agent in enumerate(config.agent_names):
+        paths[agent] = out_dir / "final" / f"{agent}.pt"
+        th.save({"state_dict": learner.pis[i].state_dict(), "n_in": learner.obs.shape[1], "n_out": learner.A,
+                 "net_arch": list(learner.config.net_arch)}, paths[agent])
+    write_json(out_dir / "curve.json", curve)
+    return TrainResult(config, learner.policies, curve, paths, tuple(checkpoints), learner.timesteps,
+                       wall0 + time.perf_counter() - t0, dict(zip(config.agent_names, learner.pis)),
+                       learner.average())
+
+
 def load(out_dir: Path | str, checkpoint: str | None = None) -> dict[str, SB3Policy]:
     """The policies of a saved run: ``final/`` (default) or ``checkpoints/<checkpoint>`` (e.g. "t000004096")."""
     out_dir = Path(out_dir)
     config: TrainConfig = pickle.loads((out_dir / "config.pkl").read_bytes())
     folder = out_dir / "final" if checkpoint is None else out_dir / "checkpoints" / checkpoint
+    if config.algo == "exploitability_descent":
+        from agents.learning.exploitability_descent import load_policies
+
+        return load_policies(folder, config)
     cls = algo_class(config.algo)
     models = {n: cls.load(folder / f"{n}.zip", device="cpu") for n in config.learner_names}
     return wrap_models(models, config.algo, config.mode)

@@ -33,7 +33,8 @@ RANGES: dict[str, tuple[bool, float, float, bool]] = {
     "target_update_interval": (True, 1, 10**9, True), "stats_window_size": (True, 1, 10**6, True),
 }
 #: Ranges of one algorithm that differ from :data:`RANGES` (DQN's ``n_steps`` counts n-step returns: 1 is plain).
-ALGO_RANGES: dict[str, dict[str, tuple[bool, float, float, bool]]] = {"dqn": {"n_steps": (True, 1, 10**6, True)}}
+ALGO_RANGES: dict[str, dict[str, tuple[bool, float, float, bool]]] = {
+    "dqn": {"n_steps": (True, 1, 10**6, True)}, "exploitability_descent": {"n_steps": (True, 1, 10**6, True)}}
 
 
 def _in_range(where: str, value: Any, rule: tuple[bool, float, float, bool]) -> None:

@@ -72,7 +72,7 @@ class Learner(_Model):
 
     name: Name
     kind: Literal["learner"]
-    algo: Literal["maskable_ppo", "mmd_ppo", "ppo", "dqn"] = "maskable_ppo"
+    algo: Literal["maskable_ppo", "mmd_ppo", "ppo", "dqn", "exploitability_descent"] = "maskable_ppo"
     mode: Literal["single", "shared", "independent", "self_play"] | None = None
     total_timesteps: Annotated[int, Field(ge=1, le=10**9)] | None = None
     n_envs: Annotated[int, Field(ge=1, le=256)] | None = None

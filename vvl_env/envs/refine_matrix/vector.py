@@ -57,6 +57,14 @@ class RefineMatrixVecEnv(TwoAgentVecEnv):
         cfg = make_config(**config)
         super().__init__(num_envs, seed, MatrixCore(cfg, num_envs // 2, agent_id=True), cfg, PHASES)
 
+    def true_games(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """``(R1, R2, in_play)``: every copy's current true game, (num_copies, M, M) each with rows player_0's
+        actions and 0 beyond the actions that exist (``action_masks()`` says which), and whether the copy is in the
+        play phase. What a full-information learner knows at the play step (the payoffs are public in
+        ``visibility = "public"``; ``agents.learning.exploitability_descent`` reads them)."""
+        W = self._core.W[:, 0]
+        return W[:, 0].copy(), W[:, 1].copy(), self._core.phase == PLAY
+
     def _before_step(self) -> npt.NDArray[np.bool_]:
         return self._core.phase == PLAY
 
