@@ -177,6 +177,22 @@ def baselines(case: str, episodes: int, evaluations: int) -> dict[str, Any]:
     return out
 
 
+def welfare_by_selection(case: str, episodes: int) -> dict[str, Any]:
+    """Welfare and refine rate of the analytic agents under each equilibrium selection rule, on the evaluation
+    episodes: the reference (``max_welfare``, the analytic agents' default) is the best equilibrium of each realised
+    game; a learner that finds *an* equilibrium need not find that one."""
+    from agents.evaluate import evaluate
+
+    env_id, cfg = CASES[case]
+    out = {}
+    for rule in ("max_welfare", "all", "min_welfare"):
+        agents = {a: make_agent("bayes_optimal", env_id, env_config=cfg, role=a, selection=rule)
+                  for a in ("player_0", "player_1")}
+        s = evaluate(env_id, cfg, agents, episodes=episodes, seed=10_000).summary()
+        out[rule] = {k: s[f"eval/{k}"]["mean"] for k in ("welfare", "refine_rate/player_0", "refine_rate/player_1")}
+    return out
+
+
 def summarise(runs: dict[str, Any]) -> dict[str, Any]:
     """Median (over finished seeds) of every number of every (case, algo)."""
     out: dict[str, Any] = {}
@@ -250,6 +266,8 @@ def main() -> None:
     for case in args.cases:
         if CASES[case][0] == "refine_matrix_v0" and not refs.get(case, {}).get("dynamics", {}).get("available"):
             refs.setdefault(case, {})["dynamics"] = baselines(case, min(args.episodes, 200), args.steps // 2)
+        if CASES[case][0] == "refine_matrix_v0" and "welfare_by_selection" not in refs.get(case, {}):
+            refs.setdefault(case, {})["welfare_by_selection"] = welfare_by_selection(case, args.episodes)
     save()
     print(f"wrote {out}", file=sys.stderr)
     print(table(results))
@@ -307,6 +325,12 @@ def table(results: dict[str, Any]) -> str:
                 f"{r['refine_rate']:.3f} (optimal {r['optimal_refine_rate']:.3f}); first refine threshold "
                 f"{r['threshold']:.3f} (optimal {r['optimal_threshold']:.3f}).")
     for case in ROWS:
+        by_rule = refs.get(case, {}).get("welfare_by_selection")
+        if by_rule:
+            lines.append(f"\nAnalytic welfare of {case} by equilibrium selection (the reference is max_welfare): "
+                         + ", ".join(f"{rule} {v['welfare']:.3f}" for rule, v in by_rule.items())
+                         + " (refine rates " + ", ".join(f"{v['refine_rate/player_0']:.3f}" for v in by_rule.values())
+                         + ").")
         dyn = refs.get(case, {}).get("dynamics", {})
         if dyn.get("available"):
             parts = [f"{m} {dyn[m]['nash_conv_last'][-1]:.3f} / {dyn[m]['nash_conv_avg'][-1]:.3f}"

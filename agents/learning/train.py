@@ -124,8 +124,9 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
     # learners that ignore masks (ppo, dqn): a masked action ends the episode with a penalty (vvl_env.envs.actions)
     env_config = config.env_config if config.algo in MASKED_ALGOS else {"invalid_action": "penalize",
                                                                            **config.env_config}
+    feedback = bool(config.model_kwargs.get("full_information"))  # MMD-PPO's full-information play
     envs = {n: make_train_env(config.env_id, env_config, config.mode, config.n_envs, _model_seed(config, k),
-                              role=roles.get(n)) for k, n in enumerate(names)}
+                              role=roles.get(n), counterfactual=feedback) for k, n in enumerate(names)}
 
     # --- models: new, or restored with env and RNG state ----------------------------------------------------------
     if ckpt is None:

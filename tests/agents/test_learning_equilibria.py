@@ -180,11 +180,11 @@ def test_learning_curves_carry_both_iterates_and_draw(tmp_path):
 
 def test_counterfactual_feedback_is_the_payoff_row_against_the_realised_action():
     """infos["counterfactual"] of a play step: player_0 gets R1[:, b], player_1 R2[a, :] (at the play actions, 0
-    elsewhere); on refined games its entry at the taken action is the sampled reward."""
+    elsewhere); on refined games its entry at the taken action is the sampled reward. Only with counterfactual=True."""
     from vvl_env.envs import RefineMatrixVecEnv
 
     R1, R2 = np.array([[2.0, -1.0], [-1.0, 1.0]]), np.array([[0.5, 3.0], [-2.0, 0.25]])
-    env = RefineMatrixVecEnv(8, seed=0, R1=R1.tolist(), R2=R2.tolist(), budget=0)
+    env = RefineMatrixVecEnv(8, seed=0, counterfactual=True, R1=R1.tolist(), R2=R2.tolist(), budget=0)
     env.reset()
     actions = np.array([3, 4, 4, 3, 3, 3, 4, 4])                 # play actions 1 + M + k, M = 2
     _, rewards, _, infos = env.step(actions)
@@ -192,7 +192,7 @@ def test_counterfactual_feedback_is_the_payoff_row_against_the_realised_action()
         a, b = actions[2 * c] - 3, actions[2 * c + 1] - 3
         np.testing.assert_array_equal(infos[2 * c]["counterfactual"], [0, 0, 0, *R1[:, b]])
         np.testing.assert_array_equal(infos[2 * c + 1]["counterfactual"], [0, 0, 0, *R2[a, :]])
-    env = RefineMatrixVecEnv(40, seed=1, **MP)
+    env = RefineMatrixVecEnv(40, seed=1, counterfactual=True, **MP)
     env.reset()
     rng, seen = np.random.default_rng(0), 0
     for _ in range(12):
@@ -206,6 +206,9 @@ def test_counterfactual_feedback_is_the_payoff_row_against_the_realised_action()
             else:
                 assert rewards[i] <= 0                               # refine steps: 0 or minus the cost
     assert seen > 100
+    plain = RefineMatrixVecEnv(8, seed=0, R1=R1.tolist(), R2=R2.tolist(), budget=0)   # off by default
+    plain.reset()
+    assert not any("counterfactual" in info for info in plain.step(np.array([3, 4, 4, 3, 3, 3, 4, 4]))[3])
 
 
 def test_full_information_returns_and_validation(tmp_path):

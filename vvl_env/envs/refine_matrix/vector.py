@@ -13,11 +13,12 @@ Actions are checked like every vvl env's (``vvl_env.envs.actions``): ``step`` ta
 the default) or ends that copy with ``-invalid_action_penalty`` for the offender and ``infos[i]["invalid_action"]``
 (``"penalize"``). MaskablePPO never samples a masked action.
 
-Full-information feedback: after a play step, ``infos[i]["counterfactual"]`` holds, for each action of sub-env i,
-the reward it would have earned against the other agent's realised action (``R1[:, b]`` for player_0, ``R2[a, :]``
-for player_1, at the play actions ``1 + M + k``; 0 at pass, refine and absent actions): what an agent that knows its
-own payoffs and sees the other's move can compute. MMD-PPO's ``full_information`` option learns from it
-(``agents.learning.full_information``); other learners ignore it.
+Full-information feedback (with ``counterfactual=True``, off by default): after a play step,
+``infos[i]["counterfactual"]`` holds, for each action of sub-env i, the reward it would have earned against the other
+agent's realised action (``R1[:, b]`` for player_0, ``R2[a, :]`` for player_1, at the play actions ``1 + M + k``; 0
+at pass, refine and absent actions): what an agent that knows its own payoffs and sees the other's move can compute.
+MMD-PPO's ``full_information`` option learns from it (``agents.learning.full_information``; training turns the flag
+on for it); other learners ignore it.
 
 Seeding: ``seed(s)`` (or ``RefineMatrixVecEnv(..., seed=s)``) then ``reset()`` seeds copy c with ``s + c``; its
 episodes then equal those of ``refine_matrix_v0.parallel_env(**config)`` after ``reset(seed=s + c)`` followed by
@@ -46,16 +47,19 @@ class RefineMatrixVecEnv(TwoAgentVecEnv):
         Sub-envs (SB3's ``num_envs``): twice the number of copies.
     seed : int, optional
         Base seed for the first ``reset()`` (copy c gets ``seed + c``).
+    counterfactual : bool
+        Report the full-information feedback of each play step in the infos (module docstring).
     **config
         The configuration of ``refine_matrix_v0`` (``render_mode`` is not supported here).
     """
 
-    def __init__(self, num_envs: int, seed: int | None = None, **config: Any) -> None:
+    def __init__(self, num_envs: int, seed: int | None = None, counterfactual: bool = False, **config: Any) -> None:
         num_envs = check_num_envs(num_envs)
         if config.get("render_mode") is not None:
             raise ValueError(f"render_mode: must be None for the vector env, got {config['render_mode']!r}")
         cfg = make_config(**config)
         super().__init__(num_envs, seed, MatrixCore(cfg, num_envs // 2, agent_id=True), cfg, PHASES)
+        self.counterfactual = bool(counterfactual)
 
     def true_games(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
         """``(R1, R2, in_play)``: every copy's current true game, (num_copies, M, M) each with rows player_0's
@@ -65,11 +69,13 @@ class RefineMatrixVecEnv(TwoAgentVecEnv):
         W = self._core.W[:, 0]
         return W[:, 0].copy(), W[:, 1].copy(), self._core.phase == PLAY
 
-    def _before_step(self) -> npt.NDArray[np.bool_]:
-        return self._core.phase == PLAY
+    def _before_step(self) -> npt.NDArray[np.bool_] | None:
+        return self._core.phase == PLAY if self.counterfactual else None
 
     def _step_infos(self, infos: list[dict[str, Any]], before: npt.NDArray[np.bool_], ok: bool) -> None:
         """``infos[i]["counterfactual"]`` (module docstring) of both sub-envs of each copy that played."""
+        if before is None:
+            return
         core = self._core
         copies = np.flatnonzero(before if ok else before & ~core.invalid.any(axis=1))
         if not copies.size:
