@@ -74,11 +74,12 @@ TARGETS = {"matching_pennies": {"nash_conv": 0.05, "refine_rate": 0.02, "welfare
 LEARNERS: dict[str, tuple[str, str]] = {"mmd_ppo": ("mmd_ppo", "independent"), "ppo": ("maskable_ppo", "independent"),
                                         "ppo_shared": ("maskable_ppo", "shared"),
                                         "mmd_ppo_fi": ("mmd_ppo", "independent"),
-                                        "exploitability_descent": ("exploitability_descent", "independent")}
+                                        "exploitability_descent": ("exploitability_descent", "independent"),
+                                        "exploitability_descent_welfare": ("exploitability_descent", "independent")}
 #: MMD-PPO with full-information play (``agents.learning.full_information``) needs the counterfactual feedback that
 #: only refine_matrix_v0 reports, and exploitability descent (``agents.learning.exploitability_descent``) its
 #: realised games, so they run on the matrix cases alone.
-MATRIX_ONLY = ("mmd_ppo_fi", "exploitability_descent")
+MATRIX_ONLY = ("mmd_ppo_fi", "exploitability_descent", "exploitability_descent_welfare")
 #: Training settings of each (case, learner): ``TrainConfig`` keyword arguments (n_envs, hyperparams); a case or
 #: learner not listed takes ``SETTINGS["default"]``. Many copies and large batches: the numpy vector envs step 256
 #: copies in one call (benchmarks/learn_speed.py measures the throughput).
@@ -113,8 +114,12 @@ for _case in ("matching_pennies", "rock_paper_scissors"):
 # Exploitability descent (not SB3): 250 copies and its own defaults (``agents.learning.config.EDConfig``: rollouts of
 # 4 steps, a replay of the last 20 rollouts' play-phase games, 20 minibatch steps of 256 per rollout, the same
 # 256 x 256 x 256 ReLU network; eta 1, alpha 0.5, magnet every 10 rollouts for the refine decision).
+# ``exploitability_descent_welfare``: the same with ``welfare_weight`` 0.1, the welfare of play subtracted from the
+# loss, which steers the descent towards high-welfare equilibria: the learned counterpart of the analytic agents'
+# ``max_welfare`` selection (one value tried, on one seed, before the runs).
 for _case in ("matching_pennies", "rock_paper_scissors"):
     SETTINGS[f"{_case}/exploitability_descent"] = {"n_envs": 250, "hyperparams": {}}
+    SETTINGS[f"{_case}/exploitability_descent_welfare"] = {"n_envs": 250, "hyperparams": {"welfare_weight": 0.1}}
 
 
 def applies(case: str, learner: str) -> bool:

@@ -71,16 +71,21 @@ class EDConfig:
     """Passes of the refine critic over each rollout's refine steps."""
     snapshots: int = 20
     """Snapshots of the networks, evenly over the run, that the time-averaged policy mixes."""
+    welfare_weight: float = 0.0
+    """Weight of the welfare ``x (R1 + R2) y`` subtracted from the play loss (0: plain NashConv descent); a small
+    weight steers the descent towards high-welfare equilibria, the learned counterpart of ``max_welfare``
+    selection, at some cost in NashConv."""
 
     def __post_init__(self) -> None:
         for name in ("n_steps", "replay", "grad_steps", "batch_size", "magnet_every", "critic_epochs", "snapshots"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name}: must be an integer >= 1, got {value!r}")
-        for name in ("learning_rate", "eta", "alpha"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or value <= 0:
-                raise ValueError(f"{name}: must be a finite number > 0, got {value!r}")
+        for name in ("learning_rate", "eta", "alpha", "welfare_weight"):
+            value, zero_ok = getattr(self, name), name == "welfare_weight"
+            number = not isinstance(value, bool) and isinstance(value, (int, float)) and bool(np.isfinite(value))
+            if not number or value < 0 or (value == 0 and not zero_ok):
+                raise ValueError(f"{name}: must be a finite number {'>= 0' if zero_ok else '> 0'}, got {value!r}")
         arch = self.net_arch
         if not isinstance(arch, tuple) or not arch or any(isinstance(h, bool) or not isinstance(h, int) or h < 1
                                                             for h in arch):

@@ -34,7 +34,8 @@ SB3_ARGS: dict[str, dict[str, str]] = {
     # agents.learning.exploitability_descent (not SB3): agents.learning.config.EDConfig's fields
     "exploitability_descent": {"learning_rate": "float", "n_steps": "int", "batch_size": "int", "replay": "int",
                                "grad_steps": "int", "eta": "float", "alpha": "float", "magnet_every": "int",
-                               "critic_epochs": "int", "snapshots": "int", "policy_kwargs": "table?"},
+                               "critic_epochs": "int", "snapshots": "int", "welfare_weight": "float",
+                               "policy_kwargs": "table?"},
     "dqn": {"learning_rate": "schedule", "buffer_size": "int", "learning_starts": "int", "batch_size": "int",
             "tau": "float", "gamma": "float", "train_freq": "int", "gradient_steps": "int",
             "replay_buffer_class": "class?", "replay_buffer_kwargs": "table?", "optimize_memory_usage": "bool",
