@@ -105,6 +105,12 @@ def save_checkpoint(folder: Path, models: dict[str, Any], extras: dict[str, Any]
         state["space_rng"][name] = model.action_space.np_random.bit_generator.state
     with open(folder / "state.pkl", "wb") as f:
         pickle.dump(state, f)
+    mark_complete(folder, progress)
+
+
+def mark_complete(folder: Path, progress: dict[str, Any]) -> None:
+    """Write the checkpoint's progress.json, then point the run's progress.json at it (the checkpoint counts from
+    then on: :func:`last_checkpoint`)."""
     write_json(folder / PROGRESS, progress)
     write_json(folder.parent.parent / PROGRESS, {"last_checkpoint": str(folder.relative_to(folder.parent.parent)),
                                                   **progress})

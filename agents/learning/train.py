@@ -44,7 +44,8 @@ import torch as th
 from stable_baselines3.common.utils import set_random_seed
 
 from agents.learning.average import AveragePool
-from agents.learning.checkpoint import last_checkpoint, load_checkpoint, save_checkpoint, write_json
+from agents.learning.checkpoint import (last_checkpoint, load_checkpoint, mark_complete, save_checkpoint,
+                                        write_json)
 from agents.learning.config import MASKED_ALGOS, TrainConfig, algo_class
 from agents.learning.curve import evaluate_policies
 from agents.learning.envs import make_train_env
@@ -283,9 +284,8 @@ def _train_exploitability_descent(config: TrainConfig, out_dir: Path, ckpt: Path
                  "wall_time": wall0 + time.perf_counter() - t0,
                  "checkpoints": [str(p.relative_to(out_dir)) for p in checkpoints]}
         th.save({"learner": learner.state(), "extras": state}, folder / "state.pt")
-        info = {"timesteps": t, "models": {"exploitability_descent": t}, "wall_time": state["wall_time"]}
-        write_json(folder / "progress.json", info)
-        write_json(out_dir / "progress.json", {"last_checkpoint": str(folder.relative_to(out_dir)), **info})
+        mark_complete(folder, {"timesteps": t, "models": {"exploitability_descent": t},
+                               "wall_time": state["wall_time"]})
 
     going = True
     while going and not learner.done:
