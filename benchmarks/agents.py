@@ -195,6 +195,7 @@ def welfare_by_selection(case: str, episodes: int) -> dict[str, Any]:
                   for a in ("player_0", "player_1")}
         s = evaluate(env_id, cfg, agents, episodes=episodes, seed=10_000).summary()
         out[rule] = {k: s[f"eval/{k}"]["mean"] for k in ("welfare", "refine_rate/player_0", "refine_rate/player_1")}
+        out[rule]["welfare_stderr"] = s["eval/welfare"]["stderr"]
     return out
 
 
@@ -335,7 +336,8 @@ def table(results: dict[str, Any]) -> str:
             lines.append(f"\nAnalytic welfare of {case} by equilibrium selection (the reference is max_welfare): "
                          + ", ".join(f"{rule} {v['welfare']:.3f}" for rule, v in by_rule.items())
                          + " (refine rates " + ", ".join(f"{v['refine_rate/player_0']:.3f}" for v in by_rule.values())
-                         + ").")
+                         + f"); standard error of the max_welfare welfare over the {results.get('episodes')} "
+                         f"episodes {by_rule['max_welfare'].get('welfare_stderr', float('nan')):.3f}.")
         dyn = refs.get(case, {}).get("dynamics", {})
         if dyn.get("available"):
             parts = [f"{m} {dyn[m]['nash_conv_last'][-1]:.3f} / {dyn[m]['nash_conv_avg'][-1]:.3f}"
