@@ -9,7 +9,10 @@ Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
   ``refine_rate/<a>/turn_<t>`` and ``refine_rate/<a>/action_<k>`` (the action index as chosen at that turn);
 * ``nash_conv`` and ``nash_conv/<a>``: in refine_matrix_v0, NashConv of the mixed profile the policies'
   ``action_probabilities`` give at the first play-phase observation, in the true realised game of ``info``; in
-  RefineOrAct, the single agent's best-response gain ``max_k U(k) - E[U | act]`` of its final act distribution;
+  refine_bargain_v0 (visibility "public"), NashConv of the whole play phase (every offer round) in the realised
+  episode, from the state its play starts in, each player's utilities its expected true ones given what it knows
+  (:mod:`agents.bargain_play`, exact backward induction over the policies' Markov play); in RefineOrAct, the
+  single agent's best-response gain ``max_k U(k) - E[U | act]`` of its final act distribution;
 * ``regret/<a>``: the agent's regret against its own best deviation in the realised game: at each play step (each
   round of refine_matrix_v0; the act step of RefineOrAct), the best-response payoff against the other player's
   play strategy minus the agent's expected payoff, summed over the steps (one round: ``nash_conv/<a>``). It judges
@@ -90,18 +93,19 @@ def make_env(env_id: str, env_config: Mapping[str, Any]) -> Any:
 
 
 def _run(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, Policy], episodes: int, seed: int,
-         ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
+         nash_conv: bool = True) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
     env = make_env(env_id, env_config)
     agents = ("agent",) if env_id == "refine_or_act" else tuple(env.possible_agents)
     missing = [a for a in agents if a not in policies]
     if missing:
         raise ValueError(f"policies: missing a policy for {missing}; the environment's agents are {list(agents)}")
-    return run_episodes(env_id, lambda: make_env(env_id, env_config), policies, episodes, seed)
+    return run_episodes(env_id, lambda: make_env(env_id, env_config), policies, episodes, seed,
+                        bargain_nash_conv=nash_conv)
 
 
 def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, Policy], *, episodes: int,
              seed: int, reference: Mapping[str, Policy] | EvalReport | None = None,
-             selection: str = "all") -> EvalReport:
+             selection: str = "all", nash_conv: bool = True) -> EvalReport:
     """Play ``episodes`` seeded episodes, all at once (:mod:`agents.rollout`), and record outcomes (module
     docstring).
 
@@ -116,6 +120,8 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
         the EvalReport of the reference profile with the same env, seed and at least as many episodes (computed
         once, shared by every evaluated agent).
     selection : equilibrium selection rule of ``eq_payoff`` in refine_matrix_v0 (model.md §2).
+    nash_conv : False skips refine_bargain_v0's play NashConv (the costly metric there: one policy call over all
+        ~(2H + 1) G play states of each episode); refine_matrix_v0's is always recorded.
 
     Returns
     -------
@@ -130,7 +136,7 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
         records, firsts = [dict(r) for r in reference.records[:episodes]], reference.firsts[:episodes]
         agents = reference.agents
     else:
-        records, realised, firsts, env = _run(env_id, config, policies, int(episodes), int(seed))
+        records, realised, firsts, env = _run(env_id, config, policies, int(episodes), int(seed), nash_conv)
         agents = ("agent",) if env_id == "refine_or_act" else tuple(env.possible_agents)
         analytic_outcomes(env_id, env, records, realised, selection)
     if reference:
@@ -158,7 +164,7 @@ def _replays(ref: EvalReport, policies: Mapping[str, Policy], env_id: str, confi
 
 def _reference_report(env_id: str, config: dict[str, Any], profile: Mapping[str, Policy], episodes: int, seed: int,
                       covered: list[str]) -> EvalReport:
-    records, _, _, _ = _run(env_id, config, profile, episodes, seed)
+    records, _, _, _ = _run(env_id, config, profile, episodes, seed, nash_conv=False)  # payoffs only
     agents = tuple(profile)
     return EvalReport(env_id, config, agents, {a: getattr(profile[a], "name", "") for a in agents}, episodes, seed,
                       "", records, players={a: profile[a] for a in covered})  # no firsts: never replayed

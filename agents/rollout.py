@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from agents import bargain_play
 from agents.policy import Policy, probabilities_batch, sample_actions
 from agents.seeding import episode_seed
 from vvl_env.envs.refine_or_act_core import RefineOrActCore
@@ -100,9 +101,12 @@ def distinct_probabilities(policy: Policy, observations: Sequence[Any], masks: n
 
 
 def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Policy], episodes: int, seed: int,
-                 chunk: int = CHUNK) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
+                 chunk: int = CHUNK, bargain_nash_conv: bool = True,
+                 ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
     """Records, realised games (None for RefineOrAct) and first decisions of episodes ``0 .. episodes - 1``, and one
     environment object. ``firsts[e][agent]`` is (observation, mask, probabilities) at the agent's first step.
+    ``bargain_nash_conv=False`` skips the play NashConv of refine_bargain_v0 (:mod:`agents.bargain_play`: one
+    policy call over every play state of each episode), for evaluations that only need payoffs.
 
     RefineOrAct episodes run on :class:`~vvl_env.envs.refine_or_act_core.RefineOrActCore` (the same episodes as
     the env's); the two-agent envs on one environment object per episode of a chunk.
@@ -118,7 +122,8 @@ def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Po
             recs, real, first_steps = _gym_chunk(core, policies["agent"], seed, eps)
         else:
             envs += [make() for _ in range(len(eps) - len(envs))]
-            recs, real, first_steps = _parallel_chunk(env_id, envs[:len(eps)], policies, seed, eps)
+            recs, real, first_steps = _parallel_chunk(env_id, envs[:len(eps)], policies, seed, eps,
+                                                      bargain_nash_conv)
         records += recs
         realised += real
         firsts += first_steps
@@ -163,6 +168,7 @@ def _gym_chunk(core: RefineOrActCore, policy: Policy, seed: int, eps: list[int],
 
 
 def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy], seed: int, eps: list[int],
+                    bargain_nash_conv: bool = True,
                     ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
     agents = tuple(envs[0].possible_agents)
     seeds = [episode_seed(seed, e) for e in eps]
@@ -172,6 +178,7 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
     M = getattr(getattr(envs[0], "_core", None), "M", 0)
     play = [{a: 0.0 for a in agents} for _ in eps]
     first_play = [True] * len(eps)
+    play_start: dict[int, tuple[np.ndarray, ...]] = {}
     firsts: list[dict[str, Any]] = [{} for _ in eps]
     live, turn = list(range(len(eps))), 0
     while live:
@@ -200,6 +207,9 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
                 if k is not None and obs[j][a]["action_mask"][act]:
                     note_refine(rec, a, turn, k)
             obs[j], rewards, _, _, infos[j] = envs[j].step(actions[j])
+            if env_id == "refine_bargain_v0" and phase[j] == "refinement" and envs[j].agents:
+                s = envs[j].state
+                play_start[j] = (s.known.copy(), s.revealed.copy(), s.budget_left.copy())
             for a in agents:
                 r = float(rewards.get(a, 0.0))
                 rec[f"payoff/{a}"] += r
@@ -217,8 +227,23 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
         rec["welfare"] = sum(rec[f"payoff/{a}"] for a in agents)
         for a in agents:
             rec[f"play_payoff/{a}"] = pl[a]
+    if bargain_nash_conv and play_start and bargain_play.defined(envs[0].config):
+        _bargain_nash_conv(recs, envs[0].config, policies, agents, play_start)
     realised = [info[agents[0]].get("game", info[agents[0]].get("problem")) for info in infos]
     return recs, realised, firsts
+
+
+def _bargain_nash_conv(recs: list[dict[str, Any]], config: Any, policies: Mapping[str, Policy],
+                       agents: tuple[str, ...], play_start: dict[int, tuple[np.ndarray, ...]]) -> None:
+    """``nash_conv`` and ``nash_conv/<a>`` of the play phase of the bargaining episodes that reached it, from the
+    state its play started in (:mod:`agents.bargain_play`)."""
+    js = sorted(play_start)
+    known, revealed, budget = (np.stack([play_start[j][k] for j in js]) for k in range(3))
+    pv = bargain_play.play_nash_conv(config, [policies[a] for a in agents], known, revealed, budget)
+    for t, j in enumerate(js):
+        recs[j]["nash_conv"] = float(pv.nash_conv[t])
+        for i, a in enumerate(agents):
+            recs[j][f"nash_conv/{a}"] = float(pv.gains[t, i])
 
 
 def _matrix_nash_conv(rec: dict[str, Any], game: Any, probs: list[np.ndarray], agents: tuple[str, ...], M: int,

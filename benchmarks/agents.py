@@ -225,10 +225,13 @@ def main() -> None:
     parser.add_argument("--report", action="store_true",
                         help="train nothing: summarise the runs in the file, add the dynamics baselines, draw")
     parser.add_argument("--quick", action="store_true", help="smoke run: 4,000 steps, 1 seed, 100 episodes")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads per run (1: two benchmark processes share the 2 cores; 2: one run "
+                             "uses both)")
     args = parser.parse_args()
     if args.quick:
         args.steps, args.seeds, args.episodes = 4_000, [0], 100
-    th.set_num_threads(1)
+    th.set_num_threads(args.threads)
     out = args.out
     results = {} if args.fresh or not out.exists() else json.loads(out.read_text())
     if results.get("steps") != args.steps:
@@ -289,7 +292,8 @@ ROWS: dict[str, list[tuple[str, str, str]]] = {  # case -> (label, learner metri
                          ("welfare (target: within 0.02)", "welfare", "welfare")],
     "rock_paper_scissors": [("NashConv of play (target <= 0.1)", "nash_conv", "nash_conv"),
                             ("welfare", "welfare", "welfare")],
-    "bargaining": [("agreement rate", "agreement", "agreement"), ("refine rate player_0", "refine_rate/player_0",
+    "bargaining": [("NashConv of play", "nash_conv", "nash_conv"),
+                   ("agreement rate", "agreement", "agreement"), ("refine rate player_0", "refine_rate/player_0",
                                                                  "refine_rate/player_0"),
                    ("welfare", "welfare", "welfare")],
 }

@@ -25,5 +25,11 @@ class UniformRandom:
     def action_probabilities(self, observation: Any, action_mask: npt.ArrayLike) -> FloatArray:
         return uniform_over(action_mask)
 
+    def action_probabilities_batch(self, observations: Any, masks: npt.ArrayLike) -> FloatArray:
+        """:meth:`action_probabilities` of every row of ``masks`` at once."""
+        m = np.asarray(masks, dtype=np.float64) > 0
+        m[~m.any(axis=1)] = True
+        return m / m.sum(axis=1, keepdims=True)
+
     def act(self, observation: Any, action_mask: npt.ArrayLike, *, rng: np.random.Generator) -> int:
         return draw(self.action_probabilities(observation, action_mask), rng)

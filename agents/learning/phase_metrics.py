@@ -5,7 +5,8 @@ episodes (``agents.evaluate.evaluate``, with the analytic ``bayes_optimal`` agen
 computed once):
 
 * ``nash_conv``: NashConv of the play policies in the realised game (refine_matrix_v0: at the first play
-  observation, against the true game), mean over episodes;
+  observation, against the true game; refine_bargain_v0 under public visibility: of the whole play phase,
+  :mod:`agents.bargain_play`), mean over episodes;
 * ``welfare``, ``payoff/<a>``, ``refine_rate/<a>``: means over episodes;
 * ``refine_rate_gap/<a>`` and ``refine_gap/<a>``: the learned refine decision against the Bayes-optimal one at the
   agent's first step, from the reference agent's own decision values (:mod:`agents.refine_gap`: refine probability
@@ -99,7 +100,7 @@ class PhaseMetrics:
         from agents.evaluate import evaluate
 
         report = evaluate(self.env_id, self.env_config, policies, episodes=self.episodes, seed=self.seed,
-                          reference=self._report if reference else None)
+                          reference=self._report if reference else None, nash_conv=reference)
         s = report.summary()
         keys = ["nash_conv", "welfare", *(f"{k}/{a}" for k in ("payoff", "refine_rate", "refine_gap",
                                                                "refine_rate_gap") for a in AGENTS)]
