@@ -96,7 +96,8 @@ def utilities(config: BargainConfig, known: FloatArray, revealed: npt.ArrayLike)
 
 def play_nash_conv(config: BargainConfig, policies: Mapping[str, Policy] | Sequence[Policy], known: FloatArray,
                    revealed: npt.ArrayLike, budget_left: npt.ArrayLike, chunk: int = CHUNK) -> PlayValues:
-    """Values, best responses and NashConv (``.nash_conv``, ``.gains``) of the play of ``policies`` (player_0,
+    """Values, best responses, NashConv (``.nash_conv``, ``.gains``) and the subgame-perfection gap
+    (``.one_shot_gap``) of the play of ``policies`` (player_0,
     player_1; a mapping by agent name or a pair) in B episodes whose play starts from the given state (arrays as
     :func:`play_tables`). Raises ValueError where it is not defined (:func:`defined`)."""
     if not defined(config):
@@ -104,14 +105,13 @@ def play_nash_conv(config: BargainConfig, policies: Mapping[str, Policy] | Seque
     if isinstance(policies, Mapping):
         policies = [policies["player_0"], policies["player_1"]]
     known, revealed, budget_left = np.asarray(known, np.float64), np.asarray(revealed), np.asarray(budget_left)
-    values, best = [], []
+    parts = []
     for lo in range(0, known.shape[0], chunk):
         part = slice(lo, lo + chunk)
         propose, accept = play_tables(config, policies, known[part], revealed[part], budget_left[part])
-        pv = play_values(utilities(config, known[part], revealed[part]), config.delta, config.first_proposer,
-                         propose, accept, config.d)
-        values.append(pv.value)
-        best.append(pv.best_response)
-    if not values:
-        return PlayValues(np.zeros((0, 2)), np.zeros((0, 2)))
-    return PlayValues(np.concatenate(values), np.concatenate(best))
+        parts.append(play_values(utilities(config, known[part], revealed[part]), config.delta,
+                                 config.first_proposer, propose, accept, config.d))
+    if not parts:
+        return PlayValues(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0))
+    return PlayValues(*(np.concatenate([getattr(pv, f) for pv in parts])
+                        for f in ("value", "best_response", "one_shot_gap")))

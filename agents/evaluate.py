@@ -13,6 +13,9 @@ Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
   episode, from the state its play starts in, each player's utilities its expected true ones given what it knows
   (:mod:`agents.bargain_play`, exact backward induction over the policies' Markov play); in RefineOrAct, the
   single agent's best-response gain ``max_k U(k) - E[U | act]`` of its final act distribution;
+* ``spe_gap`` (refine_bargain_v0, public): the largest one-shot deviation gain over every play state, reached or
+  not; 0 exactly when the play is subgame perfect (a Nash equilibrium can hold off-path threats: NashConv 0 with
+  a positive gap);
 * ``regret/<a>``: the agent's regret against its own best deviation in the realised game: at each play step (each
   round of refine_matrix_v0; the act step of RefineOrAct), the best-response payoff against the other player's
   play strategy minus the agent's expected payoff, summed over the steps (one round: ``nash_conv/<a>``). It judges

@@ -235,13 +235,13 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
 
 def _bargain_nash_conv(recs: list[dict[str, Any]], config: Any, policies: Mapping[str, Policy],
                        agents: tuple[str, ...], play_start: dict[int, tuple[np.ndarray, ...]]) -> None:
-    """``nash_conv`` and ``nash_conv/<a>`` of the play phase of the bargaining episodes that reached it, from the
-    state its play started in (:mod:`agents.bargain_play`)."""
+    """``nash_conv``, ``nash_conv/<a>`` and ``spe_gap`` of the play phase of the bargaining episodes that reached it,
+    from the state its play started in (:mod:`agents.bargain_play`)."""
     js = sorted(play_start)
     known, revealed, budget = (np.stack([play_start[j][k] for j in js]) for k in range(3))
     pv = bargain_play.play_nash_conv(config, [policies[a] for a in agents], known, revealed, budget)
     for t, j in enumerate(js):
-        recs[j]["nash_conv"] = float(pv.nash_conv[t])
+        recs[j]["nash_conv"], recs[j]["spe_gap"] = float(pv.nash_conv[t]), float(pv.one_shot_gap[t])
         for i, a in enumerate(agents):
             recs[j][f"nash_conv/{a}"] = float(pv.gains[t, i])
 

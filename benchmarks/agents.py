@@ -293,6 +293,7 @@ ROWS: dict[str, list[tuple[str, str, str]]] = {  # case -> (label, learner metri
     "rock_paper_scissors": [("NashConv of play (target <= 0.1)", "nash_conv", "nash_conv"),
                             ("welfare", "welfare", "welfare")],
     "bargaining": [("NashConv of play", "nash_conv", "nash_conv"),
+                   ("subgame-perfection gap of play", "spe_gap", "spe_gap"),
                    ("agreement rate", "agreement", "agreement"), ("refine rate player_0", "refine_rate/player_0",
                                                                  "refine_rate/player_0"),
                    ("welfare", "welfare", "welfare")],

@@ -6,7 +6,8 @@ computed once):
 
 * ``nash_conv``: NashConv of the play policies in the realised game (refine_matrix_v0: at the first play
   observation, against the true game; refine_bargain_v0 under public visibility: of the whole play phase,
-  :mod:`agents.bargain_play`), mean over episodes;
+  :mod:`agents.bargain_play`), mean over episodes; in bargaining also ``spe_gap``, the largest one-shot deviation
+  gain of the play (0 iff subgame perfect), mean over episodes;
 * ``welfare``, ``payoff/<a>``, ``refine_rate/<a>``: means over episodes;
 * ``refine_rate_gap/<a>`` and ``refine_gap/<a>``: the learned refine decision against the Bayes-optimal one at the
   agent's first step, from the reference agent's own decision values (:mod:`agents.refine_gap`: refine probability
@@ -102,7 +103,7 @@ class PhaseMetrics:
         report = evaluate(self.env_id, self.env_config, policies, episodes=self.episodes, seed=self.seed,
                           reference=self._report if reference else None, nash_conv=reference)
         s = report.summary()
-        keys = ["nash_conv", "welfare", *(f"{k}/{a}" for k in ("payoff", "refine_rate", "refine_gap",
+        keys = ["nash_conv", "spe_gap", "welfare", *(f"{k}/{a}" for k in ("payoff", "refine_rate", "refine_gap",
                                                                "refine_rate_gap") for a in AGENTS)]
         return {k: s[f"eval/{k}"]["mean"] for k in keys if f"eval/{k}" in s}
 
@@ -122,5 +123,5 @@ class PhaseMetrics:
         """The reference's own metrics (``reference/...``), for the curve's header."""
         self.reference()
         s = self._report.summary()
-        keys = ["nash_conv", "welfare", *(f"{k}/{a}" for k in ("payoff", "refine_rate") for a in AGENTS)]
+        keys = ["nash_conv", "spe_gap", "welfare", *(f"{k}/{a}" for k in ("payoff", "refine_rate") for a in AGENTS)]
         return {f"reference/{k}": s[f"eval/{k}"]["mean"] for k in keys if f"eval/{k}" in s}

@@ -59,6 +59,7 @@ def test_the_analytic_spe_agents_have_play_nash_conv_zero(grid, horizon, first):
     c, known, revealed, budget = play_starts(cfg, 12, seed=grid)
     pv = play_nash_conv(c, analytic(cfg), known, revealed, budget, chunk=5)
     np.testing.assert_allclose(pv.gains, 0.0, atol=1e-9)
+    np.testing.assert_allclose(pv.one_shot_gap, 0.0, atol=1e-6)     # subgame perfect (float32 observations)
 
 
 def test_a_greedy_deviation_is_exploited_and_measured():
@@ -104,6 +105,7 @@ def test_evaluate_records_play_nash_conv_and_its_expected_value_matches_the_epis
     s = rep.summary()
     assert s["eval/nash_conv"]["mean"] > 0.1
     assert s["eval/nash_conv"]["n"] == 400
+    assert s["eval/spe_gap"]["mean"] >= s["eval/nash_conv"]["mean"] / (2 * CFG["horizon"]) > 0
     ref = evaluate("refine_bargain_v0", CFG, analytic(), episodes=100, seed=5).summary()
     assert ref["eval/nash_conv"]["mean"] == pytest.approx(0.0, abs=1e-9)
 

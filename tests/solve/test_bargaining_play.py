@@ -84,6 +84,57 @@ def test_values_and_best_responses_match_the_game_tree(G, H, first, seed):
     assert (pv.gains >= -1e-12).all()
 
 
+def node_value(U, delta, first, d, propose, accept, player, t, table, offer=None):
+    """``player``'s value at the proposal of round t with ``table`` on the table (``offer`` None), or at the
+    response to ``offer``, by walking the tree from there."""
+    if offer is None:
+        return _start(U, delta, first, d, propose, accept, player, None, t, table, ())
+    return _respond(U, delta, first, d, propose, accept, player, None, t, offer, ())
+
+
+def brute_one_shot_gap(U, delta, first, d, propose, accept):
+    """The largest gain of a one-shot deviation, state by state, from tree walks of each action."""
+    H, G = propose.shape[0], U.shape[1]
+    gap = 0.0
+    for t in range(H):
+        p = first ^ (t % 2)
+        for table in ([-1] if t == 0 else range(G)):
+            here = node_value(U, delta, first, d, propose, accept, p, t, table)
+            best = max(node_value(U, delta, first, d, propose, accept, p, t, table, g) for g in range(G))
+            gap = max(gap, best - here)
+        for g in range(G):
+            r = 1 - p
+            here = node_value(U, delta, first, d, propose, accept, r, t, None, g)
+            later = _start(U, delta, first, d, propose, accept, r, None, t + 1, g, ())
+            gap = max(gap, max(delta**t * U[r, g], later) - here)
+    return gap
+
+
+@pytest.mark.parametrize("G,H,first,seed", [(3, 2, 0, 1), (2, 3, 1, 2), (3, 3, 0, 5)])
+def test_one_shot_gap_matches_the_game_tree(G, H, first, seed):
+    rng = np.random.default_rng(seed)
+    U, d = rng.random((2, G)), rng.random(2) * 0.3
+    propose, accept = random_profile(rng, G, H)
+    pv = play_values(U[None], 0.8, first, propose, accept, d)
+    assert pv.one_shot_gap[0] == pytest.approx(brute_one_shot_gap(U, 0.8, first, d, propose[0], accept[0]),
+                                               abs=1e-12)
+    assert pv.one_shot_gap[0] > 0
+
+
+def test_a_nash_equilibrium_with_an_incredible_threat_has_nash_conv_zero_and_a_positive_gap():
+    """Ultimatum game, G = 2 offers (u0, u1) = (1, 0) and (0.5, 0.5): the responder threatens to reject (1, 0) and
+    accepts (0.5, 0.5); the proposer offers (0.5, 0.5). A Nash equilibrium (NashConv 0), but rejecting (1, 0) gives
+    the responder d = 0 where accepting gives 0 too: no gain. With d = -0.2 for the responder the threat costs it
+    0.2 at an unreached state: NashConv stays 0, the subgame-perfection gap is 0.2."""
+    U = np.array([[[1.0, 0.5], [0.0, 0.5]]])
+    propose = np.zeros((1, 1, 3, 2))
+    propose[0, 0, 0] = [0.0, 1.0]
+    accept = np.array([[[0.0, 1.0]]])
+    pv = play_values(U, 1.0, 0, propose, accept, d=(0.0, -0.2))
+    np.testing.assert_allclose(pv.nash_conv, 0.0, atol=1e-15)
+    np.testing.assert_allclose(pv.one_shot_gap, 0.2)
+
+
 def test_ultimatum_closed_form_and_batching():
     """H = 1: the proposer's best response is max_g a(g) u_p(g) + (1 - a(g)) d_p; the responder's is
     sum_g q(g) max(u_r(g), d_r). Problems of a batch do not interact."""

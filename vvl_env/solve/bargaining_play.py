@@ -39,6 +39,10 @@ class PlayValues:
 
     value: FloatArray
     best_response: FloatArray
+    one_shot_gap: FloatArray
+    """(B,): the largest gain of a one-shot deviation, over every play state (each round, each offer on the table,
+    reached or not) and its mover, in payoff units discounted to the start; 0 exactly when the play is subgame
+    perfect (the one-shot deviation principle)."""
 
     @property
     def gains(self) -> FloatArray:
@@ -92,6 +96,8 @@ def play_values(utilities: npt.ArrayLike, delta: float, first_proposer: int, pro
     Returns
     -------
     PlayValues
+        With ``one_shot_gap``: the largest one-shot deviation gain, ``max(delta^t u_r(g), S^r_{t+1}(g)) -
+        R^r_t(g)`` at the responses and ``max_g R^p_t(g) - S^p_t(k)`` at the proposals.
 
     Notes
     -----
@@ -108,6 +114,7 @@ def play_values(utilities: npt.ArrayLike, delta: float, first_proposer: int, pro
     H = P.shape[1]
     start = np.broadcast_to(dd, (B, G, 2)).copy()   # S_{t+1}(g) after a rejection of g; S_H = d
     best = start.copy()                               # [..., i]: player i's value when it best-responds
+    gap = np.zeros(B)
     for t in reversed(range(H)):
         p = first ^ (t % 2)
         r = 1 - p
@@ -117,7 +124,9 @@ def play_values(utilities: npt.ArrayLike, delta: float, first_proposer: int, pro
         respond_best = a * agree + (1.0 - a) * best
         respond_best[..., r] = np.maximum(agree[..., r], best[..., r])
         rows = P[:, t, :1] if t == 0 else P[:, t, 1:]  # (B, 1 or G, G): the reachable tables
+        gap = np.maximum(gap, (np.maximum(agree[..., r], start[..., r]) - respond[..., r]).max(axis=1))
         start = rows @ respond
+        gap = np.maximum(gap, (respond[..., p].max(axis=1)[:, None] - start[..., p]).max(axis=1))
         best = rows @ respond_best
         best[..., p] = respond_best[..., p].max(axis=1)[:, None]
-    return PlayValues(start[:, 0], best[:, 0])
+    return PlayValues(start[:, 0], best[:, 0], gap)
