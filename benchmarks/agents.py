@@ -281,7 +281,7 @@ def main() -> None:
     print(f"wrote {out}", file=sys.stderr)
     print(table(results))
     for case in args.cases:
-        if CASES[case][0] == "refine_matrix_v0":
+        if CASES[case][0] != "refine_or_act":
             print(f"wrote {figure(case, runs, out.parent)}", file=sys.stderr)
 
 
@@ -354,7 +354,7 @@ def table(results: dict[str, Any]) -> str:
 
 def figure(case: str, runs: dict[str, Any], folder: Path) -> Path | None:
     """``docs/figures/equilibrium_learning_<case>.png``: the NashConv figure of the runs' curves
-    (:mod:`vvl_env.runs.figures_learning`, with the exact dynamics on the same games)."""
+    (:mod:`vvl_env.runs.figures_learning`, with the exact dynamics on the same games in the matrix cases)."""
     from vvl_env.runs.figures_learning import nash_conv_curves
 
     agents: dict[str, Any] = {}
