@@ -96,19 +96,19 @@ def make_env(env_id: str, env_config: Mapping[str, Any]) -> Any:
 
 
 def _run(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, Policy], episodes: int, seed: int,
-         nash_conv: bool = True) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
+         nash_conv_episodes: int | None = None) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
     env = make_env(env_id, env_config)
     agents = ("agent",) if env_id == "refine_or_act" else tuple(env.possible_agents)
     missing = [a for a in agents if a not in policies]
     if missing:
         raise ValueError(f"policies: missing a policy for {missing}; the environment's agents are {list(agents)}")
     return run_episodes(env_id, lambda: make_env(env_id, env_config), policies, episodes, seed,
-                        bargain_nash_conv=nash_conv)
+                        bargain_nash_conv=nash_conv_episodes)
 
 
 def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, Policy], *, episodes: int,
              seed: int, reference: Mapping[str, Policy] | EvalReport | None = None,
-             selection: str = "all", nash_conv: bool = True) -> EvalReport:
+             selection: str = "all", nash_conv_episodes: int | None = None) -> EvalReport:
     """Play ``episodes`` seeded episodes, all at once (:mod:`agents.rollout`), and record outcomes (module
     docstring).
 
@@ -123,8 +123,9 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
         the EvalReport of the reference profile with the same env, seed and at least as many episodes (computed
         once, shared by every evaluated agent).
     selection : equilibrium selection rule of ``eq_payoff`` in refine_matrix_v0 (model.md §2).
-    nash_conv : False skips refine_bargain_v0's play NashConv (the costly metric there: one policy call over all
-        ~(2H + 1) G play states of each episode); refine_matrix_v0's is always recorded.
+    nash_conv_episodes : refine_bargain_v0's play NashConv and ``spe_gap`` (the costly metrics there: policy calls
+        over all ~(2H + 1) G play states of an episode) are recorded for the first this many episodes (None: all;
+        0: none); refine_matrix_v0's NashConv is always recorded.
 
     Returns
     -------
@@ -132,6 +133,9 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
     """
     if isinstance(episodes, bool) or not isinstance(episodes, (int, np.integer)) or episodes < 1:
         raise ValueError(f"episodes: must be an integer >= 1, got {episodes!r}")
+    if nash_conv_episodes is not None and (isinstance(nash_conv_episodes, bool) or not isinstance(
+            nash_conv_episodes, (int, np.integer)) or nash_conv_episodes < 0):
+        raise ValueError(f"nash_conv_episodes: must be None or an integer >= 0, got {nash_conv_episodes!r}")
     config = dict(env_config)
     if isinstance(reference, EvalReport) and _replays(reference, policies, env_id, config, int(episodes), int(seed),
                                                        selection):
@@ -139,7 +143,8 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
         records, firsts = [dict(r) for r in reference.records[:episodes]], reference.firsts[:episodes]
         agents = reference.agents
     else:
-        records, realised, firsts, env = _run(env_id, config, policies, int(episodes), int(seed), nash_conv)
+        records, realised, firsts, env = _run(env_id, config, policies, int(episodes), int(seed),
+                                              nash_conv_episodes)
         agents = ("agent",) if env_id == "refine_or_act" else tuple(env.possible_agents)
         analytic_outcomes(env_id, env, records, realised, selection)
     if reference:
@@ -167,7 +172,7 @@ def _replays(ref: EvalReport, policies: Mapping[str, Policy], env_id: str, confi
 
 def _reference_report(env_id: str, config: dict[str, Any], profile: Mapping[str, Policy], episodes: int, seed: int,
                       covered: list[str]) -> EvalReport:
-    records, _, _, _ = _run(env_id, config, profile, episodes, seed, nash_conv=False)  # payoffs only
+    records, _, _, _ = _run(env_id, config, profile, episodes, seed, nash_conv_episodes=0)  # payoffs only
     agents = tuple(profile)
     return EvalReport(env_id, config, agents, {a: getattr(profile[a], "name", "") for a in agents}, episodes, seed,
                       "", records, players={a: profile[a] for a in covered})  # no firsts: never replayed

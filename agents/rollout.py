@@ -101,12 +101,13 @@ def distinct_probabilities(policy: Policy, observations: Sequence[Any], masks: n
 
 
 def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Policy], episodes: int, seed: int,
-                 chunk: int = CHUNK, bargain_nash_conv: bool = True,
+                 chunk: int = CHUNK, bargain_nash_conv: int | None = None,
                  ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
     """Records, realised games (None for RefineOrAct) and first decisions of episodes ``0 .. episodes - 1``, and one
     environment object. ``firsts[e][agent]`` is (observation, mask, probabilities) at the agent's first step.
-    ``bargain_nash_conv=False`` skips the play NashConv of refine_bargain_v0 (:mod:`agents.bargain_play`: one
-    policy call over every play state of each episode), for evaluations that only need payoffs.
+    ``bargain_nash_conv``: the play NashConv of refine_bargain_v0 (:mod:`agents.bargain_play`: policy calls over
+    every play state of each episode) is computed for the first this many episodes (None: all; 0: none, for
+    evaluations that only need payoffs).
 
     RefineOrAct episodes run on :class:`~vvl_env.envs.refine_or_act_core.RefineOrActCore` (the same episodes as
     the env's); the two-agent envs on one environment object per episode of a chunk.
@@ -168,7 +169,7 @@ def _gym_chunk(core: RefineOrActCore, policy: Policy, seed: int, eps: list[int],
 
 
 def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy], seed: int, eps: list[int],
-                    bargain_nash_conv: bool = True,
+                    bargain_nash_conv: int | None = None,
                     ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
     agents = tuple(envs[0].possible_agents)
     seeds = [episode_seed(seed, e) for e in eps]
@@ -227,7 +228,9 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
         rec["welfare"] = sum(rec[f"payoff/{a}"] for a in agents)
         for a in agents:
             rec[f"play_payoff/{a}"] = pl[a]
-    if bargain_nash_conv and play_start and bargain_play.defined(envs[0].config):
+    if bargain_nash_conv is not None:
+        play_start = {j: v for j, v in play_start.items() if eps[j] < bargain_nash_conv}
+    if play_start and bargain_play.defined(envs[0].config):
         _bargain_nash_conv(recs, envs[0].config, policies, agents, play_start)
     realised = [info[agents[0]].get("game", info[agents[0]].get("problem")) for info in infos]
     return recs, realised, firsts

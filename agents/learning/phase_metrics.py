@@ -78,10 +78,13 @@ class PhaseMetrics:
     env_id : "refine_matrix_v0" or "refine_bargain_v0"
     env_config : the environment's keyword arguments.
     episodes, seed : evaluation episodes (``agents.evaluate.evaluate``'s seeding).
+    nash_conv_episodes : bargaining's play NashConv on the first this many of them (None: all; see ``evaluate``).
     """
 
-    def __init__(self, env_id: str, env_config: Mapping[str, Any], *, episodes: int, seed: int) -> None:
+    def __init__(self, env_id: str, env_config: Mapping[str, Any], *, episodes: int, seed: int,
+                 nash_conv_episodes: int | None = None) -> None:
         self.env_id, self.env_config, self.episodes, self.seed = env_id, dict(env_config), episodes, seed
+        self.nash_conv_episodes = nash_conv_episodes
         self._reference: dict[str, Any] | None = None
         self._report: Any = None
 
@@ -94,14 +97,15 @@ class PhaseMetrics:
             self._reference = {a: make_agent("bayes_optimal", self.env_id, env_config=self.env_config, role=a)
                                for a in AGENTS}
             self._report = evaluate(self.env_id, self.env_config, self._reference, episodes=self.episodes,
-                                    seed=self.seed)
+                                    seed=self.seed, nash_conv_episodes=self.nash_conv_episodes)
         return self._reference
 
     def _means(self, policies: Mapping[str, Any], reference: bool = True) -> dict[str, float]:
         from agents.evaluate import evaluate
 
         report = evaluate(self.env_id, self.env_config, policies, episodes=self.episodes, seed=self.seed,
-                          reference=self._report if reference else None, nash_conv=reference)
+                          reference=self._report if reference else None,
+                          nash_conv_episodes=self.nash_conv_episodes if reference else 0)
         s = report.summary()
         keys = ["nash_conv", "spe_gap", "welfare", *(f"{k}/{a}" for k in ("payoff", "refine_rate", "refine_gap",
                                                                "refine_rate_gap") for a in AGENTS)]

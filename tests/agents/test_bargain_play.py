@@ -170,3 +170,16 @@ def test_analytic_batch_probabilities_equal_single_calls():
             batch = agent.action_probabilities_batch(rows[a], masks)
             single = np.stack([agent.action_probabilities(r, r["action_mask"]) for r in rows[a]])
             np.testing.assert_array_equal(batch, single)
+
+
+def test_nash_conv_episodes_limits_the_costly_metric_to_the_first_episodes():
+    rand = {a: UniformRandom() for a in AGENTS}
+    full = evaluate("refine_bargain_v0", CFG, rand, episodes=30, seed=2)
+    part = evaluate("refine_bargain_v0", CFG, rand, episodes=30, seed=2, nash_conv_episodes=10)
+    assert [r.get("nash_conv") for r in part.records[:10]] == [r["nash_conv"] for r in full.records[:10]]
+    assert all("nash_conv" not in r and "spe_gap" not in r for r in part.records[10:])
+    assert part.summary()["eval/nash_conv"]["n"] == 10
+    none = evaluate("refine_bargain_v0", CFG, rand, episodes=5, seed=2, nash_conv_episodes=0)
+    assert "eval/nash_conv" not in none.summary()
+    with pytest.raises(ValueError, match="nash_conv_episodes"):
+        evaluate("refine_bargain_v0", CFG, rand, episodes=5, seed=2, nash_conv_episodes=-1)
