@@ -82,7 +82,8 @@ def nash_conv_curves(summary: dict[str, Any], scenario: dict[str, Any], path: Pa
             y = b.nash_conv_last if iterate == "last" else b.nash_conv_avg
             ax.plot(b.evaluations, np.maximum(y, floor), color="k", alpha=0.8, linestyle=[":", "-."][k],
                     label=f"exact {method}: {'last iterate' if iterate == 'last' else 'average'}")
-    ax.set(xscale="log", yscale="log", xlabel="training agent-steps (learners) / game evaluations (exact dynamics)",
-           ylabel="NashConv of play (mean over episodes)")
+    ax.set(xscale="log", yscale="log", ylabel="NashConv of play (mean over episodes)",
+           xlabel="training agent-steps (learners) / game evaluations (exact dynamics)" if lines else
+           "training agent-steps (both agents)")
     ax.legend(fontsize=7)
     return _save(fig, path, "NashConv during training: last iterate (solid) and time average (dashed)", None)
