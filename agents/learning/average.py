@@ -45,7 +45,12 @@ class AveragePolicy:
         return np.mean([m.probabilities_batch(obs, masks) for m in self.members], axis=0)
 
     def action_probabilities_batch(self, observations: Any, masks: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
-        """Mean of the members' batched probabilities (batched evaluation, :mod:`agents.rollout`)."""
+        """Mean of the members' batched probabilities (batched evaluation, :mod:`agents.rollout`). Snapshots of one
+        learner read the observations alike (same wrapper class and agent id), so they are flattened once for all."""
+        first = self.members[0]
+        if isinstance(first, SB3Policy) and all(type(m) is type(first) and m.agent_id == first.agent_id
+                                                for m in self.members):
+            return self.probabilities_batch(np.stack([first._flat(o) for o in observations]), masks)
         return np.mean([m.action_probabilities_batch(observations, masks) for m in self.members], axis=0)
 
     def action_probabilities(self, observation: Any, action_mask: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
