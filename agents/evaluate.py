@@ -103,7 +103,7 @@ def _run(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, Poli
     if missing:
         raise ValueError(f"policies: missing a policy for {missing}; the environment's agents are {list(agents)}")
     return run_episodes(env_id, lambda: make_env(env_id, env_config), policies, episodes, seed,
-                        bargain_nash_conv=nash_conv_episodes)
+                        nash_conv_episodes=nash_conv_episodes)
 
 
 def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, Policy], *, episodes: int,

@@ -101,11 +101,11 @@ def distinct_probabilities(policy: Policy, observations: Sequence[Any], masks: n
 
 
 def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Policy], episodes: int, seed: int,
-                 chunk: int = CHUNK, bargain_nash_conv: int | None = None,
+                 chunk: int = CHUNK, nash_conv_episodes: int | None = None,
                  ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
     """Records, realised games (None for RefineOrAct) and first decisions of episodes ``0 .. episodes - 1``, and one
     environment object. ``firsts[e][agent]`` is (observation, mask, probabilities) at the agent's first step.
-    ``bargain_nash_conv``: the play NashConv of refine_bargain_v0 (:mod:`agents.bargain_play`: policy calls over
+    ``nash_conv_episodes``: the play NashConv of refine_bargain_v0 (:mod:`agents.bargain_play`: policy calls over
     every play state of each episode) is computed for the first this many episodes (None: all; 0: none, for
     evaluations that only need payoffs).
 
@@ -124,7 +124,7 @@ def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Po
         else:
             envs += [make() for _ in range(len(eps) - len(envs))]
             recs, real, first_steps = _parallel_chunk(env_id, envs[:len(eps)], policies, seed, eps,
-                                                      bargain_nash_conv)
+                                                      nash_conv_episodes)
         records += recs
         realised += real
         firsts += first_steps
@@ -169,7 +169,7 @@ def _gym_chunk(core: RefineOrActCore, policy: Policy, seed: int, eps: list[int],
 
 
 def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy], seed: int, eps: list[int],
-                    bargain_nash_conv: int | None = None,
+                    nash_conv_episodes: int | None = None,
                     ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]]]:
     agents = tuple(envs[0].possible_agents)
     seeds = [episode_seed(seed, e) for e in eps]
@@ -228,8 +228,8 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
         rec["welfare"] = sum(rec[f"payoff/{a}"] for a in agents)
         for a in agents:
             rec[f"play_payoff/{a}"] = pl[a]
-    if bargain_nash_conv is not None:
-        play_start = {j: v for j, v in play_start.items() if eps[j] < bargain_nash_conv}
+    if nash_conv_episodes is not None:
+        play_start = {j: v for j, v in play_start.items() if eps[j] < nash_conv_episodes}
     if play_start and bargain_play.defined(envs[0].config):
         _bargain_nash_conv(recs, envs[0].config, policies, agents, play_start)
     realised = [info[agents[0]].get("game", info[agents[0]].get("problem")) for info in infos]

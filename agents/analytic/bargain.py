@@ -166,12 +166,17 @@ class BargainAgent:
 
         return self._cache.get(key, compute)
 
+    def response_rule(self, obs: FloatArray, me: int) -> tuple[FloatArray, float]:
+        """(own weights, bar): accept an offer whose own shares ``s`` give ``own . s >= bar``, the continuation value
+        of the problem as the agent knows it (less ``ACCEPT_TOL``)."""
+        t = min(int(round(obs[3])), self.config.horizon - 1)
+        problem = self.known_problem(obs, me)
+        return (problem.w1 if me == 0 else problem.w2), self.spe(problem).thresholds[t] - ACCEPT_TOL
+
     def accepts(self, obs: FloatArray, me: int) -> bool:
         """Accept iff the offer gives at least the continuation value of the problem as the agent knows it."""
-        K, t = self.config.K, min(int(round(obs[3])), self.config.horizon - 1)
-        problem = self.known_problem(obs, me)
-        own = problem.w1 if me == 0 else problem.w2
-        return float(own @ np.asarray(obs[6:6 + K], dtype=np.float64)) >= self.spe(problem).thresholds[t] - ACCEPT_TOL
+        own, bar = self.response_rule(obs, me)
+        return float(own @ np.asarray(obs[6:6 + self.config.K], dtype=np.float64)) >= bar
 
     # --- Policy ----------------------------------------------------------------------------------------------
 
@@ -208,12 +213,9 @@ class BargainAgent:
         out = np.zeros(mask.shape)
         for rows in groups.values():
             first = obs[rows[0]]
-            if first[2] > 0.5 and mask[rows[0], ACCEPT]:   # responding: accept iff own share >= threshold
-                me = self.identity(first)
-                t = min(int(round(first[3])), self.config.horizon - 1)
-                problem = self.known_problem(first, me)
-                own = problem.w1 if me == 0 else problem.w2
-                ok = obs[rows, 6:6 + K] @ own >= self.spe(problem).thresholds[t] - ACCEPT_TOL
+            if first[2] > 0.5 and mask[rows[0], ACCEPT]:   # responding: the rule of accepts, all offers at once
+                own, bar = self.response_rule(first, self.identity(first))
+                ok = obs[rows, 6:6 + K] @ own >= bar
                 out[rows, np.where(ok, ACCEPT, REJECT)] = 1.0
             else:
                 out[rows, self.choose(first, mask[rows[0]])] = 1.0

@@ -27,7 +27,7 @@ def evaluate_policies(env_id: str, env_config: dict[str, Any], policies: dict[st
         the returns).
     """
     records, _, _, env = run_episodes(env_id, lambda: make_eval_env(env_id, env_config), policies, episodes, seed,
-                                      bargain_nash_conv=0)
+                                      nash_conv_episodes=0)
     agents = ["agent"] if env_id == "refine_or_act" else list(env.possible_agents)
     out = {}
     for a in agents:
