@@ -25,6 +25,9 @@ independent, ``ppo``, and one shared policy, ``ppo_shared``), with the settings 
 The matrix cases also run ``mmd_ppo_fi``: MMD-PPO with full-information play (``agents.learning.full_information``),
 and ``exploitability_descent`` (``agents.learning.exploitability_descent``: both networks descend the NashConv of
 their play in the realised games, the refine decision learned from sampled returns; its own loop, not SB3's).
+Bargaining also runs ``ppo_es``: plain PPO with exploring starts (half the training episodes open at a random play
+state, ``TrainConfig.exploring_starts``), the test of whether training the states off the path of play moves PPO
+from its Nash equilibrium of play to the subgame-perfect one.
 Medians are over the finished seeds (``n_seeds`` says how many).
 """
 
@@ -79,11 +82,16 @@ LEARNERS: dict[str, tuple[str, str]] = {"mmd_ppo": ("mmd_ppo", "independent"), "
                                         "ppo_shared": ("maskable_ppo", "shared"),
                                         "mmd_ppo_fi": ("mmd_ppo", "independent"),
                                         "exploitability_descent": ("exploitability_descent", "independent"),
-                                        "exploitability_descent_welfare": ("exploitability_descent", "independent")}
+                                        "exploitability_descent_welfare": ("exploitability_descent", "independent"),
+                                        "ppo_es": ("maskable_ppo", "independent")}
 #: MMD-PPO with full-information play (``agents.learning.full_information``) needs the counterfactual feedback that
 #: only refine_matrix_v0 reports, and exploitability descent (``agents.learning.exploitability_descent``) its
 #: realised games, so they run on the matrix cases alone.
 MATRIX_ONLY = ("mmd_ppo_fi", "exploitability_descent", "exploitability_descent_welfare")
+#: Plain PPO with exploring starts (``TrainConfig.exploring_starts``: half the training episodes open at a uniformly
+#: drawn play state) trains the responses and proposals off the path of play, which plain PPO's equilibrium leaves
+#: untrained; it exists in bargaining only.
+BARGAINING_ONLY = ("ppo_es",)
 #: Training settings of each (case, learner): ``TrainConfig`` keyword arguments (n_envs, hyperparams); a case or
 #: learner not listed takes ``SETTINGS["default"]``. Many copies and large batches: the numpy vector envs step 256
 #: copies in one call (benchmarks/learn_speed.py measures the throughput).
@@ -121,6 +129,7 @@ for _case in ("matching_pennies", "rock_paper_scissors"):
 # ``exploitability_descent_welfare``: the same with ``welfare_weight`` 0.1, the welfare of play subtracted from the
 # loss, which steers the descent towards high-welfare equilibria: the learned counterpart of the analytic agents'
 # ``max_welfare`` selection (one value tried, on one seed, before the runs).
+SETTINGS["bargaining/ppo_es"] = {**SETTINGS["default"], "exploring_starts": 0.5}
 for _case in ("matching_pennies", "rock_paper_scissors"):
     SETTINGS[f"{_case}/exploitability_descent"] = {"n_envs": 250, "hyperparams": {}}
     SETTINGS[f"{_case}/exploitability_descent_welfare"] = {"n_envs": 250, "hyperparams": {"welfare_weight": 0.1}}
@@ -131,7 +140,8 @@ def applies(case: str, learner: str) -> bool:
     full-information learner needs refine_matrix_v0."""
     env_id = CASES[case][0]
     return not ((learner == "ppo_shared" and env_id == "refine_or_act")
-                or (learner in MATRIX_ONLY and env_id != "refine_matrix_v0"))
+                or (learner in MATRIX_ONLY and env_id != "refine_matrix_v0")
+                or (learner in BARGAINING_ONLY and env_id != "refine_bargain_v0"))
 
 
 def settings(case: str, learner: str) -> dict[str, Any]:
@@ -153,7 +163,10 @@ def run_one(case: str, learner: str, seed: int, steps: int, episodes: int, phase
         t0 = time.perf_counter()
         result = train(config, d)
         wall = time.perf_counter() - t0
-    out: dict[str, Any] = {"settings": {"n_envs": config.n_envs, **config.model_kwargs}, "wall_s": wall, "agent_steps_per_s": result.timesteps / wall,
+    run_settings = {"n_envs": config.n_envs, **config.model_kwargs}
+    if config.exploring_starts:
+        run_settings["exploring_starts"] = config.exploring_starts
+    out: dict[str, Any] = {"settings": run_settings, "wall_s": wall, "agent_steps_per_s": result.timesteps / wall,
                            "agent_steps": result.timesteps,
                            "curve": [{k: v for k, v in row.items() if "nash_conv" in k or "gap" in k or
                                       k in ("timesteps", "eval/last/welfare", "eval/average/welfare")}

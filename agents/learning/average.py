@@ -50,7 +50,7 @@ class AveragePolicy:
         first = self.members[0]
         if isinstance(first, SB3Policy) and all(type(m) is type(first) and m.agent_id == first.agent_id
                                                 for m in self.members):
-            return self.probabilities_batch(np.stack([first._flat(o) for o in observations]), masks)
+            return self.probabilities_batch(first.flat_batch(observations), masks)
         return np.mean([m.action_probabilities_batch(observations, masks) for m in self.members], axis=0)
 
     def action_probabilities(self, observation: Any, action_mask: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:

@@ -191,6 +191,10 @@ class TrainConfig:
     average_every: int = 0
     """Two-agent envs: snapshot the learners for the time-averaged policy (:mod:`agents.learning.average`) every
     this many timesteps; 0: ``total_timesteps // 20``."""
+    exploring_starts: float = 0.0
+    """refine_bargain_v0: the probability that a training episode starts at a uniformly drawn play state (round,
+    whose turn, offer on the table, who refined) instead of the refinement phase, so responses and proposals off
+    the path of play are trained too (``RefineBargainVecEnv``'s ``exploring_starts``); evaluation is unchanged."""
 
     def __post_init__(self) -> None:
         if self.env_id not in ENV_IDS:
@@ -211,6 +215,13 @@ class TrainConfig:
                           ("eval_every", 0), ("eval_episodes", 1), ("pool_size", 1), ("snapshot_every", 1),
                           ("average_every", 0)):
             object.__setattr__(self, name, _int(name, getattr(self, name), low))
+        q = self.exploring_starts
+        if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 <= q <= 1.0:
+            raise ValueError(f"exploring_starts: must be a probability in [0, 1], got {q!r}")
+        if q > 0 and (self.env_id != "refine_bargain_v0" or self.algo == "exploitability_descent"):
+            raise ValueError(f"exploring_starts: only refine_bargain_v0's SB3 learners start episodes in play, got "
+                             f"env_id {self.env_id!r}, algo {self.algo!r}")
+        object.__setattr__(self, "exploring_starts", float(q))
         if not isinstance(self.env_config, dict):
             raise ValueError(f"env_config: must be a dict of environment keyword arguments, got {self.env_config!r}")
         if self.env_config.get("render_mode") is not None:

@@ -164,13 +164,15 @@ class RoleVecEnv(ArrayVecEnv):
 
 
 def make_train_env(env_id: str, env_config: dict[str, Any], mode: str, n_envs: int, seed: int,
-                   role: int | None = None, counterfactual: bool = False) -> VecEnv:
+                   role: int | None = None, counterfactual: bool = False, exploring_starts: float = 0.0) -> VecEnv:
     """The VecEnv one SB3 model trains on: ``n_envs`` copies, seeded ``seed + c`` at the first reset;
-    ``counterfactual``: refine_matrix_v0's full-information feedback in the infos (MMD-PPO's ``full_information``)."""
+    ``counterfactual``: refine_matrix_v0's full-information feedback in the infos (MMD-PPO's ``full_information``);
+    ``exploring_starts``: refine_bargain_v0's episodes started in play (``TrainConfig.exploring_starts``)."""
     if env_id == "refine_or_act":
         return RefineOrActVecEnv(n_envs, seed=seed, **env_config)
     joint: VecEnv = (RefineMatrixVecEnv(2 * n_envs, seed=seed, counterfactual=counterfactual, **env_config)
-                     if env_id == "refine_matrix_v0" else RefineBargainVecEnv(2 * n_envs, seed=seed, **env_config))
+                     if env_id == "refine_matrix_v0" else
+                     RefineBargainVecEnv(2 * n_envs, seed=seed, exploring_starts=exploring_starts, **env_config))
     if mode == "shared":
         return joint
     return RoleVecEnv(joint, role, seed=seed + 7_919)

@@ -44,12 +44,15 @@ class SB3Policy:
     def __init__(self, name: str, policy: Any, algo: str, agent_id: int | None = None) -> None:
         self.name, self.policy, self.algo, self.agent_id = name, policy, algo, agent_id
 
-    def _flat(self, observation: Any) -> npt.NDArray[np.float32]:
-        obs = observation["observation"] if isinstance(observation, dict) else observation
-        obs = np.asarray(obs, dtype=np.float32).reshape(-1)
+    def flat_batch(self, observations: Any) -> npt.NDArray[np.float32]:
+        """(B, D): the observations as the model sees them (flattened; the one-hot agent id first, if any)."""
+        obs = np.stack([np.asarray(o["observation"] if isinstance(o, dict) else o, dtype=np.float32).reshape(-1)
+                        for o in observations])
         if self.agent_id is None:
             return obs
-        return np.concatenate([np.eye(2, dtype=np.float32)[self.agent_id], obs])
+        ids = np.zeros((len(obs), 2), dtype=np.float32)
+        ids[:, self.agent_id] = 1.0
+        return np.concatenate([ids, obs], axis=1)
 
     def probabilities_batch(self, obs: npt.NDArray[np.float32], masks: npt.NDArray[np.bool_],
                             ) -> npt.NDArray[np.float64]:
@@ -75,12 +78,12 @@ class SB3Policy:
 
     def action_probabilities_batch(self, observations: Any, masks: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
         """:meth:`action_probabilities` of many observations with one network call (batched evaluation)."""
-        return self.probabilities_batch(np.stack([self._flat(o) for o in observations]), masks)
+        return self.probabilities_batch(self.flat_batch(observations), masks)
 
     def action_probabilities(self, observation: Any, action_mask: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
         """Probabilities over the whole action space; exactly 0 on masked actions."""
         mask = np.asarray(action_mask, dtype=bool)[None]
-        return self.probabilities_batch(self._flat(observation)[None], mask)[0]
+        return self.probabilities_batch(self.flat_batch([observation]), mask)[0]
 
     def act(self, observation: Any, action_mask: npt.NDArray[np.int8], *, rng: np.random.Generator) -> int:
         """An action drawn with ``rng`` (one uniform) from :meth:`action_probabilities`."""

@@ -50,6 +50,7 @@ from agents.learning.config import MASKED_ALGOS, TrainConfig, algo_class
 from agents.learning.curve import evaluate_policies
 from agents.learning.envs import make_train_env
 from agents.learning.loop import Learner, SnapshotPool
+from agents.learning.masked_policy import MaskedMlpPolicy
 from agents.learning.phase_metrics import PhaseMetrics
 from agents.learning.policies import SB3Policy, wrap_models
 from agents.learning.sb3_args import resolve_activation
@@ -127,11 +128,13 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
                                                                            **config.env_config}
     feedback = bool(config.model_kwargs.get("full_information"))  # MMD-PPO's full-information play
     envs = {n: make_train_env(config.env_id, env_config, config.mode, config.n_envs, _model_seed(config, k),
-                              role=roles.get(n), counterfactual=feedback) for k, n in enumerate(names)}
+                              role=roles.get(n), counterfactual=feedback, exploring_starts=config.exploring_starts)
+            for k, n in enumerate(names)}
 
     # --- models: new, or restored with env and RNG state ----------------------------------------------------------
     if ckpt is None:
-        models = {n: cls("MlpPolicy", envs[n], seed=_model_seed(config, k), device="cpu", verbose=0,
+        policy_class = MaskedMlpPolicy if config.algo in MASKED_ALGOS else "MlpPolicy"
+        models = {n: cls(policy_class, envs[n], seed=_model_seed(config, k), device="cpu", verbose=0,
                          **resolve_activation(config.model_kwargs)) for k, n in enumerate(names)}
         extras: dict[str, Any] = {"curve": [], "next_eval": config.eval_every or config.total_timesteps,
                                   "next_ckpt": config.checkpoint_every or config.total_timesteps, "wall_time": 0.0,

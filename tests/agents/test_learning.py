@@ -36,7 +36,10 @@ def _same_params(a, b) -> bool:
                                        ("total_timesteps", {"total_timesteps": 0}),
                                        ("hyperparams.n_stepz", {"hyperparams": {"n_stepz": 3}}),
                                        ("hyperparams.learning_rate", {"hyperparams": {"learning_rate": -1.0}}),
-                                       ("env_config.budget", {"env_config": {**ROA, "budget": -1}})])
+                                       ("env_config.budget", {"env_config": {**ROA, "budget": -1}}),
+                                       ("exploring_starts", {"exploring_starts": 0.5}),           # refine_or_act
+                                       ("exploring_starts", {"env_id": "refine_bargain_v0", "env_config": {},
+                                                             "mode": "independent", "exploring_starts": 1.2})])
 def test_config_errors_name_the_field(field, kw):
     with pytest.raises(ValueError, match=field.replace(".", r"\.")):
         _config(**kw)
@@ -107,7 +110,9 @@ def _stop_at_first_row(row):
                                 dict(env_id="refine_matrix_v0", env_config=MP, mode="independent", algo="mmd_ppo",
                                      average_every=128, hyperparams={"n_steps": 32, "magnet_every": 2}),
                                 dict(env_id="refine_matrix_v0", env_config=MP, mode="independent", algo="mmd_ppo",
-                                     hyperparams={"n_steps": 32, "magnet_every": 2, "full_information": True})])
+                                     hyperparams={"n_steps": 32, "magnet_every": 2, "full_information": True}),
+                                dict(env_id="refine_bargain_v0", env_config={"K": 2, "grid": 3, "horizon": 3},
+                                     mode="independent", exploring_starts=0.5, hyperparams={"n_steps": 32})])
 def test_resume_is_bit_identical(tmp_path, kw):
     config = _config(total_timesteps=1024, eval_every=256, checkpoint_every=512, **kw)
     whole = train(config, tmp_path / "whole")

@@ -12,7 +12,7 @@ from stable_baselines3.common.vec_env import VecEnv
 from agents.learning.checkpoint import restore_into
 from agents.learning.envs import MultiAgentVecEnv
 from vvl_env.envs import refine_bargain_v0
-from vvl_env.envs.refine_bargain.config import ACCEPT, REFINE
+from vvl_env.envs.refine_bargain.config import ACCEPT, OFFSET, REFINE, REJECT
 from vvl_env.envs.refine_bargain.vector import RefineBargainVecEnv
 
 CONFIGS = [
@@ -170,3 +170,73 @@ def test_checkpoint_restore_continues_bit_for_bit() -> None:
     np.testing.assert_array_equal(fresh.action_masks(), vec.action_masks())
     for x, y in zip(run(vec, 60, 7), run(fresh, 60, 7)):
         np.testing.assert_array_equal(x, y)
+
+
+# --- exploring starts -----------------------------------------------------------------------------------------------
+
+def _reach(config: dict, seed: int, revealed: np.ndarray, t: int, phase: str, offer: int) -> tuple[object, dict]:
+    """A ``refine_bargain_v0`` parallel env reset with ``seed`` and *played* to the play state (refined by
+    ``revealed``, round t, ``phase``, ``offer`` on the table): the independent route to an exploring start."""
+    env = refine_bargain_v0.parallel_env(**config)
+    obs, _ = env.reset(seed=seed)
+    a0, a1 = env.possible_agents
+    obs, *_ = env.step({a: REFINE if revealed[i] else 0 for i, a in enumerate((a0, a1))})
+    first = env.config.first_proposer
+    for r in range(t + (phase == "respond")):
+        p = first ^ (r % 2)
+        k = offer if (r == t - 1 and phase == "propose") or r == t else 0
+        obs, *_ = env.step({a: OFFSET + k if i == p else 0 for i, a in enumerate((a0, a1))})   # the proposal
+        if r < t:
+            obs, *_ = env.step({a: REJECT if i == 1 - p else 0 for i, a in enumerate((a0, a1))})
+    return env, obs
+
+
+@pytest.mark.parametrize("config", [CONFIGS[0], CONFIGS[2], CONFIGS[3]])
+def test_exploring_starts_are_the_play_states_reached_by_playing(config: dict) -> None:
+    """With ``exploring_starts=1`` every episode opens at a play state; its observations and masks are those of the
+    parallel env played to that state (same seed, so the same true weights), and so are the rewards of the play
+    that follows (the refinement cost aside: nobody paid it)."""
+    from vvl_env.envs.refine_bargain.core import PROPOSE, RESPOND
+
+    rng, budget = np.random.default_rng(1), np.broadcast_to(np.array(config.get("budget", 1)), (2,))
+    states = []
+    for seed in range(100, 140):
+        vec = RefineBargainVecEnv(2, seed=seed, exploring_starts=1.0, **config)
+        obs, core = vec.reset(), vec._core
+        state = (bool(core.revealed[0, 0]), bool(core.revealed[0, 1]), int(core.round[0]), int(core.phase[0]))
+        states.append(state)
+        assert not np.any(core.revealed[0] & (budget == 0)) and np.all(core.budget_left[0] == budget - core.revealed[0])
+        phase = "respond" if core.phase[0] == RESPOND else "propose"
+        env, want = _reach(config, seed, core.revealed[0], int(core.round[0]), phase, int(core.offer[0]))
+        for i, a in enumerate(env.possible_agents):
+            np.testing.assert_array_equal(obs[i, 2:], want[a]["observation"])
+            np.testing.assert_array_equal(vec.action_masks()[i], want[a]["action_mask"].astype(bool))
+        while env.agents:                                   # play on, the same random legal actions in both
+            actions = draw(vec.action_masks(), rng)
+            want, rewards, *_ = env.step(dict(zip(env.possible_agents, actions.tolist())))
+            _, vrew, vdone, _ = vec.step(actions)
+            np.testing.assert_array_equal(vrew, np.float32([rewards[a] for a in env.possible_agents]))
+            assert vdone[0] == (not env.agents)
+    assert {s[3] for s in states} == {PROPOSE, RESPOND}
+    assert {s[2] for s in states} == set(range(config.get("horizon", 3)))
+    assert any(s[0] or s[1] for s in states) == (np.any(budget > 0))
+
+
+def test_exploring_starts_probability_and_default() -> None:
+    """q = 0 (the default) changes nothing; q = 0.3 starts about 30 % of the episodes in play (4 standard errors)."""
+    from vvl_env.envs.refine_bargain.core import REFINEMENT
+
+    config = CONFIGS[0]
+    plain, zero = RefineBargainVecEnv(64, seed=3, **config), RefineBargainVecEnv(64, seed=3, exploring_starts=0.0,
+                                                                                 **config)
+    np.testing.assert_array_equal(plain.reset(), zero.reset())
+    for a, b in zip(run(plain, 30, 4), run(zero, 30, 4)):
+        np.testing.assert_array_equal(a, b)
+    n, q = 4000, 0.3
+    vec = RefineBargainVecEnv(2 * n, seed=9, exploring_starts=q, **config)
+    vec.reset()
+    share = np.mean(vec._core.phase != REFINEMENT)
+    assert abs(share - q) < 4 * np.sqrt(q * (1 - q) / n)
+    for bad in (-0.1, 1.5, float("nan"), True, "0.5"):
+        with pytest.raises(ValueError, match="exploring_starts: must be a probability"):
+            RefineBargainVecEnv(4, exploring_starts=bad, **config)

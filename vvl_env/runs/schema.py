@@ -67,7 +67,9 @@ class Learner(_Model):
     """A stable-baselines3 learner; unset budget fields fall back to the scenario's ``[training]`` table.
 
     ``mode``: "single" (refine_or_act, the default there), "shared" (the default of the two-player envs),
-    "independent" or "self_play". The named hyper-parameters go to the SB3 constructor, over ``hyperparams``.
+    "independent" or "self_play". ``exploring_starts`` (refine_bargain_v0): the probability that a training
+    episode starts at a random play state (``agents.learning.TrainConfig.exploring_starts``). The named
+    hyper-parameters go to the SB3 constructor, over ``hyperparams``.
     """
 
     name: Name
@@ -81,6 +83,7 @@ class Learner(_Model):
     eval_episodes: Annotated[int, Field(ge=1, le=10**6)] | None = None
     pool_size: Annotated[int, Field(ge=1, le=1000)] | None = None
     snapshot_every: Annotated[int, Field(ge=1)] | None = None
+    exploring_starts: Annotated[float, Field(ge=0, le=1)] | None = None
     learning_rate: Annotated[float, Field(gt=0, le=1)] | None = None
     gamma: Annotated[float, Field(gt=0, le=1)] | None = None
     n_steps: Annotated[int, Field(ge=2, le=10**6)] | None = None

@@ -6,6 +6,16 @@ observations and masks come from :class:`~vvl_env.envs.refine_bargain.observe.Ob
 Randomness: copy c owns a ``np.random.Generator``; each reset of the copy draws its true weights with
 ``config.law.sample(1, rng=...)``, the draw of :func:`core.start` (``BargainingLaw.sample_problem``), so the
 episodes of a copy seeded s are those of ``refine_bargain_v0.parallel_env`` after ``reset(seed=s)``.
+
+Exploring starts (``exploring_starts = q > 0``, a training device; off by default): after drawing the weights, a
+reset starts the episode, with probability q, at a play state drawn uniformly instead of the refinement phase: each
+party has refined with probability 1/2 (where its budget allows; no cost is charged), the offer round t is uniform
+in ``[0, horizon)``, and it is the proposer's turn (the offer on the table, for t > 0, uniform over the grid; none
+at t = 0) or the responder's (the offer uniform over the grid) with probability 1/2 each. Play then goes on as
+from that state in a normal episode (an agreement at round t pays ``delta**t`` times the utilities), so a learner
+sees responses and proposals off the path of its current play, the states a subgame-perfect equilibrium must get
+right (the exploring starts of Monte Carlo control, Sutton and Barto 2018, section 5.3). The extra draws come from
+the copy's Generator after the weights, so q = 0 leaves every episode as it is.
 """
 
 from __future__ import annotations
@@ -35,9 +45,9 @@ class BargainBatch:
     its inputs (integers in ``[0, n_actions)``, checked by the vector env).
     """
 
-    def __init__(self, config: BargainConfig, num_copies: int) -> None:
+    def __init__(self, config: BargainConfig, num_copies: int, exploring_starts: float = 0.0) -> None:
         B, K = int(num_copies), config.K
-        self.config, self.B = config, B
+        self.config, self.B, self.exploring_starts = config, B, float(exploring_starts)
         self.observer, self.table = Observer(config), MaskTable(config)
         self.known0 = np.stack([config.prior_means(i)[i] for i in (0, 1)])      # as core.start
         self.discount = np.array([config.delta**t for t in range(config.horizon)])
@@ -71,7 +81,23 @@ class BargainBatch:
         self.known[ids], self.revealed[ids] = self.known0, False
         self.budget_left[ids] = self.config.budget
         self.phase[ids], self.round[ids], self.offer[ids] = REFINEMENT, 0, -1
+        if self.exploring_starts > 0:
+            for c in ids.tolist():
+                self._explore(c)
         self._refresh(ids)
+
+    def _explore(self, c: int) -> None:
+        """With probability ``exploring_starts``, move copy c's new episode to a uniformly drawn play state
+        (module docstring), drawing from the copy's Generator."""
+        rng, c_ = self.rngs[c], self.config
+        if rng is None or rng.random() >= self.exploring_starts:
+            return
+        refined = (rng.random(2) < 0.5) & (self.budget_left[c] > 0)
+        self.known[c, refined] = self.w[refined.nonzero()[0], c]
+        self.revealed[c], self.budget_left[c] = refined, self.budget_left[c] - refined
+        t, responds = int(rng.integers(c_.horizon)), bool(rng.random() < 0.5)
+        self.round[c], self.phase[c] = t, RESPOND if responds else PROPOSE
+        self.offer[c] = int(rng.integers(c_.n_offers)) if responds or t > 0 else -1
 
     def _refresh(self, idx: IntArray) -> None:
         """Recompute the observations and masks of copies ``idx``."""
