@@ -25,6 +25,10 @@ load from other processes hits both alike; each entry keeps the wall-clock and t
    s of imports; the closed form needs only ``scipy.special.ndtr``, the t band only with 5 seeds or more), the
    refine-decision gap once per episode (now once per distinct first decision), deep copies of the replayed
    reference records, and one analytic-agent call per episode and step (now one per distinct observation).
+3. **Masked distributions** (``bargaining``): MaskablePPO on the bargaining case of benchmarks/agents.py (445
+   actions) with vvl's ``MaskedMlpPolicy`` (``agents.learning.masked_policy``: one normalisation of the logits
+   fewer, no argument checks) against sb3-contrib's ``MlpPolicy``, interleaved, the same seed: the rate ratio, and
+   whether both trained bit-identical weights (they must).
 """
 
 from __future__ import annotations
@@ -125,6 +129,57 @@ def throughput(repeats: int, rollouts: int) -> dict[str, Any]:
     return out
 
 
+BARGAIN = {"K": 2, "weights": "uniform", "cost": 0.02, "grid": 21, "delta": 0.95, "horizon": 4, "budget": 1}
+BARGAIN_FAST = {"n_envs": 250, "n_steps": 32, "batch_size": 1000, "n_epochs": 4}
+"""Question 3: benchmarks/agents.py's bargaining case and settings (250 copies, rollouts of 32, minibatches of 1,000,
+a 256 x 256 x 256 ReLU network), one shared MaskablePPO policy on ``RefineBargainVecEnv`` (500 sub-envs)."""
+
+
+def _bargain_sps(policy: str, rollouts: int) -> tuple[float, float, str]:
+    """MaskablePPO's rate (wall, CPU of ``learn``) on the bargaining case with ``policy`` ("masked":
+    ``agents.learning.masked_policy.MaskedMlpPolicy``, vvl's; "sb3": sb3-contrib's ``MlpPolicy``), and a digest of
+    the trained weights (the two must train the same network bit for bit)."""
+    import hashlib
+
+    import torch as th
+    from sb3_contrib import MaskablePPO
+
+    from agents.learning.masked_policy import MaskedMlpPolicy
+    from vvl_env.envs import RefineBargainVecEnv
+
+    env = RefineBargainVecEnv(2 * BARGAIN_FAST["n_envs"], seed=0, **BARGAIN)
+    model = MaskablePPO(MaskedMlpPolicy if policy == "masked" else "MlpPolicy", env, seed=0, device="cpu",
+                        gamma=1.0, policy_kwargs={"net_arch": [256, 256, 256], "activation_fn": th.nn.ReLU},
+                        **{k: BARGAIN_FAST[k] for k in ("n_steps", "batch_size", "n_epochs")})
+    steps = rollouts * env.num_envs * BARGAIN_FAST["n_steps"]
+    wall, cpu = time.perf_counter(), time.process_time()
+    model.learn(steps)
+    rates = steps / (time.perf_counter() - wall), steps / (time.process_time() - cpu)
+    digest = hashlib.sha256(b"".join(v.numpy().tobytes() for v in model.policy.state_dict().values())).hexdigest()
+    return *rates, digest[:16]
+
+
+def bargaining(repeats: int, rollouts: int) -> dict[str, Any]:
+    """Question 3: vvl's masked policy against sb3-contrib's on the bargaining case, interleaved; the ratio of the
+    medians and whether every pair trained the same weights."""
+    runs: dict[str, list[tuple[float, float]]] = {"sb3_mlp_policy": [], "vvl_masked_mlp_policy": []}
+    digests: dict[str, list[str]] = {k: [] for k in runs}
+    for r in range(repeats):
+        for key, policy in (("sb3_mlp_policy", "sb3"), ("vvl_masked_mlp_policy", "masked")):
+            *rates, digest = _bargain_sps(policy, rollouts)
+            runs[key].append((rates[0], rates[1]))
+            digests[key].append(digest)
+        print(f"bargaining repeat {r + 1}/{repeats}: " + ", ".join(f"{k} {v[-1][0]:.0f}/s" for k, v in runs.items()),
+              file=sys.stderr)
+    out: dict[str, Any] = {k: _summary(v) for k, v in runs.items()}
+    peer, ours = out["sb3_mlp_policy"], out["vvl_masked_mlp_policy"]
+    ours["speedup_wall"] = ours["median_wall_sps"] / peer["median_wall_sps"]
+    ours["speedup_cpu"] = ours["median_cpu_sps"] / peer["median_cpu_sps"]
+    out["same_weights"] = digests["sb3_mlp_policy"] == digests["vvl_masked_mlp_policy"]
+    out["settings"] = {"env": BARGAIN, **BARGAIN_FAST, "mode": "shared", "rollouts": rollouts}
+    return out
+
+
 def bare_quickstart() -> None:
     """Bare SB3 doing the quickstart's training (every seed), nothing else (run in its own process)."""
     import torch as th
@@ -180,7 +235,7 @@ def workflow(repeats: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="?", default="all", choices=["all", "throughput", "workflow",
+    parser.add_argument("what", nargs="?", default="all", choices=["all", "throughput", "workflow", "bargaining",
                                                                     "bare-quickstart"])
     parser.add_argument("--quick", action="store_true", help="one repeat, small budgets (a smoke run)")
     args = parser.parse_args()
@@ -198,6 +253,8 @@ def main() -> None:
                           "load_average_at_start": os.getloadavg()}
     if args.what in ("all", "throughput"):
         results["throughput"] = throughput(1 if args.quick else 3, 2 if args.quick else 6)
+    if args.what in ("all", "bargaining"):
+        results["bargaining"] = bargaining(1 if args.quick else 3, 1 if args.quick else 4)
     if args.what in ("all", "workflow"):
         results["workflow"] = workflow(1 if args.quick else 5)  # whole processes on a shared machine: 5 pairs
     results["machine"]["load_average_at_end"] = os.getloadavg()

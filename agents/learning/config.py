@@ -191,6 +191,9 @@ class TrainConfig:
     average_every: int = 0
     """Two-agent envs: snapshot the learners for the time-averaged policy (:mod:`agents.learning.average`) every
     this many timesteps; 0: ``total_timesteps // 20``."""
+    nash_conv_episodes: int | None = None
+    """refine_bargain_v0's curve: play NashConv and subgame-perfection gap on the first this many of the
+    ``eval_episodes`` (the costly metrics there; ``agents.evaluate.evaluate``'s argument); None: all of them."""
     exploring_starts: float = 0.0
     """refine_bargain_v0: the probability that a training episode starts at a uniformly drawn play state (round,
     whose turn, offer on the table, who refined) instead of the refinement phase, so responses and proposals off
@@ -215,6 +218,8 @@ class TrainConfig:
                           ("eval_every", 0), ("eval_episodes", 1), ("pool_size", 1), ("snapshot_every", 1),
                           ("average_every", 0)):
             object.__setattr__(self, name, _int(name, getattr(self, name), low))
+        if self.nash_conv_episodes is not None:
+            object.__setattr__(self, "nash_conv_episodes", _int("nash_conv_episodes", self.nash_conv_episodes, 0))
         q = self.exploring_starts
         if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 <= q <= 1.0:
             raise ValueError(f"exploring_starts: must be a probability in [0, 1], got {q!r}")

@@ -167,7 +167,7 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
         else:
             average.maybe_snapshot(0)
         phase = PhaseMetrics(config.env_id, config.env_config, episodes=config.eval_episodes,
-                             seed=config.seed + 1_000_000)
+                             seed=config.seed + 1_000_000, nash_conv_episodes=config.nash_conv_episodes)
 
     # --- training loop: chunks, curve, checkpoints ---------------------------------------------------------------
     curve, checkpoints = list(extras["curve"]), [out_dir / p for p in extras["checkpoints"]]
@@ -265,7 +265,8 @@ def _train_exploitability_descent(config: TrainConfig, out_dir: Path, ckpt: Path
         saved = th.load(ckpt / "state.pt", weights_only=False)
         learner.load(saved["learner"])
         extras = saved["extras"]
-    phase = PhaseMetrics(config.env_id, config.env_config, episodes=config.eval_episodes, seed=config.seed + 1_000_000)
+    phase = PhaseMetrics(config.env_id, config.env_config, episodes=config.eval_episodes, seed=config.seed + 1_000_000,
+                         nash_conv_episodes=config.nash_conv_episodes)
     curve, checkpoints = list(extras["curve"]), [out_dir / p for p in extras["checkpoints"]]
     t0, wall0, steps0 = time.perf_counter(), extras["wall_time"], learner.timesteps
 

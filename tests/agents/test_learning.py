@@ -163,3 +163,22 @@ def test_shared_mode_on_bargaining(tmp_path):
 def test_torch_threads_are_one(tmp_path):
     train(_config(total_timesteps=64, hyperparams={"n_steps": 16}), tmp_path)
     assert th.get_num_threads() == 1
+
+
+def test_curve_nash_conv_on_the_first_episodes_only(tmp_path):
+    """``nash_conv_episodes`` limits bargaining's curve NashConv to the first N evaluation episodes: the last curve
+    point equals a separate evaluation of the final policies on those N episodes."""
+    from agents.evaluate import evaluate
+
+    env = {"K": 2, "grid": 3, "horizon": 2, "visibility": "public"}
+    config = _config(env_id="refine_bargain_v0", env_config=env, mode="independent", total_timesteps=256,
+                     eval_episodes=12, nash_conv_episodes=3, hyperparams={"n_steps": 32})
+    result = train(config, tmp_path)
+    report = evaluate("refine_bargain_v0", env, result.policies, episodes=12, seed=config.seed + 1_000_000,
+                      nash_conv_episodes=3)
+    summary = report.summary()
+    assert summary["eval/nash_conv"]["n"] == 3
+    assert result.curve[-1]["eval/last/nash_conv"] == summary["eval/nash_conv"]["mean"]
+    assert result.curve[-1]["eval/last/spe_gap"] == summary["eval/spe_gap"]["mean"]
+    with pytest.raises(ValueError, match="nash_conv_episodes"):
+        _config(nash_conv_episodes=-1)

@@ -52,6 +52,9 @@ def test_resolved_scenario_is_frozen() -> None:
     (lambda d: d["evaluation"].update(reference="ppo"), "evaluation.reference: must name an analytic agent"),
     (lambda d: d["evaluation"].update(episodes=0), "evaluation.episodes: must be >= 1, got 0"),
     (lambda d: d["agents"][2].update(mode="shared"), "agents[2].mode: must be 'single' for env.id"),
+    (lambda d: d["agents"][2].update(exploring_starts=0.5), "agents[2].exploring_starts: only refine_bargain_v0"),
+    (lambda d: d["agents"][2].update(exploring_starts=2), "agents[2].exploring_starts: must be <= 1"),
+    (lambda d: d["evaluation"].update(nash_conv_episodes=-3), "evaluation.nash_conv_episodes: must be >= 0"),
     (lambda d: d["agents"].append(dict(d["agents"][0])), "agents: names must be distinct"),
     (lambda d: d["agents"][2].update(hyperparams={"n_epoch": 3}), "agents[2].hyperparams.n_epoch: not a settable"),
     (lambda d: d["agents"][2].update(total_timesteps=1.5), "agents[2].total_timesteps: must be an integer"),
@@ -183,3 +186,13 @@ def test_thousand_malformed_scenarios_get_clean_errors(text: str) -> None:
         code, out, err = run_cli(["validate", str(path)])
     assert code == 2, (text, out, err)
     assert err.startswith("vvl: error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+
+
+def test_bargaining_learner_settings_reach_the_train_config() -> None:
+    """``exploring_starts`` of a learner and ``[evaluation].nash_conv_episodes`` end up in its TrainConfig."""
+    from vvl_env.runs.execute import train_config
+
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "refine_bargain.toml"
+    scenario = load_scenario(path, ["agents.ppo.exploring_starts=0.25"])
+    config = train_config(scenario, scenario.agent("ppo"), seed=0)
+    assert config.exploring_starts == 0.25 and config.nash_conv_episodes == scenario.evaluation.nash_conv_episodes == 50

@@ -76,7 +76,8 @@ def train_config(scenario: Any, learner: Any, seed: int) -> Any:
              if getattr(learner, k) is not None}
     mode = learner.mode or ("single" if scenario.env.id == "refine_or_act" else "shared")
     return TrainConfig(env_id=scenario.env.id, env_config=dict(scenario.env.config), algo=learner.algo, mode=mode,
-                       seed=seed, hyperparams=learner.sb3_hyperparams(), **pick, **extra)
+                       seed=seed, hyperparams=learner.sb3_hyperparams(),
+                       nash_conv_episodes=scenario.evaluation.nash_conv_episodes, **pick, **extra)
 
 
 def _env_prefixed(exc: Exception) -> str:
@@ -184,7 +185,8 @@ def run_unit(scenario: Any, agent_name: str, seed: int, unit_dir: Path, *, resum
     if reference is not None and agent_name == scenario.evaluation.reference:
         policies = reference.players  # the reference agent itself: its episodes are already played
     report = evaluate(scenario.env.id, dict(scenario.env.config), policies, episodes=scenario.evaluation.episodes,
-                      seed=seed, reference=reference, selection=scenario.evaluation.selection)
+                      seed=seed, reference=reference, selection=scenario.evaluation.selection,
+                      nash_conv_episodes=scenario.evaluation.nash_conv_episodes)
     return {"summary": plain(report.summary()), "welfare": _welfare(report), "curve": stable_curve(curve)}
 
 
@@ -204,14 +206,16 @@ def reference_report(scenario: Any, seed: int) -> Any:
     agent = scenario.agent(ref)
     key = json.dumps(plain({"env": [scenario.env.id, scenario.env.config], "agent": [agent.policy, agent.options],
                             "episodes": scenario.evaluation.episodes, "selection": scenario.evaluation.selection,
-                            "seed": seed}), sort_keys=True, default=str)
+                            "nash_conv_episodes": scenario.evaluation.nash_conv_episodes, "seed": seed}),
+                     sort_keys=True, default=str)
     if key not in _REFERENCE_REPORTS:
         while len(_REFERENCE_REPORTS) >= REFERENCE_CACHE_SIZE:
             del _REFERENCE_REPORTS[next(iter(_REFERENCE_REPORTS))]
         policies = fixed_policies(agent, scenario.env.id, scenario.env.config, scenario.evaluation.selection, seed)
         _REFERENCE_REPORTS[key] = evaluate(scenario.env.id, dict(scenario.env.config), policies,
                                            episodes=scenario.evaluation.episodes, seed=seed,
-                                           selection=scenario.evaluation.selection)
+                                           selection=scenario.evaluation.selection,
+                                           nash_conv_episodes=scenario.evaluation.nash_conv_episodes)
     return _REFERENCE_REPORTS[key]
 
 

@@ -119,11 +119,15 @@ class Training(_Model):
 
 
 class Evaluation(_Model):
-    """Final evaluation: ``episodes`` per agent and seed; ``selection`` of equilibria; ``reference`` agent."""
+    """Final evaluation: ``episodes`` per agent and seed; ``selection`` of equilibria; ``reference`` agent;
+    ``nash_conv_episodes``: refine_bargain_v0's play NashConv and subgame-perfection gap (costly: every play state
+    of an episode goes through the policies) on the first this many episodes only, in the final evaluation and at
+    every learning-curve point (None: all)."""
 
     episodes: Annotated[int, Field(ge=1, le=10**7)] = 1_000
     selection: Annotated[str, Field(pattern=r"^(all|max_welfare|min_welfare|lemke_howson:\d+)$")] = "all"
     reference: Name | None = None
+    nash_conv_episodes: Annotated[int, Field(ge=0, le=10**7)] | None = None
 
 
 Axis = Annotated[list[Any], Field(min_length=1, max_length=100)]
