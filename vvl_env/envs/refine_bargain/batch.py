@@ -89,15 +89,15 @@ class BargainBatch:
     def _explore(self, c: int) -> None:
         """With probability ``exploring_starts``, move copy c's new episode to a uniformly drawn play state
         (module docstring), drawing from the copy's Generator."""
-        rng, c_ = self.rngs[c], self.config
+        rng, cfg = self.rngs[c], self.config
         if rng is None or rng.random() >= self.exploring_starts:
             return
         refined = (rng.random(2) < 0.5) & (self.budget_left[c] > 0)
         self.known[c, refined] = self.w[refined.nonzero()[0], c]
         self.revealed[c], self.budget_left[c] = refined, self.budget_left[c] - refined
-        t, responds = int(rng.integers(c_.horizon)), bool(rng.random() < 0.5)
+        t, responds = int(rng.integers(cfg.horizon)), bool(rng.random() < 0.5)
         self.round[c], self.phase[c] = t, RESPOND if responds else PROPOSE
-        self.offer[c] = int(rng.integers(c_.n_offers)) if responds or t > 0 else -1
+        self.offer[c] = int(rng.integers(cfg.n_offers)) if responds or t > 0 else -1
 
     def _refresh(self, idx: IntArray) -> None:
         """Recompute the observations and masks of copies ``idx``."""
