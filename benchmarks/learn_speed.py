@@ -249,15 +249,15 @@ def main() -> None:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["settings"] = {"fast": FAST, "refine_or_act": ROA, "refine_matrix_v0": MP, "torch_threads": 1,
                            "network": "MlpPolicy 64x64 (SB3 default)"}
-    results["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
-                          "load_average_at_start": os.getloadavg()}
-    if args.what in ("all", "throughput"):
-        results["throughput"] = throughput(1 if args.quick else 3, 2 if args.quick else 6)
-    if args.what in ("all", "bargaining"):
-        results["bargaining"] = bargaining(1 if args.quick else 3, 1 if args.quick else 4)
-    if args.what in ("all", "workflow"):
-        results["workflow"] = workflow(1 if args.quick else 5)  # whole processes on a shared machine: 5 pairs
-    results["machine"]["load_average_at_end"] = os.getloadavg()
+    sections = {"throughput": lambda: throughput(1 if args.quick else 3, 2 if args.quick else 6),
+                "bargaining": lambda: bargaining(1 if args.quick else 3, 1 if args.quick else 4),
+                "workflow": lambda: workflow(1 if args.quick else 5)}  # whole processes: 5 interleaved pairs
+    for name, measure in sections.items():
+        if args.what in ("all", name):
+            start = os.getloadavg()
+            results[name] = measure()
+            results[name]["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
+                                        "load_average_at_start": start, "load_average_at_end": os.getloadavg()}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1))
     print(json.dumps({k: v for k, v in results.items() if k != "machine"}, indent=1))
