@@ -1,6 +1,8 @@
 """Learners against the equilibria of refinement games; writes ``benchmarks/results/agents.json``.
 
-Run on demand (not part of the tests): ``python benchmarks/agents.py [--steps N] [--seeds 0 1 2 3 4] [--quick]``.
+Run on demand (not part of the tests): ``python benchmarks/agents.py [--steps N] [--seeds 0 1 2 3 4] [--quick]``
+(``--threads 2``: two torch threads per run, for one run at a time on a 2-core machine;
+``benchmarks/results/agents_threads2.json`` holds such a run).
 Each (case, algorithm, seed) is one training run of ``--steps`` agent-steps per learner (``total_timesteps`` counts
 both learners' steps in independent mode); the result file is rewritten after every run, and a rerun skips the runs
 already in it (``--fresh`` starts over), so an interrupted benchmark resumes where it stopped.
@@ -151,14 +153,14 @@ def settings(case: str, learner: str) -> dict[str, Any]:
 
 
 def run_one(case: str, learner: str, seed: int, steps: int, episodes: int, phase: PhaseMetrics | None,
-            ) -> dict[str, Any]:
+            threads: int = 1) -> dict[str, Any]:
     """Train one learner (pair) and measure it (module docstring)."""
     env_id, cfg = CASES[case]
     algo, mode = LEARNERS[learner]
     mode = "single" if env_id == "refine_or_act" else mode
     total = steps if mode == "single" else 2 * steps
     config = TrainConfig(env_id, cfg, algo=algo, mode=mode, total_timesteps=total, seed=seed,
-                         eval_every=total // 8, eval_episodes=50, **settings(case, learner))
+                         eval_every=total // 8, eval_episodes=50, torch_threads=threads, **settings(case, learner))
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
         result = train(config, d)
@@ -166,6 +168,8 @@ def run_one(case: str, learner: str, seed: int, steps: int, episodes: int, phase
     run_settings = {"n_envs": config.n_envs, **config.model_kwargs}
     if config.exploring_starts:
         run_settings["exploring_starts"] = config.exploring_starts
+    if config.torch_threads != 1:
+        run_settings["torch_threads"] = config.torch_threads
     out: dict[str, Any] = {"settings": run_settings, "wall_s": wall, "agent_steps_per_s": result.timesteps / wall,
                            "agent_steps": result.timesteps,
                            "curve": [{k: v for k, v in row.items() if "nash_conv" in k or "gap" in k or
@@ -242,6 +246,8 @@ def main() -> None:
     parser.add_argument("--report", action="store_true",
                         help="train nothing: summarise the runs in the file, add the dynamics baselines, draw")
     parser.add_argument("--quick", action="store_true", help="smoke run: 4,000 steps, 1 seed, 100 episodes")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads per training run (TrainConfig.torch_threads; default 1: one run per core)")
     args = parser.parse_args()
     if args.quick:
         args.steps, args.seeds, args.episodes = 4_000, [0], 100
@@ -280,7 +286,8 @@ def main() -> None:
                 key = f"{case}/{learner}/{seed}"
                 if args.report or key in runs or not applies(case, learner):
                     continue
-                runs[key] = run_one(case, learner, seed, args.steps, args.episodes, phases.get(case))
+                runs[key] = run_one(case, learner, seed, args.steps, args.episodes, phases.get(case),
+                                    args.threads)
                 if case in phases and case not in refs:
                     refs[case] = phases[case].reference_row()
                 print(f"{key}: " + ", ".join(f"{k}={v:.3f}" for k, v in runs[key].items()

@@ -191,6 +191,11 @@ class TrainConfig:
     average_every: int = 0
     """Two-agent envs: snapshot the learners for the time-averaged policy (:mod:`agents.learning.average`) every
     this many timesteps; 0: ``total_timesteps // 20``."""
+    torch_threads: int = 1
+    """torch's intra-op threads during training. One keeps many runs side by side efficient (sweeps, benchmark
+    processes); more speed up one run of a large network (bargaining's 256 x 256 x 256 MaskablePPO: 1.6x with two,
+    ``benchmarks/learn_speed.py``). A seed gives the same run for the same thread count, not across counts (the
+    reductions' order depends on it)."""
     nash_conv_episodes: int | None = None
     """refine_bargain_v0's curve: play NashConv and subgame-perfection gap on the first this many of the
     ``eval_episodes`` (the costly metrics there; ``agents.evaluate.evaluate``'s argument); None: all of them."""
@@ -216,7 +221,7 @@ class TrainConfig:
                                  f"must be 'public', got {self.env_config['visibility']!r}")
         for name, low in (("total_timesteps", 1), ("seed", 0), ("n_envs", 1), ("checkpoint_every", 0),
                           ("eval_every", 0), ("eval_episodes", 1), ("pool_size", 1), ("snapshot_every", 1),
-                          ("average_every", 0)):
+                          ("average_every", 0), ("torch_threads", 1)):
             object.__setattr__(self, name, _int(name, getattr(self, name), low))
         if self.nash_conv_episodes is not None:
             object.__setattr__(self, "nash_conv_episodes", _int("nash_conv_episodes", self.nash_conv_episodes, 0))

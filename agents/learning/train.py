@@ -111,7 +111,7 @@ def train(config: TrainConfig, out_dir: Path | str, *, resume: bool = False,
     -------
     TrainResult
     """
-    th.set_num_threads(1)
+    th.set_num_threads(config.torch_threads)
     out_dir = Path(out_dir)
     ckpt = _prepare(out_dir, config, resume)
     if config.algo == "exploitability_descent":

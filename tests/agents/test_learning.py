@@ -165,6 +165,18 @@ def test_torch_threads_are_one(tmp_path):
     assert th.get_num_threads() == 1
 
 
+def test_torch_threads_setting_is_used_and_reproducible(tmp_path):
+    """``torch_threads`` sets torch's threads for the run; a seed gives the same run for a fixed count."""
+    config = _config(env_id="refine_matrix_v0", env_config=MP, mode="shared", total_timesteps=512, torch_threads=2,
+                     hyperparams={"n_steps": 32, "policy_kwargs": {"net_arch": [128, 128]}})
+    first = train(config, tmp_path / "a")
+    assert th.get_num_threads() == 2
+    assert _same_params(first, train(config, tmp_path / "b"))
+    with pytest.raises(ValueError, match="torch_threads: must be an integer >= 1"):
+        _config(torch_threads=0)
+    th.set_num_threads(1)
+
+
 def test_curve_nash_conv_on_the_first_episodes_only(tmp_path):
     """``nash_conv_episodes`` limits bargaining's curve NashConv to the first N evaluation episodes: the last curve
     point equals a separate evaluation of the final policies on those N episodes."""

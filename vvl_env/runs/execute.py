@@ -72,7 +72,7 @@ def train_config(scenario: Any, learner: Any, seed: int) -> Any:
     t = scenario.training
     pick = {k: getattr(learner, k) if getattr(learner, k) is not None else getattr(t, k)
             for k in ("total_timesteps", "n_envs", "checkpoint_every", "eval_every", "eval_episodes")}
-    extra = {k: getattr(learner, k) for k in ("pool_size", "snapshot_every", "exploring_starts")
+    extra = {k: getattr(learner, k) for k in ("pool_size", "snapshot_every", "exploring_starts", "torch_threads")
              if getattr(learner, k) is not None}
     mode = learner.mode or ("single" if scenario.env.id == "refine_or_act" else "shared")
     return TrainConfig(env_id=scenario.env.id, env_config=dict(scenario.env.config), algo=learner.algo, mode=mode,

@@ -68,7 +68,8 @@ class Learner(_Model):
 
     ``mode``: "single" (refine_or_act, the default there), "shared" (the default of the two-player envs),
     "independent" or "self_play". ``exploring_starts`` (refine_bargain_v0): the probability that a training
-    episode starts at a random play state (``agents.learning.TrainConfig.exploring_starts``). The named
+    episode starts at a random play state (``agents.learning.TrainConfig.exploring_starts``); ``torch_threads``:
+    torch threads of its training (default 1; ``TrainConfig.torch_threads``). The named
     hyper-parameters go to the SB3 constructor, over ``hyperparams``.
     """
 
@@ -84,6 +85,7 @@ class Learner(_Model):
     pool_size: Annotated[int, Field(ge=1, le=1000)] | None = None
     snapshot_every: Annotated[int, Field(ge=1)] | None = None
     exploring_starts: Annotated[float, Field(ge=0, le=1)] | None = None
+    torch_threads: Annotated[int, Field(ge=1, le=256)] | None = None
     learning_rate: Annotated[float, Field(gt=0, le=1)] | None = None
     gamma: Annotated[float, Field(gt=0, le=1)] | None = None
     n_steps: Annotated[int, Field(ge=2, le=10**6)] | None = None
