@@ -304,7 +304,7 @@ def main() -> None:
     print(table(results))
     for case in args.cases:
         if CASES[case][0] != "refine_or_act":
-            print(f"wrote {figure(case, runs, out.parent)}", file=sys.stderr)
+            print(f"wrote {figure(case, runs, out)}", file=sys.stderr)
 
 
 ROWS: dict[str, list[tuple[str, str, str]]] = {  # case -> (label, learner metric, reference metric)
@@ -374,9 +374,10 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def figure(case: str, runs: dict[str, Any], folder: Path) -> Path | None:
-    """``docs/figures/equilibrium_learning_<case>.png``: the NashConv figure of the runs' curves
-    (:mod:`vvl_env.runs.figures_learning`, with the exact dynamics on the same games in the matrix cases)."""
+def figure(case: str, runs: dict[str, Any], out: Path) -> Path | None:
+    """The NashConv figure of the runs' curves (:mod:`vvl_env.runs.figures_learning`, with the exact dynamics on the
+    same games in the matrix cases): ``docs/figures/equilibrium_learning_<case>.png`` for the main result file,
+    else ``<out stem>_equilibrium_learning_<case>.png`` beside ``out``."""
     from vvl_env.runs.figures_learning import nash_conv_curves
 
     agents: dict[str, Any] = {}
@@ -385,8 +386,9 @@ def figure(case: str, runs: dict[str, Any], folder: Path) -> Path | None:
         if c == case:
             agents.setdefault(algo, {"curves": {}})["curves"][seed] = run["curve"]
     env_id, cfg = CASES[case]
-    return nash_conv_curves({"agents": agents}, {"env": {"id": env_id, "config": cfg}},
-                            (FIGURES if folder == RESULTS.parent else folder) / f"equilibrium_learning_{case}.png")
+    name = f"equilibrium_learning_{case}.png"
+    path = FIGURES / name if out.resolve() == RESULTS else out.with_name(f"{out.stem}_{name}")
+    return nash_conv_curves({"agents": agents}, {"env": {"id": env_id, "config": cfg}}, path)
 
 
 if __name__ == "__main__":
