@@ -228,9 +228,9 @@ class TrainConfig:
         q = self.exploring_starts
         if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 <= q <= 1.0:
             raise ValueError(f"exploring_starts: must be a probability in [0, 1], got {q!r}")
-        if q > 0 and (self.env_id != "refine_bargain_v0" or self.algo == "exploitability_descent"):
-            raise ValueError(f"exploring_starts: only refine_bargain_v0's SB3 learners start episodes in play, got "
-                             f"env_id {self.env_id!r}, algo {self.algo!r}")
+        if q > 0 and self.env_id != "refine_bargain_v0":
+            raise ValueError(f"exploring_starts: only refine_bargain_v0's learners start episodes in play, got "
+                             f"env_id {self.env_id!r}")
         object.__setattr__(self, "exploring_starts", float(q))
         if not isinstance(self.env_config, dict):
             raise ValueError(f"env_config: must be a dict of environment keyword arguments, got {self.env_config!r}")
