@@ -28,7 +28,8 @@ load from other processes hits both alike; each entry keeps the wall-clock and t
 3. **Masked distributions** (``bargaining``): MaskablePPO on the bargaining case of benchmarks/agents.py (445
    actions) with vvl's ``MaskedMlpPolicy`` (``agents.learning.masked_policy``: one normalisation of the logits
    fewer, no argument checks) against sb3-contrib's ``MlpPolicy``, interleaved, the same seed: the rate ratio, and
-   whether both trained bit-identical weights (they must).
+   whether both trained bit-identical weights (they must); and the same with two torch threads (one run using both
+   cores, ``TrainConfig.torch_threads``), whose weights differ in the last bits but repeat from run to run.
 """
 
 from __future__ import annotations
@@ -135,10 +136,10 @@ BARGAIN_FAST = {"n_envs": 250, "n_steps": 32, "batch_size": 1000, "n_epochs": 4}
 a 256 x 256 x 256 ReLU network), one shared MaskablePPO policy on ``RefineBargainVecEnv`` (500 sub-envs)."""
 
 
-def _bargain_sps(policy: str, rollouts: int) -> tuple[float, float, str]:
+def _bargain_sps(policy: str, rollouts: int, threads: int = 1) -> tuple[float, float, str]:
     """MaskablePPO's rate (wall, CPU of ``learn``) on the bargaining case with ``policy`` ("masked":
-    ``agents.learning.masked_policy.MaskedMlpPolicy``, vvl's; "sb3": sb3-contrib's ``MlpPolicy``), and a digest of
-    the trained weights (the two must train the same network bit for bit)."""
+    ``agents.learning.masked_policy.MaskedMlpPolicy``, vvl's; "sb3": sb3-contrib's ``MlpPolicy``) and ``threads``
+    torch threads, and a digest of the trained weights (the two policies must train the same network bit for bit)."""
     import hashlib
 
     import torch as th
@@ -147,6 +148,7 @@ def _bargain_sps(policy: str, rollouts: int) -> tuple[float, float, str]:
     from agents.learning.masked_policy import MaskedMlpPolicy
     from vvl_env.envs import RefineBargainVecEnv
 
+    th.set_num_threads(threads)
     env = RefineBargainVecEnv(2 * BARGAIN_FAST["n_envs"], seed=0, **BARGAIN)
     model = MaskablePPO(MaskedMlpPolicy if policy == "masked" else "MlpPolicy", env, seed=0, device="cpu",
                         gamma=1.0, policy_kwargs={"net_arch": [256, 256, 256], "activation_fn": th.nn.ReLU},
@@ -155,18 +157,22 @@ def _bargain_sps(policy: str, rollouts: int) -> tuple[float, float, str]:
     wall, cpu = time.perf_counter(), time.process_time()
     model.learn(steps)
     rates = steps / (time.perf_counter() - wall), steps / (time.process_time() - cpu)
+    th.set_num_threads(1)
     digest = hashlib.sha256(b"".join(v.numpy().tobytes() for v in model.policy.state_dict().values())).hexdigest()
     return *rates, digest[:16]
 
 
 def bargaining(repeats: int, rollouts: int) -> dict[str, Any]:
     """Question 3: vvl's masked policy against sb3-contrib's on the bargaining case, interleaved; the ratio of the
-    medians and whether every pair trained the same weights."""
-    runs: dict[str, list[tuple[float, float]]] = {"sb3_mlp_policy": [], "vvl_masked_mlp_policy": []}
+    medians and whether every pair trained the same weights; and vvl's with two torch threads
+    (``TrainConfig.torch_threads``) against one."""
+    variants = (("sb3_mlp_policy", "sb3", 1), ("vvl_masked_mlp_policy", "masked", 1),
+                ("vvl_masked_mlp_policy_2_threads", "masked", 2))
+    runs: dict[str, list[tuple[float, float]]] = {key: [] for key, _, _ in variants}
     digests: dict[str, list[str]] = {k: [] for k in runs}
     for r in range(repeats):
-        for key, policy in (("sb3_mlp_policy", "sb3"), ("vvl_masked_mlp_policy", "masked")):
-            *rates, digest = _bargain_sps(policy, rollouts)
+        for key, policy, threads in variants:
+            *rates, digest = _bargain_sps(policy, rollouts, threads)
             runs[key].append((rates[0], rates[1]))
             digests[key].append(digest)
         print(f"bargaining repeat {r + 1}/{repeats}: " + ", ".join(f"{k} {v[-1][0]:.0f}/s" for k, v in runs.items()),
@@ -175,7 +181,10 @@ def bargaining(repeats: int, rollouts: int) -> dict[str, Any]:
     peer, ours = out["sb3_mlp_policy"], out["vvl_masked_mlp_policy"]
     ours["speedup_wall"] = ours["median_wall_sps"] / peer["median_wall_sps"]
     ours["speedup_cpu"] = ours["median_cpu_sps"] / peer["median_cpu_sps"]
+    two = out["vvl_masked_mlp_policy_2_threads"]
+    two["speedup_wall_over_one_thread"] = two["median_wall_sps"] / ours["median_wall_sps"]
     out["same_weights"] = digests["sb3_mlp_policy"] == digests["vvl_masked_mlp_policy"]
+    out["two_threads_reproducible"] = len(set(digests["vvl_masked_mlp_policy_2_threads"])) == 1
     out["settings"] = {"env": BARGAIN, **BARGAIN_FAST, "mode": "shared", "rollouts": rollouts}
     return out
 
