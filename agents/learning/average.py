@@ -41,8 +41,12 @@ class AveragePolicy:
 
     def probabilities_batch(self, obs: npt.NDArray[np.float32], masks: npt.NDArray[np.bool_],
                             ) -> npt.NDArray[np.float64]:
-        """Mean of the members' probabilities over a batch of flat observations and masks."""
-        return np.mean([m.probabilities_batch(obs, masks) for m in self.members], axis=0)
+        """Mean of the members' probabilities over a batch of flat observations and masks, summed member by member
+        (the sums of ``np.mean(..., axis=0)``, in its order, without holding every member's array at once)."""
+        total = np.array(self.members[0].probabilities_batch(obs, masks), dtype=np.float64)   # a copy to add into
+        for member in self.members[1:]:
+            total += member.probabilities_batch(obs, masks)
+        return total / len(self.members)
 
     def action_probabilities_batch(self, observations: Any, masks: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
         """Mean of the members' batched probabilities (batched evaluation, :mod:`agents.rollout`). Snapshots of one

@@ -94,6 +94,10 @@ def test_average_policy_is_the_mean_of_its_snapshots(tmp_path):
     np.testing.assert_allclose(average.action_probabilities(obs, obs["action_mask"]), np.mean(direct, axis=0),
                                rtol=1e-6, atol=1e-7)
     assert len({tuple(np.round(d, 6)) for d in direct}) > 1  # the snapshots differ: the mean is not trivial
+    rows = np.repeat(flat.numpy(), 7, axis=0) + np.linspace(0, 0.5, 7, dtype=np.float32)[:, None]   # a batch
+    masks = np.repeat(mask[None], 7, axis=0)
+    members = [m.probabilities_batch(rows, masks) for m in average.members]
+    np.testing.assert_array_equal(average.probabilities_batch(rows, masks), np.mean(members, axis=0))  # bit for bit
 
 
 def test_mmd_ppo_lowers_nash_conv_below_plain_ppo(tmp_path):
