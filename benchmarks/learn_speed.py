@@ -130,10 +130,10 @@ def throughput(repeats: int, rollouts: int) -> dict[str, Any]:
     return out
 
 
-BARGAIN = {"K": 2, "weights": "uniform", "cost": 0.02, "grid": 21, "delta": 0.95, "horizon": 4, "budget": 1}
-BARGAIN_FAST = {"n_envs": 250, "n_steps": 32, "batch_size": 1000, "n_epochs": 4}
-"""Question 3: benchmarks/agents.py's bargaining case and settings (250 copies, rollouts of 32, minibatches of 1,000,
-a 256 x 256 x 256 ReLU network), one shared MaskablePPO policy on ``RefineBargainVecEnv`` (500 sub-envs)."""
+BARGAIN_EPOCHS = 4
+"""Question 3: benchmarks/agents.py's bargaining case and default settings (``CASES``, ``SETTINGS``: 250 copies,
+rollouts of 32, minibatches of 1,000, a 256 x 256 x 256 ReLU network) with MaskablePPO's 4 epochs, one shared
+policy on ``RefineBargainVecEnv`` (500 sub-envs)."""
 
 
 def _bargain_sps(policy: str, rollouts: int, threads: int = 1) -> tuple[float, float, str]:
@@ -146,14 +146,16 @@ def _bargain_sps(policy: str, rollouts: int, threads: int = 1) -> tuple[float, f
     from sb3_contrib import MaskablePPO
 
     from agents.learning.masked_policy import MaskedMlpPolicy
+    from agents.learning.sb3_args import resolve_activation
+    from benchmarks.agents import CASES, SETTINGS
     from vvl_env.envs import RefineBargainVecEnv
 
     th.set_num_threads(threads)
-    env = RefineBargainVecEnv(2 * BARGAIN_FAST["n_envs"], seed=0, **BARGAIN)
+    setting = SETTINGS["default"]
+    env = RefineBargainVecEnv(2 * setting["n_envs"], seed=0, **CASES["bargaining"][1])
     model = MaskablePPO(MaskedMlpPolicy if policy == "masked" else "MlpPolicy", env, seed=0, device="cpu",
-                        gamma=1.0, policy_kwargs={"net_arch": [256, 256, 256], "activation_fn": th.nn.ReLU},
-                        **{k: BARGAIN_FAST[k] for k in ("n_steps", "batch_size", "n_epochs")})
-    steps = rollouts * env.num_envs * BARGAIN_FAST["n_steps"]
+                        gamma=1.0, n_epochs=BARGAIN_EPOCHS, **resolve_activation(setting["hyperparams"]))
+    steps = rollouts * env.num_envs * setting["hyperparams"]["n_steps"]
     wall, cpu = time.perf_counter(), time.process_time()
     model.learn(steps)
     rates = steps / (time.perf_counter() - wall), steps / (time.process_time() - cpu)
@@ -185,7 +187,8 @@ def bargaining(repeats: int, rollouts: int) -> dict[str, Any]:
     two["speedup_wall_over_one_thread"] = two["median_wall_sps"] / ours["median_wall_sps"]
     out["same_weights"] = digests["sb3_mlp_policy"] == digests["vvl_masked_mlp_policy"]
     out["two_threads_reproducible"] = len(set(digests["vvl_masked_mlp_policy_2_threads"])) == 1
-    out["settings"] = {"env": BARGAIN, **BARGAIN_FAST, "mode": "shared", "rollouts": rollouts}
+    out["settings"] = {"case": "benchmarks/agents.py bargaining", "n_epochs": BARGAIN_EPOCHS, "mode": "shared",
+                       "rollouts": rollouts}
     return out
 
 

@@ -1,13 +1,13 @@
 """``MaskedMlpPolicy``: sb3-contrib's MaskableActorCriticPolicy with a cheaper masked categorical, same numbers.
 
-sb3-contrib builds a masked distribution in three normalisations: ``MaskableCategorical(logits=z)`` normalises
-``L0 = z - logsumexp(z)``, its constructor re-normalises ``L0`` (``apply_masking(None)``), and ``apply_masking(m)``
+sb3-contrib builds a masked distribution in three normalisations: ``MaskableCategorical(logits=z)`` normalises ``L0
+= z - logsumexp(z)``, its constructor re-normalises ``L0`` (``apply_masking(None)``), and ``apply_masking(m)``
 normalises ``M = where(m, L0, -1e8)`` once more; each ``Categorical`` construction also validates its arguments.
-With 445 bargaining actions the three ``logsumexp`` calls and the checks took a quarter of the time of a
-MMD-PPO training run (a profile of 160,000 agent-steps: 14 of 83 s in ``logsumexp``, 5 s in the checks). :class:`OnceMaskedCategoricalDistribution` computes ``L0``
-once and builds the distribution the caller uses, masked or not, with one more normalisation and no argument
-checks: the tensors (``logits``, ``probs``, log-probabilities, entropy, samples) are bit for bit those of
-sb3-contrib, so training runs are unchanged, only faster.
+With 445 bargaining actions the three ``logsumexp`` calls and the checks took a quarter of the time of a MMD-PPO
+training run (a profile of 160,000 agent-steps: 14 of 83 s in ``logsumexp``, 5 s in the checks).
+:class:`OnceMaskedCategoricalDistribution` computes ``L0`` once and builds the distribution the caller uses, masked
+or not, with one more normalisation and no argument checks: the tensors (``logits``, ``probs``, log-probabilities,
+entropy, samples) are bit for bit those of sb3-contrib, so training runs are unchanged, only faster.
 """
 
 from __future__ import annotations
