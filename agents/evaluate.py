@@ -8,14 +8,16 @@ Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
 * ``refine_rate/<a>`` (1 if the agent refined at all), ``refinements/<a>`` (how often), and where:
   ``refine_rate/<a>/turn_<t>`` and ``refine_rate/<a>/action_<k>`` (the action index as chosen at that turn);
 * ``nash_conv`` and ``nash_conv/<a>``: in refine_matrix_v0, NashConv of the mixed profile the policies'
-  ``action_probabilities`` give at the first play-phase observation, in the true realised game of ``info``; in
+  ``action_probabilities`` give at the first play-phase observation, in the true realised game of ``info``; with
+  ``rounds`` > 1, NashConv of the whole play phase, every round, from its start (:mod:`agents.matrix_play`, exact
+  backward induction over the policies' play given the round and the last cell); in
   refine_bargain_v0 (visibility "public"), NashConv of the whole play phase (every offer round) in the realised
   episode, from the state its play starts in, each player's utilities its expected true ones given what it knows
   (:mod:`agents.bargain_play`, exact backward induction over the policies' Markov play); in RefineOrAct, the
   single agent's best-response gain ``max_k U(k) - E[U | act]`` of its final act distribution;
-* ``spe_gap`` (refine_bargain_v0, public): the largest one-shot deviation gain over every play state, reached or
-  not; 0 exactly when the play is subgame perfect (a Nash equilibrium can hold off-path threats: NashConv 0 with
-  a positive gap);
+* ``spe_gap`` (refine_bargain_v0, public; refine_matrix_v0 with ``rounds`` > 1): the largest one-shot deviation
+  gain over every play state, reached or not; 0 exactly when the play is subgame perfect (a Nash equilibrium can
+  hold off-path threats: NashConv 0 with a positive gap);
 * ``regret/<a>``: the agent's regret against its own best deviation in the realised game: at each play step (each
   round of refine_matrix_v0; the act step of RefineOrAct), the best-response payoff against the other player's
   play strategy minus the agent's expected payoff, summed over the steps (one round: ``nash_conv/<a>``). It judges
@@ -123,9 +125,10 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
         the EvalReport of the reference profile with the same env, seed and at least as many episodes (computed
         once, shared by every evaluated agent).
     selection : equilibrium selection rule of ``eq_payoff`` in refine_matrix_v0 (model.md §2).
-    nash_conv_episodes : refine_bargain_v0's play NashConv and ``spe_gap`` (the costly metrics there: policy calls
-        over all ~(2H + 1) G play states of an episode) are recorded for the first this many episodes (None: all;
-        0: none); refine_matrix_v0's NashConv is always recorded.
+    nash_conv_episodes : the play NashConv and ``spe_gap`` of refine_bargain_v0 and of refine_matrix_v0 with
+        ``rounds`` > 1 (the costly metrics: policy calls over all ~(2H + 1) G play states of a bargaining episode,
+        1 + (H - 1) m n of a repeated game) are recorded for the first this many episodes (None: all; 0: none);
+        refine_matrix_v0's one-round NashConv is always recorded.
 
     Returns
     -------

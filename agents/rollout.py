@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from agents import bargain_play
+from agents import bargain_play, matrix_play
 from agents.policy import Policy, probabilities_batch, sample_actions
 from agents.seeding import episode_seed
 from vvl_env.envs.refine_or_act_core import RefineOrActCore
@@ -180,6 +180,8 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
     play = [{a: 0.0 for a in agents} for _ in eps]
     first_play = [True] * len(eps)
     play_start: dict[int, tuple[np.ndarray, ...]] = {}
+    rounds = getattr(envs[0].config, "rounds", 1) if env_id == "refine_matrix_v0" else 1
+    history_start: dict[int, tuple[Any, ...]] = {}   # several rounds: the game and play observations at the start
     firsts: list[dict[str, Any]] = [{} for _ in eps]
     live, turn = list(range(len(eps))), 0
     while live:
@@ -201,7 +203,10 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
             rec = recs[j]
             if env_id == "refine_matrix_v0" and phase[j] == "play":
                 game, profile = infos[j][agents[0]]["game"], [probs_of[j, a] for a in agents]
-                _matrix_nash_conv(rec, game, profile, agents, M, first=first_play[j])
+                _matrix_nash_conv(rec, game, profile, agents, M, first=first_play[j] and rounds == 1)
+                if first_play[j] and rounds > 1:
+                    history_start[j] = (game, [obs[j][a] for a in agents],
+                                        [np.asarray(obs[j][a]["action_mask"]) for a in agents])
                 first_play[j] = False
             for a, act in actions[j].items():
                 k = refine_action(env_id, phase[j], act, M)
@@ -230,8 +235,12 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
             rec[f"play_payoff/{a}"] = pl[a]
     if nash_conv_episodes is not None:
         play_start = {j: v for j, v in play_start.items() if eps[j] < nash_conv_episodes}
+        history_start = {j: v for j, v in history_start.items() if eps[j] < nash_conv_episodes}
     if play_start and bargain_play.defined(envs[0].config):
         _bargain_nash_conv(recs, envs[0].config, policies, agents, play_start)
+    if history_start:
+        _history_nash_conv(recs, policies, agents, history_start, [seeds[j] for j in sorted(history_start)], M,
+                           rounds)
     realised = [info[agents[0]].get("game", info[agents[0]].get("problem")) for info in infos]
     return recs, realised, firsts
 
@@ -243,6 +252,19 @@ def _bargain_nash_conv(recs: list[dict[str, Any]], config: Any, policies: Mappin
     js = sorted(play_start)
     known, revealed, budget = (np.stack([play_start[j][k] for j in js]) for k in range(3))
     pv = bargain_play.play_nash_conv(config, [policies[a] for a in agents], known, revealed, budget)
+    for t, j in enumerate(js):
+        recs[j]["nash_conv"], recs[j]["spe_gap"] = float(pv.nash_conv[t]), float(pv.one_shot_gap[t])
+        for i, a in enumerate(agents):
+            recs[j][f"nash_conv/{a}"] = float(pv.gains[t, i])
+
+
+def _history_nash_conv(recs: list[dict[str, Any]], policies: Mapping[str, Policy], agents: tuple[str, ...],
+                       start: dict[int, tuple[Any, ...]], public_seeds: list[int], M: int, rounds: int) -> None:
+    """``nash_conv``, ``nash_conv/<a>`` and ``spe_gap`` of the whole play phase (all ``rounds`` rounds) of the
+    refine_matrix_v0 episodes in ``start`` (:mod:`agents.matrix_play`)."""
+    js = sorted(start)
+    pv = matrix_play.play_nash_conv([start[j][0] for j in js], [policies[a] for a in agents],
+                                    [start[j][1] for j in js], [start[j][2] for j in js], public_seeds, M, rounds)
     for t, j in enumerate(js):
         recs[j]["nash_conv"], recs[j]["spe_gap"] = float(pv.nash_conv[t]), float(pv.one_shot_gap[t])
         for i, a in enumerate(agents):

@@ -21,6 +21,7 @@ as rows, which both players rebuild from their own-first observations (player_1 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -73,11 +74,16 @@ def observation_size_to_M(size: int) -> int:
     return M
 
 
+@lru_cache(maxsize=64)
+def _layout(size: int) -> tuple[int, dict[str, slice]]:
+    M = observation_size_to_M(size)
+    return M, ObsLayout(M).sections()
+
+
 def parse_view(observation: npt.ArrayLike) -> MatrixView:
     """Reconstruct the agent's view of the realised game from its own-first-frame observation."""
     obs = np.asarray(observation, dtype=np.float64)
-    M = observation_size_to_M(obs.size)
-    s = ObsLayout(M).sections()
+    M, s = _layout(obs.size)
     m = int(np.sum(obs[s["own_exists"]] > 0.5))
     n = int(np.sum(obs[s["other_exists"]] > 0.5))
     own = obs[s["own_payoffs"]].reshape(M, M)[:m, :n]

@@ -5,9 +5,10 @@ episodes (``agents.evaluate.evaluate``, with the analytic ``bayes_optimal`` agen
 computed once):
 
 * ``nash_conv``: NashConv of the play policies in the realised game (refine_matrix_v0: at the first play
-  observation, against the true game; refine_bargain_v0 under public visibility: of the whole play phase,
-  :mod:`agents.bargain_play`), mean over episodes; in bargaining also ``spe_gap``, the largest one-shot deviation
-  gain of the play (0 iff subgame perfect), mean over episodes;
+  observation, against the true game, or with ``rounds`` > 1 of the whole repeated play, :mod:`agents.matrix_play`;
+  refine_bargain_v0 under public visibility: of the whole play phase, :mod:`agents.bargain_play`), mean over
+  episodes; in bargaining and repeated games also ``spe_gap``, the largest one-shot deviation gain of the play
+  (0 iff subgame perfect), mean over episodes;
 * ``welfare``, ``payoff/<a>``, ``refine_rate/<a>``: means over episodes;
 * ``refine_rate_gap/<a>`` and ``refine_gap/<a>``: the learned refine decision against the Bayes-optimal one at the
   agent's first step, from the reference agent's own decision values (:mod:`agents.refine_gap`: refine probability

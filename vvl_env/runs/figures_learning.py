@@ -6,7 +6,9 @@ alternating regret matching+'s time average, the iterate each is known to conver
 
 The reference games are the true games the analytic (``bayes_optimal``) agents reach the play phase in, over the
 seeded evaluation episodes (:func:`agents.learning.realised.realised_games`); a dynamic's x value is its number of
-game evaluations (one computation of both expected-payoff vectors), a learner's its agent-steps.
+game evaluations (one computation of both expected-payoff vectors), a learner's its agent-steps. With ``rounds``
+H > 1 the learners' NashConv is that of the whole play phase (:mod:`agents.matrix_play`) and the dynamics' stage
+profiles, played in every round, have H times their stage NashConv, which the lines show.
 """
 
 from __future__ import annotations
@@ -76,12 +78,14 @@ def nash_conv_curves(summary: dict[str, Any], scenario: dict[str, Any], path: Pa
     top = max(float(c["steps"].max()) for c in curves.values())
     env = scenario.get("env", {})
     lines = dynamics_baselines(env.get("id", ""), dict(env.get("config", {})), min(top, EXACT_EVALUATIONS))
+    rounds = int(env.get("config", {}).get("rounds", 1))   # a stationary profile's NashConv over H rounds: H x stage
     for k, (method, iterate) in enumerate(BASELINES):
         if method in lines:
             b = lines[method]
-            y = b.nash_conv_last if iterate == "last" else b.nash_conv_avg
+            y = rounds * (b.nash_conv_last if iterate == "last" else b.nash_conv_avg)
             ax.plot(b.evaluations, np.maximum(y, floor), color="k", alpha=0.8, linestyle=[":", "-."][k],
-                    label=f"exact {method}: {'last iterate' if iterate == 'last' else 'average'}")
+                    label=f"exact {method}: {'last iterate' if iterate == 'last' else 'average'}"
+                          + (f", played {rounds} rounds" if rounds > 1 else ""))
     ax.set(xscale="log", yscale="log", ylabel="NashConv of play (mean over episodes)",
            xlabel="training agent-steps (learners) / game evaluations (exact dynamics)" if lines else
            "training agent-steps (both agents)")

@@ -103,3 +103,17 @@ def split_tables(M: int, layers: int, own_layers: tuple[tuple[int, ...], tuple[i
                 start = (layer * 2 + mat) * MM
                 add[p, k, t] = start + ((k + v) * M + ar if p == 0 else ar * M + (k + v))
     return gather, add, field
+
+
+def history_observations(observation: np.ndarray, M: int, agent: int, rounds_played: IntArray, last: IntArray,
+                         prefix: int = 0) -> np.ndarray:
+    """Play observations (N, D) of ``agent`` (0 or 1) after ``rounds_played[t]`` rounds with ``last[t]`` = (a0, a1),
+    the actions player_0 and player_1 took in the last round (-1: none yet), from one play ``observation`` (D,) of
+    the same episode: what the env shows at those states (only the round and last-action sections differ; the payoff
+    tables and status stay fixed during play)."""
+    rounds_played, last = np.asarray(rounds_played, dtype=np.int64), np.asarray(last, dtype=np.int64)
+    s = ObsLayout(M, prefix).sections()
+    out = np.repeat(np.asarray(observation, dtype=np.float32)[None], len(rounds_played), axis=0)
+    out[:, s["last"]] = last_table(M)[(last[:, 0] + 1) * (M + 1) + last[:, 1] + 1, agent]
+    out[:, s["round"].start] = rounds_played
+    return out
