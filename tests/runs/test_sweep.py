@@ -59,3 +59,33 @@ def test_failed_cell_is_retried_once_and_never_loses_the_others(tmp_path: Path) 
     rows = read_csv(folder / "table.csv")
     assert [r["status"] for r in rows if r["cell"] == "c001-s1"] == ["failed"]
     assert "Failed cells" in (folder / "report.md").read_text()
+
+
+def test_oversubscribed_local_sweep_is_named() -> None:
+    """Parallel cells whose learners ask for several torch threads each: the message names the cores they need,
+    the machine's and the fix; one thread per cell, or one cell at a time, fits."""
+    from vvl_env.runs.grid import expand
+    from vvl_env.runs.schema import validate_scenario
+    from vvl_env.runs.sweep import oversubscription
+
+    def cells(threads: int | None, workers: int) -> list[Any]:
+        data = tiny(sweep={"parameters": {"env.config.cost": [0.0, 0.5]}, "workers": workers})
+        if threads is not None:
+            data["agents"][2]["torch_threads"] = threads
+        return expand(validate_scenario(data, deep=False))
+
+    text = oversubscription(cells(2, 2), 2, cores=2)
+    assert text is not None and "4 cores" in text and "has 2" in text and "--workers 1" in text
+    assert oversubscription(cells(None, 2), 2, cores=2) is None
+    assert oversubscription(cells(2, 1), 1, cores=2) is None
+    assert oversubscription(cells(2, 2), 2, cores=4) is None
+
+
+def test_cli_sweep_prints_the_oversubscription_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.runs.conftest import run_cli
+
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    data = tiny(learner=False, evaluation={"episodes": 10, "reference": "bayes"},
+                sweep={"parameters": {"env.config.cost": [0.0, 0.5]}, "workers": 2})
+    code, _, err = run_cli(["sweep", str(write(tmp_path / "g.toml", data)), "--out", str(tmp_path / "s"), "--quiet"])
+    assert code == 0 and "vvl sweep: warning: 2 parallel cells x 1 torch thread each" in err

@@ -97,19 +97,32 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    import warnings
+
+    from vvl_env.runs.errors import OversubscriptionWarning
     from vvl_env.runs.sweep import failed_cells, run_sweep
 
     start = time.perf_counter()
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers: must be an integer >= 1, got {args.workers}")
-    if args.resume:
-        if args.set:
-            raise ValueError("--set: a resumed sweep keeps its scenario.toml; start a new sweep to change values")
-        folder = run_sweep(None, backend=args.backend, workers=args.workers, address=args.address,
-                           quiet=args.quiet, sweep_dir=args.scenario, allow_large=args.allow_large)
-    else:
-        folder = run_sweep(load(args.scenario, args.set, args.allow_large), args.out, backend=args.backend,
-                           workers=args.workers, address=args.address, quiet=args.quiet)
+    with warnings.catch_warnings():   # restores showwarning: the sweep's own warnings print as one vvl line
+        default_show = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *rest: Any, **kw: Any) -> None:
+            if issubclass(category, OversubscriptionWarning):
+                print(f"vvl sweep: warning: {message}", file=sys.stderr)
+            else:
+                default_show(message, category, *rest, **kw)
+
+        warnings.showwarning = show
+        if args.resume:
+            if args.set:
+                raise ValueError("--set: a resumed sweep keeps its scenario.toml; start a new sweep to change values")
+            folder = run_sweep(None, backend=args.backend, workers=args.workers, address=args.address,
+                               quiet=args.quiet, sweep_dir=args.scenario, allow_large=args.allow_large)
+        else:
+            folder = run_sweep(load(args.scenario, args.set, args.allow_large), args.out, backend=args.backend,
+                               workers=args.workers, address=args.address, quiet=args.quiet)
     print(f"sweep: {folder / 'report.html'} (table.csv, table_mean.csv, sweep.json; "
           f"{time.perf_counter() - start:.1f} s)")
     failed = failed_cells(folder)

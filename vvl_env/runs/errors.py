@@ -35,6 +35,10 @@ class LargeScenarioWarning(UserWarning):
     """A scenario beyond a work or memory limit, run anyway (``--allow-large``)."""
 
 
+class OversubscriptionWarning(UserWarning):
+    """A local sweep whose parallel cells ask for more torch threads than the machine has cores."""
+
+
 def join_key(path: str, key: Any) -> str:
     """``path.key``, or ``path['key']`` where the key is not a plain word (so that a message stays one line)."""
     return f"{path}.{key}" if isinstance(key, str) and key.replace("-", "_").isidentifier() else f"{path}[{key!r}]"

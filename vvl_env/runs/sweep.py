@@ -12,15 +12,18 @@ seeds and ``report.md`` / ``report.html``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from vvl_env.runs import toml_io
 from vvl_env.runs.backends import make_backend
+from vvl_env.runs.errors import OversubscriptionWarning
 from vvl_env.runs.grid import Cell, expand
 from vvl_env.runs.schema import Scenario, load_scenario, validate_scenario
 from vvl_env.runs.store import SCENARIO_FILE, SUMMARY_FILE, folder_lock, new_run_dir, write_json
@@ -97,12 +100,30 @@ def run_sweep(scenario: Scenario | str | Path, root: str | Path = "runs", *, bac
     return folder
 
 
+def oversubscription(cells: Sequence[Cell], workers: int, cores: int | None = None) -> str | None:
+    """Why ``workers`` parallel cells, each training with up to its learners' ``torch_threads`` (learners train one
+    after another), oversubscribe ``cores`` (default: this machine's), or None if they do not. A local sweep warns
+    with it (:class:`~vvl_env.runs.errors.OversubscriptionWarning`): the runs would slow each other down."""
+    threads = max((a.torch_threads or 1 for c in cells for a in c.scenario.agents
+                   if getattr(a, "torch_threads", None) is not None), default=1)
+    cores = cores or os.cpu_count() or 1
+    parallel = min(workers, len(cells))
+    if parallel * threads <= cores:
+        return None
+    return (f"{parallel} parallel cells x {threads} torch thread{'s' if threads > 1 else ''} each (torch_threads) "
+            f"need {parallel * threads} cores, "
+            f"and this machine has {cores}; the runs slow each other down (use --workers "
+            f"{max(1, cores // threads)}, or torch_threads = 1)")
+
+
 class _Driver:
     """Runs the cells not finished yet, records every attempt in ``sweep.json`` as it happens, reports progress."""
 
     def __init__(self, scenario: Scenario, folder: Path, pool: Any, workers: int, quiet: bool) -> None:
         self.scenario, self.folder, self.pool, self.workers, self.quiet = scenario, folder, pool, workers, quiet
         self.cells = expand(scenario)
+        if pool.name == "local" and (text := oversubscription(self.cells, workers)):
+            warnings.warn(text, OversubscriptionWarning, stacklevel=3)
         old = _read_status(folder / SWEEP_FILE)
         self.status = {c.id: {"params": c.params, "seed": c.seed, "attempts": 0, "errors": [], "status": "pending",
                               **old.get(c.id, {})} for c in self.cells}
