@@ -1,8 +1,8 @@
 """Learners against the equilibria of refinement games; writes ``benchmarks/results/agents.json``.
 
 Run on demand (not part of the tests): ``python benchmarks/agents.py [--steps N] [--seeds 0 1 2 3 4] [--quick]``
-(``--threads 2``: two torch threads per run, for one run at a time on a 2-core machine;
-``benchmarks/results/agents_threads2.json`` holds such a run).
+(``--threads 2``: two torch threads per run, for one run at a time on a 2-core machine; the bargaining runs of
+``agents.json`` used it, and ``benchmarks/results/agents_bargaining_threads1.json`` keeps their one-thread runs).
 Each (case, algorithm, seed) is one training run of ``--steps`` agent-steps per learner (``total_timesteps`` counts
 both learners' steps in independent mode); the result file is rewritten after every run, and a rerun skips the runs
 already in it (``--fresh`` starts over), so an interrupted benchmark resumes where it stopped.
