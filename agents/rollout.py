@@ -105,9 +105,9 @@ def run_episodes(env_id: str, make: Callable[[], Any], policies: Mapping[str, Po
                  ) -> tuple[list[dict[str, Any]], list[Any], list[dict[str, Any]], Any]:
     """Records, realised games (None for RefineOrAct) and first decisions of episodes ``0 .. episodes - 1``, and one
     environment object. ``firsts[e][agent]`` is (observation, mask, probabilities) at the agent's first step.
-    ``nash_conv_episodes``: the play NashConv of refine_bargain_v0 (:mod:`agents.bargain_play`: policy calls over
-    every play state of each episode) is computed for the first this many episodes (None: all; 0: none, for
-    evaluations that only need payoffs).
+    ``nash_conv_episodes``: the play NashConv of refine_bargain_v0 and of refine_matrix_v0 with several rounds
+    (:mod:`agents.bargain_play`, :mod:`agents.matrix_play`: policy calls over every play state of each episode) is
+    computed for the first this many episodes (None: all; 0: none, for evaluations that only need payoffs).
 
     RefineOrAct episodes run on :class:`~vvl_env.envs.refine_or_act_core.RefineOrActCore` (the same episodes as
     the env's); the two-agent envs on one environment object per episode of a chunk.
