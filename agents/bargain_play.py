@@ -111,7 +111,4 @@ def play_nash_conv(config: BargainConfig, policies: Mapping[str, Policy] | Seque
         propose, accept = play_tables(config, policies, known[part], revealed[part], budget_left[part])
         parts.append(play_values(utilities(config, known[part], revealed[part]), config.delta,
                                  config.first_proposer, propose, accept, config.d))
-    if not parts:
-        return PlayValues(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0))
-    return PlayValues(*(np.concatenate([getattr(pv, f) for pv in parts])
-                        for f in ("value", "best_response", "one_shot_gap")))
+    return PlayValues.concatenate(parts)

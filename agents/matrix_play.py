@@ -57,10 +57,7 @@ def play_nash_conv(games: Sequence[Any], policies: Sequence[Policy], observation
         parts.append(_solve(games[lo:hi], policies, observations[lo:hi], masks[lo:hi], public_seeds[lo:hi], M,
                             rounds))
         lo = hi
-    if not parts:
-        return PlayValues(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0))
-    return PlayValues(*(np.concatenate([getattr(pv, f) for pv in parts])
-                        for f in ("value", "best_response", "one_shot_gap")))
+    return PlayValues.concatenate(parts)
 
 
 def _solve(games: Sequence[Any], policies: Sequence[Policy], observations: Sequence[Sequence[Any]],

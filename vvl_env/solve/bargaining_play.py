@@ -44,6 +44,14 @@ class PlayValues:
     reached or not) and its mover, in payoff units discounted to the start; 0 exactly when the play is subgame
     perfect (the one-shot deviation principle)."""
 
+    @classmethod
+    def concatenate(cls, parts: list[PlayValues]) -> PlayValues:
+        """The problems of ``parts`` in order, as one batch (an empty batch for no parts)."""
+        if not parts:
+            return cls(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0))
+        return cls(*(np.concatenate([getattr(pv, f) for pv in parts])
+                     for f in ("value", "best_response", "one_shot_gap")))
+
     @property
     def gains(self) -> FloatArray:
         """(B, 2): each player's best-response gain (>= 0 up to rounding)."""
