@@ -104,8 +104,7 @@ def oversubscription(cells: Sequence[Cell], workers: int, cores: int | None = No
     """Why ``workers`` parallel cells, each training with up to its learners' ``torch_threads`` (learners train one
     after another), oversubscribe ``cores`` (default: this machine's), or None if they do not. A local sweep warns
     with it (:class:`~vvl_env.runs.errors.OversubscriptionWarning`): the runs would slow each other down."""
-    threads = max((a.torch_threads or 1 for c in cells for a in c.scenario.agents
-                   if getattr(a, "torch_threads", None) is not None), default=1)
+    threads = max((getattr(a, "torch_threads", None) or 1 for c in cells for a in c.scenario.agents), default=1)
     cores = cores or os.cpu_count() or 1
     parallel = min(workers, len(cells))
     if parallel * threads <= cores:

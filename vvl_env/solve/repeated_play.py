@@ -82,11 +82,11 @@ def repeated_play_values(R1: npt.ArrayLike, R2: npt.ArrayLike, x: npt.ArrayLike,
     value_next = np.zeros((B, 2, M, M))   # the profile's values after each cell of round t
     best_next = np.zeros((B, 2, M, M))    # [:, i]: player i's best-response value after each cell
     gap = np.zeros(B)
+    payoff = np.stack([A, Bm], axis=1)    # (B, 2, M, M)
     for t in reversed(range(H)):
         at = slice(0, 1) if t == 0 else slice(1, None)
         xs, ys, live = X[:, t, at], Y[:, t, at], states[:, at]
-        stage = np.stack([A, Bm], axis=1) + value_next                    # (B, 2, M, M)
-        stage_best = np.stack([A, Bm], axis=1) + best_next
+        stage, stage_best = payoff + value_next, payoff + best_next
         row_q = np.einsum("bac,bsc->bsa", stage[:, 0], ys)                # player 0's action values
         col_q = np.einsum("bsa,bac->bsc", xs, stage[:, 1])
         value = np.stack([(xs * row_q).sum(-1), (ys * col_q).sum(-1)], axis=1)   # (B, 2, S)
