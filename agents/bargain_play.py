@@ -97,7 +97,7 @@ def utilities(config: BargainConfig, known: FloatArray, revealed: npt.ArrayLike)
 def play_nash_conv(config: BargainConfig, policies: Mapping[str, Policy] | Sequence[Policy], known: FloatArray,
                    revealed: npt.ArrayLike, budget_left: npt.ArrayLike, chunk: int = CHUNK) -> PlayValues:
     """Values, best responses, NashConv (``.nash_conv``, ``.gains``) and the subgame-perfection gap
-    (``.one_shot_gap``) of the play of ``policies`` (player_0, player_1; a mapping by agent name or a pair) in B
+    (``.one_shot_gap``; where it sits: ``.one_shot_at``) of the play of ``policies`` (player_0, player_1; a mapping by agent name or a pair) in B
     episodes whose play starts from the given state (arrays as :func:`play_tables`), ``chunk`` episodes at a time.
     Raises ValueError where it is not defined (:func:`defined`)."""
     if not defined(config):

@@ -40,7 +40,7 @@ def play_nash_conv(games: Sequence[Any], policies: Sequence[Policy], observation
                    masks: Sequence[Sequence[np.ndarray]], public_seeds: Sequence[int], M: int,
                    rounds: int) -> PlayValues:
     """Values, best responses, NashConv (``.nash_conv``, ``.gains``) and the subgame-perfection gap
-    (``.one_shot_gap``) of the play of ``policies`` (player_0, player_1) over ``rounds`` rounds in B episodes.
+    (``.one_shot_gap``; where it sits: ``.one_shot_at``) of the play of ``policies`` (player_0, player_1) over ``rounds`` rounds in B episodes.
 
     ``games[e]`` is episode e's true realised game (``info["game"]``), ``observations[e][i]`` and ``masks[e][i]``
     agent i's first play observation (a dict with "observation", as the PettingZoo env gives it) and action mask,

@@ -76,7 +76,7 @@ def test_evaluate_nash_conv_is_that_of_the_whole_play_phase():
         for s in range(10):
             a, b = divmod(s - 1, 3) if s else (-1, -1)
             x[t, s], y[t, s] = rule(0, t, a, b), rule(1, t, b, a)
-    value, best, gap = tree_walk(game.R1, game.R2, x, y, H)
+    value, best, gap, _ = tree_walk(game.R1, game.R2, x, y, H)
     recs = report.records
     assert recs[0]["nash_conv"] == pytest.approx((best - value).sum(), abs=1e-12)
     for i, a in enumerate(AGENTS):

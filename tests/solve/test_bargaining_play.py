@@ -93,21 +93,24 @@ def node_value(U, delta, first, d, propose, accept, player, t, table, offer=None
 
 
 def brute_one_shot_gap(U, delta, first, d, propose, accept):
-    """The largest gain of a one-shot deviation, state by state, from tree walks of each action."""
+    """The largest gain of a one-shot deviation, state by state, from tree walks of each action, and where it sits:
+    (round, mover, state), the state the table (0: none, 1 + h) at a proposal, the offer at a response."""
     H, G = propose.shape[0], U.shape[1]
-    gap = 0.0
+    gap, at = 0.0, (-1, -1, -1)
     for t in range(H):
         p = first ^ (t % 2)
         for table in ([-1] if t == 0 else range(G)):
             here = node_value(U, delta, first, d, propose, accept, p, t, table)
             best = max(node_value(U, delta, first, d, propose, accept, p, t, table, g) for g in range(G))
-            gap = max(gap, best - here)
+            if best - here > gap:
+                gap, at = best - here, (t, p, table + 1)
         for g in range(G):
             r = 1 - p
             here = node_value(U, delta, first, d, propose, accept, r, t, None, g)
             later = _start(U, delta, first, d, propose, accept, r, None, t + 1, g, ())
-            gap = max(gap, max(delta**t * U[r, g], later) - here)
-    return gap
+            if max(delta**t * U[r, g], later) - here > gap:
+                gap, at = max(delta**t * U[r, g], later) - here, (t, r, g)
+    return gap, at
 
 
 @pytest.mark.parametrize("G,H,first,seed", [(3, 2, 0, 1), (2, 3, 1, 2), (3, 3, 0, 5)])
@@ -116,9 +119,10 @@ def test_one_shot_gap_matches_the_game_tree(G, H, first, seed):
     U, d = rng.random((2, G)), rng.random(2) * 0.3
     propose, accept = random_profile(rng, G, H)
     pv = play_values(U[None], 0.8, first, propose, accept, d)
-    assert pv.one_shot_gap[0] == pytest.approx(brute_one_shot_gap(U, 0.8, first, d, propose[0], accept[0]),
-                                               abs=1e-12)
+    gap, at = brute_one_shot_gap(U, 0.8, first, d, propose[0], accept[0])
+    assert pv.one_shot_gap[0] == pytest.approx(gap, abs=1e-12)
     assert pv.one_shot_gap[0] > 0
+    assert tuple(pv.one_shot_at[0]) == at
 
 
 def test_a_nash_equilibrium_with_an_incredible_threat_has_nash_conv_zero_and_a_positive_gap():
@@ -133,6 +137,10 @@ def test_a_nash_equilibrium_with_an_incredible_threat_has_nash_conv_zero_and_a_p
     pv = play_values(U, 1.0, 0, propose, accept, d=(0.0, -0.2))
     np.testing.assert_allclose(pv.nash_conv, 0.0, atol=1e-15)
     np.testing.assert_allclose(pv.one_shot_gap, 0.2)
+    assert tuple(pv.one_shot_at[0]) == (0, 1, 0)      # round 0, the responder, offer 0 = (1, 0)
+    propose[0, 0, 0] = [1.0, 0.0]                      # accept everything, offer (1, 0): the SPE
+    pv = play_values(U, 1.0, 0, propose, np.array([[[1.0, 1.0]]]), d=(0.0, -0.2))
+    assert pv.one_shot_gap[0] == 0.0 and tuple(pv.one_shot_at[0]) == (-1, -1, -1)     # subgame perfect
 
 
 def test_ultimatum_closed_form_and_batching():

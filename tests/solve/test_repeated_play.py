@@ -23,17 +23,19 @@ def random_profile(rng: np.random.Generator, B: int, H: int, M: int, m: int, n: 
 
 
 def tree_walk(R1: np.ndarray, R2: np.ndarray, x: np.ndarray, y: np.ndarray, H: int) -> tuple[np.ndarray, ...]:
-    """Values, best-response values and the largest one-shot gain by recursion over whole histories (tuples of
-    cells), each player's strategy read at the state its last cell gives; a best response may use the whole history."""
+    """Values, best-response values and the largest one-shot gain (with where: round, player, state) by recursion
+    over whole histories (tuples of cells), each player's strategy read at the state its last cell gives; a best
+    response may use the whole history."""
     m, n = R1.shape
     M = x.shape[-1]
     R = (R1, R2)
-    gap = [0.0]
+    gap: list = [0.0, (-1, -1, -1)]
+
+    def state(history: tuple[tuple[int, int], ...]) -> int:
+        return 0 if not history else 1 + history[-1][0] * M + history[-1][1]
 
     def strategies(history: tuple[tuple[int, int], ...]) -> tuple[np.ndarray, np.ndarray]:
-        t = len(history)
-        s = 0 if t == 0 else 1 + history[-1][0] * M + history[-1][1]
-        return x[t, s, :m], y[t, s, :n]
+        return x[len(history), state(history), :m], y[len(history), state(history), :n]
 
     def value(history: tuple[tuple[int, int], ...]) -> np.ndarray:
         if len(history) == H:
@@ -42,7 +44,9 @@ def tree_walk(R1: np.ndarray, R2: np.ndarray, x: np.ndarray, y: np.ndarray, H: i
         cell = np.array([[np.array([R1[a, b], R2[a, b]]) + value(history + ((a, b),)) for b in range(n)]
                          for a in range(m)])                      # (m, n, 2)
         v = np.einsum("a,b,abk->k", xs, ys, cell)
-        gap[0] = max(gap[0], (cell[..., 0] @ ys).max() - v[0], (xs @ cell[..., 1]).max() - v[1])
+        for i, gain in enumerate(((cell[..., 0] @ ys).max() - v[0], (xs @ cell[..., 1]).max() - v[1])):
+            if gain > gap[0] + 1e-12:
+                gap[:] = gain, (len(history), i, state(history))
         return v
 
     def best(history: tuple[tuple[int, int], ...], i: int) -> float:
@@ -53,7 +57,7 @@ def tree_walk(R1: np.ndarray, R2: np.ndarray, x: np.ndarray, y: np.ndarray, H: i
         return float((cell @ ys).max() if i == 0 else (xs @ cell).max())
 
     v = value(())
-    return v, np.array([best((), 0), best((), 1)]), gap[0]
+    return v, np.array([best((), 0), best((), 1)]), gap[0], gap[1]
 
 
 @pytest.mark.parametrize("m, n, M, H, seed", [(2, 2, 2, 2, 0), (2, 3, 3, 3, 1), (3, 2, 4, 3, 2), (1, 3, 3, 2, 3)])
@@ -67,10 +71,11 @@ def test_values_best_responses_and_gap_match_the_game_tree(m, n, M, H, seed):
     rm, cm = np.arange(M) < m, np.arange(M) < n
     pv = repeated_play_values(R1, R2, x, y, row_mask=np.tile(rm, (B, 1)), col_mask=np.tile(cm, (B, 1)))
     for b in range(B):
-        v, br, gap = tree_walk(R1[b, :m, :n], R2[b, :m, :n], x[b], y[b], H)
+        v, br, gap, at = tree_walk(R1[b, :m, :n], R2[b, :m, :n], x[b], y[b], H)
         np.testing.assert_allclose(pv.value[b], v, atol=1e-12)
         np.testing.assert_allclose(pv.best_response[b], br, atol=1e-12)
         assert pv.one_shot_gap[b] == pytest.approx(gap, abs=1e-12)
+        assert tuple(pv.one_shot_at[b]) == at
         assert (pv.gains[b] >= -1e-12).all()
 
 
@@ -104,6 +109,7 @@ def test_a_nash_equilibrium_held_by_an_off_path_mistake_has_nash_conv_zero_and_a
     np.testing.assert_allclose(pv.value[0], (2.0, 2.0))
     assert pv.nash_conv[0] == pytest.approx(0.0, abs=1e-12)
     assert pv.one_shot_gap[0] == pytest.approx(1.0)
+    assert tuple(pv.one_shot_at[0]) == (1, 1, after_dc)      # round 1, player 1, after (D, C)
     y[0, 1, after_dc] = (0.0, 1.0)
     pv = repeated_play_values(R1[None], R2[None], x, y)
     assert pv.one_shot_gap[0] == pytest.approx(0.0, abs=1e-12)

@@ -28,7 +28,9 @@ from vvl_env.model._validate import as_finite_array, check_index, check_real
 from vvl_env.model.bargaining import check_disagreement
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 PROB_TOL = 1e-6
+NOWHERE = (-1, -1, -1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +45,18 @@ class PlayValues:
     """(B,): the largest gain of a one-shot deviation, over every play state (each round, each offer on the table,
     reached or not) and its mover, in payoff units discounted to the start; 0 exactly when the play is subgame
     perfect (the one-shot deviation principle)."""
+    one_shot_at: IntArray
+    """(B, 3): where ``one_shot_gap`` is reached, ``(round, mover, state)``; the state numbering is the solver's
+    (:func:`play_values`, :func:`~vvl_env.solve.repeated_play.repeated_play_values`). ``(-1, -1, -1)`` where no
+    one-shot deviation gains (gap 0); the latest round wins a tie."""
 
     @classmethod
     def concatenate(cls, parts: list[PlayValues]) -> PlayValues:
         """The problems of ``parts`` in order, as one batch (an empty batch for no parts)."""
         if not parts:
-            return cls(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0))
+            return cls(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0), np.zeros((0, 3), dtype=np.int64))
         return cls(*(np.concatenate([getattr(pv, f) for pv in parts])
-                     for f in ("value", "best_response", "one_shot_gap")))
+                     for f in ("value", "best_response", "one_shot_gap", "one_shot_at")))
 
     @property
     def gains(self) -> FloatArray:
@@ -61,6 +67,22 @@ class PlayValues:
     def nash_conv(self) -> FloatArray:
         """(B,): the sum of the two gains."""
         return self.gains.sum(axis=1)
+
+
+class GapTracker:
+    """The running maximum of one-shot deviation gains over a backward induction, and where it sits."""
+
+    def __init__(self, B: int) -> None:
+        self.gap = np.zeros(B)
+        self.at = np.tile(np.array(NOWHERE, dtype=np.int64), (B, 1))
+
+    def update(self, gains: FloatArray, t: int, mover: int, first_state: int = 0) -> None:
+        """Take in ``gains`` (B, S), mover ``mover``'s one-shot gains at round t in states ``first_state + s``."""
+        s = gains.argmax(axis=1)
+        top = gains[np.arange(len(s)), s]
+        better = top > self.gap
+        self.gap = np.where(better, top, self.gap)
+        self.at[better] = np.stack([np.full(len(s), t), np.full(len(s), mover), first_state + s], axis=1)[better]
 
 
 def _check(utilities: npt.ArrayLike, propose: npt.ArrayLike, accept: npt.ArrayLike
@@ -105,7 +127,9 @@ def play_values(utilities: npt.ArrayLike, delta: float, first_proposer: int, pro
     -------
     PlayValues
         With ``one_shot_gap``: the largest one-shot deviation gain, ``max(delta^t u_r(g), S^r_{t+1}(g)) -
-        R^r_t(g)`` at the responses and ``max_g R^p_t(g) - S^p_t(k)`` at the proposals.
+        R^r_t(g)`` at the responses and ``max_g R^p_t(g) - S^p_t(k)`` at the proposals; ``one_shot_at``: where,
+        ``(t, mover, state)``, the state being the offer g responded to when the mover is round t's responder, the
+        table k (0: none; ``1 + h``: offer h) when it is the proposer.
 
     Notes
     -----
@@ -122,7 +146,7 @@ def play_values(utilities: npt.ArrayLike, delta: float, first_proposer: int, pro
     H = P.shape[1]
     start = np.broadcast_to(dd, (B, G, 2)).copy()   # S_{t+1}(g) after a rejection of g; S_H = d
     best = start.copy()                               # [..., i]: player i's value when it best-responds
-    gap = np.zeros(B)
+    gap = GapTracker(B)
     for t in reversed(range(H)):
         p = first ^ (t % 2)
         r = 1 - p
@@ -132,9 +156,9 @@ def play_values(utilities: npt.ArrayLike, delta: float, first_proposer: int, pro
         respond_best = a * agree + (1.0 - a) * best
         respond_best[..., r] = np.maximum(agree[..., r], best[..., r])
         rows = P[:, t, :1] if t == 0 else P[:, t, 1:]  # (B, 1 or G, G): the reachable tables
-        gap = np.maximum(gap, (np.maximum(agree[..., r], start[..., r]) - respond[..., r]).max(axis=1))
+        gap.update(np.maximum(agree[..., r], start[..., r]) - respond[..., r], t, r)
         start = rows @ respond
-        gap = np.maximum(gap, (respond[..., p].max(axis=1)[:, None] - start[..., p]).max(axis=1))
+        gap.update(respond[..., p].max(axis=1)[:, None] - start[..., p], t, p, first_state=0 if t == 0 else 1)
         best = rows @ respond_best
         best[..., p] = respond_best[..., p].max(axis=1)[:, None]
-    return PlayValues(start[:, 0], best[:, 0], gap)
+    return PlayValues(start[:, 0], best[:, 0], gap.gap, gap.at)

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vvl_env.model._validate import as_finite_array
-from vvl_env.solve.bargaining_play import PlayValues
+from vvl_env.solve.bargaining_play import GapTracker, PlayValues
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -60,8 +60,9 @@ def repeated_play_values(R1: npt.ArrayLike, R2: npt.ArrayLike, x: npt.ArrayLike,
     Returns
     -------
     PlayValues
-        ``value``, ``best_response`` (B, 2), and ``one_shot_gap`` (B,), the largest one-shot deviation gain over
-        every state, reached or not, and both movers.
+        ``value``, ``best_response`` (B, 2), ``one_shot_gap`` (B,), the largest one-shot deviation gain over
+        every state, reached or not, and both movers, and ``one_shot_at`` (B, 3), where: ``(t, player, state)``, the
+        state numbered as ``x``'s rows.
     """
     A = as_finite_array("R1", R1, ndim=3)
     Bm = as_finite_array("R2", R2, ndim=3)
@@ -81,7 +82,7 @@ def repeated_play_values(R1: npt.ArrayLike, R2: npt.ArrayLike, x: npt.ArrayLike,
     states = np.concatenate([np.ones((B, 1), bool), (rm[:, :, None] & cm[:, None, :]).reshape(B, -1)], axis=1)
     value_next = np.zeros((B, 2, M, M))   # the profile's values after each cell of round t
     best_next = np.zeros((B, 2, M, M))    # [:, i]: player i's best-response value after each cell
-    gap = np.zeros(B)
+    gap = GapTracker(B)
     payoff = np.stack([A, Bm], axis=1)    # (B, 2, M, M)
     for t in reversed(range(H)):
         at = slice(0, 1) if t == 0 else slice(1, None)
@@ -95,7 +96,8 @@ def repeated_play_values(R1: npt.ArrayLike, R2: npt.ArrayLike, x: npt.ArrayLike,
                          np.where(cm[:, None], np.einsum("bsa,bac->bsc", xs, stage_best[:, 1]), low).max(-1)], axis=1)
         one_shot = np.stack([np.where(rm[:, None], row_q, low).max(-1), np.where(cm[:, None], col_q, low).max(-1)],
                             axis=1) - value
-        gap = np.maximum(gap, np.where(live[:, None], one_shot, 0.0).max(axis=(1, 2)))
+        for i in (0, 1):
+            gap.update(np.where(live, one_shot[:, i], 0.0), t, i, first_state=0 if t == 0 else 1)
         if t > 0:
             value_next, best_next = value.reshape(B, 2, M, M), best.reshape(B, 2, M, M)
-    return PlayValues(value[:, :, 0], best[:, :, 0], gap)
+    return PlayValues(value[:, :, 0], best[:, :, 0], gap.gap, gap.at)
