@@ -10,7 +10,10 @@ Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
 * ``nash_conv`` and ``nash_conv/<a>``: in refine_matrix_v0, NashConv of the mixed profile the policies'
   ``action_probabilities`` give at the first play-phase observation, in the true realised game of ``info``; with
   ``rounds`` > 1, NashConv of the whole play phase, every round, from its start (:mod:`agents.matrix_play`, exact
-  backward induction over the policies' play given the round and the last cell); in
+  backward induction over the policies' play given the round and the last cell); under ``visibility = "own"``
+  (one round), the *interim* NashConv, each player's best-response gain given what it saw, the other's
+  refinements drawn from their law (:mod:`agents.private_play`; 0 at a Bayes-Nash equilibrium of play), and with
+  several rounds not defined; in
   refine_bargain_v0 (visibility "public"), NashConv of the whole play phase (every offer round) in the realised
   episode, from the state its play starts in, each player's utilities its expected true ones given what it knows
   (:mod:`agents.bargain_play`, exact backward induction over the policies' Markov play); in RefineOrAct, the
@@ -20,7 +23,8 @@ Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
   hold off-path threats: NashConv 0 with a positive gap);
 * ``regret/<a>``: the agent's regret against its own best deviation in the realised game: at each play step (each
   round of refine_matrix_v0; the act step of RefineOrAct), the best-response payoff against the other player's
-  play strategy minus the agent's expected payoff, summed over the steps (one round: ``nash_conv/<a>``). It judges
+  play strategy minus the agent's expected payoff, summed over the steps (one round, public: ``nash_conv/<a>``;
+  under "own" a full-information regret, positive even at a Bayes-Nash equilibrium). It judges
   play given the realised game; the refine decision is judged by ``refine_gap``. Not defined for bargaining;
 * ``eq_payoff/<a>`` and ``eq_gap/<a> = play payoff - eq_payoff``: the analytic outcome of the realised problem
   (refine_matrix_v0: ``rounds`` times the equilibrium payoff under ``selection``, batched after the episodes;

@@ -12,7 +12,8 @@ or a batched evaluation would not reproduce a sequential one.
 
 Correlated play: a policy whose ``uses_public_seed`` is True (the analytic matrix agents under selection "all", which
 draw one extreme equilibrium per episode) also reads a *public seed*, the same for every agent of an episode, as the
-keyword ``public_seed`` of ``action_probabilities``; the evaluators pass the episode's seed. It plays the role of a
+keyword ``public_seed`` of ``action_probabilities`` (and ``public_seeds``, one per row, of
+``action_probabilities_batch`` where it has one); the evaluators pass the episode's seed. It plays the role of a
 public coin both players see, without which two independent draws would not form one equilibrium.
 """
 
@@ -71,10 +72,12 @@ def probabilities_batch(policy: Policy, observations: Sequence[Any], masks: npt.
     """Action probabilities (B, A) of ``policy`` for B observations and their masks: one
     ``action_probabilities_batch`` call where the policy has it, else one ``action_probabilities`` call per row
     (with ``public_seed=public_seeds[t]`` where the policy ``uses_public_seed``, module docstring)."""
+    batch = getattr(policy, "action_probabilities_batch", None)
     if public_seeds is not None and getattr(policy, "uses_public_seed", False):
+        if batch is not None:
+            return np.asarray(batch(observations, masks, public_seeds=public_seeds), dtype=np.float64)
         return np.stack([np.asarray(policy.action_probabilities(o, m, public_seed=s), dtype=np.float64)
                          for o, m, s in zip(observations, masks, public_seeds)])
-    batch = getattr(policy, "action_probabilities_batch", None)
     if batch is not None:
         return np.asarray(batch(observations, masks), dtype=np.float64)
     return np.stack([np.asarray(policy.action_probabilities(o, m), dtype=np.float64)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from agents import bargain_play, matrix_play
+from agents import bargain_play, matrix_play, private_play
 from agents.policy import Policy, probabilities_batch, sample_actions
 from agents.seeding import episode_seed
 from vvl_env.envs.refine_or_act_core import RefineOrActCore
@@ -182,6 +182,9 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
     play_start: dict[int, tuple[np.ndarray, ...]] = {}
     rounds = getattr(envs[0].config, "rounds", 1) if env_id == "refine_matrix_v0" else 1
     history_start: dict[int, tuple[Any, ...]] = {}   # several rounds: the game and play observations at the start
+    private = env_id == "refine_matrix_v0" and envs[0].config.visibility == "own"
+    refine_joint: list[list[tuple[int, int]]] = [[] for _ in eps]     # private play: the refine phase's actions
+    private_start: dict[int, list[np.ndarray]] = {}                   # private play: the play probabilities
     firsts: list[dict[str, Any]] = [{} for _ in eps]
     live, turn = list(range(len(eps))), 0
     while live:
@@ -204,10 +207,14 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
             if env_id == "refine_matrix_v0" and phase[j] == "play":
                 game, profile = infos[j][agents[0]]["game"], [probs_of[j, a] for a in agents]
                 _matrix_nash_conv(rec, game, profile, agents, M, first=first_play[j] and rounds == 1)
-                if first_play[j] and rounds > 1:
+                if first_play[j] and private:
+                    private_start[j] = profile
+                elif first_play[j] and rounds > 1:
                     history_start[j] = (game, [obs[j][a] for a in agents],
                                         [np.asarray(obs[j][a]["action_mask"]) for a in agents])
                 first_play[j] = False
+            if private and phase[j] == "refine":
+                refine_joint[j].append((actions[j][agents[0]], actions[j][agents[1]]))
             for a, act in actions[j].items():
                 k = refine_action(env_id, phase[j], act, M)
                 if k is not None and obs[j][a]["action_mask"][act]:
@@ -236,13 +243,38 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
     if nash_conv_episodes is not None:
         play_start = {j: v for j, v in play_start.items() if eps[j] < nash_conv_episodes}
         history_start = {j: v for j, v in history_start.items() if eps[j] < nash_conv_episodes}
+        private_start = {j: v for j, v in private_start.items() if eps[j] < nash_conv_episodes}
     if play_start and bargain_play.defined(envs[0].config):
         _bargain_nash_conv(recs, envs[0].config, policies, agents, play_start)
     if history_start:
         _history_nash_conv(recs, policies, agents, history_start, [seeds[j] for j in sorted(history_start)], M,
                            rounds)
+    if private:
+        _private_nash_conv(recs, envs[0].config, policies, agents, private_start, refine_joint, seeds)
     realised = [info[agents[0]].get("game", info[agents[0]].get("problem")) for info in infos]
     return recs, realised, firsts
+
+
+def _private_nash_conv(recs: list[dict[str, Any]], config: Any, policies: Mapping[str, Policy],
+                       agents: tuple[str, ...], start: dict[int, list[np.ndarray]],
+                       refine_joint: list[list[tuple[int, int]]], seeds: list[int]) -> None:
+    """Under visibility "own": ``nash_conv`` and ``nash_conv/<a>`` are the interim gains of
+    :mod:`agents.private_play` (one round), or not defined (several rounds); ``regret/<a>`` stays the
+    full-information one."""
+    for rec in recs:
+        for key in ("nash_conv", *(f"nash_conv/{a}" for a in agents)):
+            rec.pop(key, None)
+    if not private_play.defined(config) or not start:
+        return
+    js = sorted(start)
+    gains = private_play.interim_gains(config, [policies[a] for a in agents], [seeds[j] for j in js],
+                                       [refine_joint[j] for j in js], [start[j] for j in js],
+                                       seed=seeds[js[0]])
+    for t, j in enumerate(js):
+        if np.isfinite(gains[t]).all():
+            recs[j]["nash_conv"] = float(gains[t].sum())
+            for i, a in enumerate(agents):
+                recs[j][f"nash_conv/{a}"] = float(gains[t, i])
 
 
 def _bargain_nash_conv(recs: list[dict[str, Any]], config: Any, policies: Mapping[str, Policy],

@@ -26,18 +26,20 @@ realised game.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from agents.analytic._common import LRUCache, array_key, draw, point_mass
-from agents.analytic.matrix_value import MatrixView, lookahead, parse_view
+from agents.analytic.matrix_value import MatrixView, lookahead, observation_layout, parse_view
 from vvl_env.envs.refine_matrix.config import AGENTS as ROLES
 from vvl_env.envs.refine_matrix.layout import PLAY, REFINE
 from vvl_env.model._validate import readonly
 from vvl_env.model.perturbation import PerturbationModel
 from vvl_env.solve.equilibria import equilibria
+from vvl_env.solve.equilibria_batch import batch_equilibria, select_profiles
 from vvl_env.solve.selection import SelectionRule
 
 FloatArray = npt.NDArray[np.float64]
@@ -54,13 +56,34 @@ def equilibrium_profiles(R1: FloatArray, R2: FloatArray, selection: str) -> tupl
     return _PROFILES.get((selection,) + array_key(R1, R2), lambda: _solve_profiles(R1, R2, selection))
 
 
+def _first_copies(actions: FloatArray) -> npt.NDArray[np.bool_]:
+    """(..., k): whether each of k actions (rows of ``actions`` (..., k, d), its payoffs) is the first of its copies."""
+    same = (actions[..., :, None, :] == actions[..., None, :, :]).all(axis=-1)
+    return ~np.triu(same, 1).any(axis=-2)
+
+
+def distinct_actions(R1: FloatArray, R2: FloatArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The rows and columns of ``(R1, R2)`` to keep: the first of each group of actions with the same payoffs for
+    both players. A copy adds no strategic choice (an "own" view shows the other's variants at their parent's
+    payoffs), but makes the game degenerate, whose exact solution is slow."""
+    return (np.flatnonzero(_first_copies(np.concatenate([R1, R2], axis=1))),
+            np.flatnonzero(_first_copies(np.concatenate([R1, R2], axis=0).T)))
+
+
 def _solve_profiles(R1: FloatArray, R2: FloatArray, selection: str) -> tuple[FloatArray, FloatArray]:
     rule = SelectionRule.parse(selection)
     if rule.kind == "lemke_howson":
         eq = equilibria((R1, R2), method=str(rule))
-    else:
+        xs, ys = eq.xs, eq.ys
+    elif rule.kind == "all":
         eq = equilibria((R1, R2)).select(rule)
-    xs, ys = np.clip(eq.xs, 0.0, None), np.clip(eq.ys, 0.0, None)
+        xs, ys = eq.xs, eq.ys
+    else:   # a welfare rule: the copies of an action get no mass (an equilibrium of the same welfare, own part)
+        rows, cols = distinct_actions(R1, R2)
+        eq = equilibria((R1[np.ix_(rows, cols)], R2[np.ix_(rows, cols)])).select(rule)
+        xs, ys = np.zeros((len(eq.xs), R1.shape[0])), np.zeros((len(eq.ys), R1.shape[1]))
+        xs[:, rows], ys[:, cols] = eq.xs, eq.ys
+    xs, ys = np.clip(xs, 0.0, None), np.clip(ys, 0.0, None)
     return readonly(xs / xs.sum(axis=1, keepdims=True)), readonly(ys / ys.sum(axis=1, keepdims=True))
 
 
@@ -166,6 +189,70 @@ class MatrixAgent:
         if k is not None and mask[1 + k]:
             return point_mass(1 + k, mask.size)
         return point_mass(0, mask.size)
+
+    def action_probabilities_batch(self, observations: Any, masks: npt.ArrayLike,
+                                   public_seeds: Sequence[int] | None = None) -> FloatArray:
+        """``action_probabilities`` of every row (B, 1 + 2M). Play rows are parsed together and solved with one
+        batched equilibrium call per game shape (:func:`vvl_env.solve.equilibria_batch.batch_equilibria`, which
+        lists the extreme equilibria in the order of :func:`~vvl_env.solve.equilibria.equilibria`), each distinct
+        game once; refine rows, and play under a Lemke-Howson rule, row by row."""
+        masks = np.asarray(masks)
+        out = np.zeros(masks.shape)
+        if len(masks) == 0:
+            return out
+        seeds = [None] * len(masks) if public_seeds is None else list(public_seeds)
+        rule = SelectionRule.parse(self.selection)
+        O = np.stack([np.asarray(o["observation"] if isinstance(o, dict) else o, dtype=np.float64)
+                      for o in observations])
+        M, s = observation_layout(O.shape[1])
+        play = (O[:, s["phase"]].argmax(axis=1) == PLAY) & (rule.kind != "lemke_howson")
+        for t in np.flatnonzero(~play).tolist():
+            out[t] = self.action_probabilities(observations[t], masks[t], public_seed=seeds[t])
+        rows = np.flatnonzero(play)
+        m = (O[rows, s["own_exists"]] > 0.5).sum(axis=1)
+        n = (O[rows, s["other_exists"]] > 0.5).sum(axis=1)
+        own = O[rows, s["own_payoffs"]].reshape(-1, M, M)
+        other = O[rows, s["other_payoffs"]].reshape(-1, M, M)
+        for mm, nn in sorted(set(zip(m.tolist(), n.tolist()))):
+            at = np.flatnonzero((m == mm) & (n == nn))
+            P, Q = own[at, :mm, :nn], other[at, :mm, :nn]
+            R1, R2 = (P, Q) if self.player == 0 else (Q.transpose(0, 2, 1), P.transpose(0, 2, 1))
+            self._play_rows(np.ascontiguousarray(R1), np.ascontiguousarray(R2), rows[at],
+                            [seeds[t] for t in rows[at].tolist()], rule, out, M)
+        return out
+
+    def _play_rows(self, R1: FloatArray, R2: FloatArray, rows: npt.NDArray[np.int64], seeds: list[int | None],
+                   rule: SelectionRule, out: FloatArray, M: int) -> None:
+        """Write this player's equilibrium strategy of each game ``(R1[g], R2[g])`` into ``out[rows[g]]``."""
+        G, m, n = R1.shape
+        if rule.kind == "all":
+            keep_r, keep_c = np.ones((G, m), bool), np.ones((G, n), bool)
+        else:
+            keep_r, keep_c = _first_copies(np.concatenate([R1, R2], axis=2)), \
+                _first_copies(np.concatenate([R1, R2], axis=1).transpose(0, 2, 1))
+        groups: dict[tuple[Any, ...], dict[tuple[Any, ...], list[int]]] = {}
+        for g in range(G):
+            coin = self.seed if seeds[g] is None else int(seeds[g])
+            pattern = (tuple(keep_r[g].tolist()), tuple(keep_c[g].tolist()))
+            key = ((coin,) if rule.kind == "all" else ()) + array_key(R1[g], R2[g])
+            groups.setdefault(pattern, {}).setdefault(key, []).append(g)
+        for (kr, kc), games in groups.items():
+            first = [members[0] for members in games.values()]
+            r, c = np.flatnonzero(kr), np.flatnonzero(kc)
+            A, B = R1[first][:, r][:, :, c], R2[first][:, r][:, :, c]
+            found = batch_equilibria(A, B)
+            if rule.kind == "all":
+                count = np.maximum(found.count, 1)
+                pick = np.array([shared_draw(key[0], A[u], B[u]) % count[u] if count[u] > 1 else 0
+                                 for u, key in enumerate(games)])
+                xs, ys = found.xs[np.arange(len(first)), pick], found.ys[np.arange(len(first)), pick]
+            else:
+                xs, ys = select_profiles(found, A, B, rule)
+            strat = np.clip(xs if self.player == 0 else ys, 0.0, None)
+            strat = strat / strat.sum(axis=1, keepdims=True)
+            where = 1 + M + (r if self.player == 0 else c)
+            for u, members in enumerate(games.values()):
+                out[np.ix_(rows[members], where)] = strat[u]
 
     def act(self, observation: Any, action_mask: npt.ArrayLike, *, rng: np.random.Generator) -> int:
         return draw(self.action_probabilities(observation, action_mask), rng)

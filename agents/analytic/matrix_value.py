@@ -75,7 +75,8 @@ def observation_size_to_M(size: int) -> int:
 
 
 @lru_cache(maxsize=64)
-def _layout(size: int) -> tuple[int, dict[str, slice]]:
+def observation_layout(size: int) -> tuple[int, dict[str, slice]]:
+    """M and the sections of an observation of length ``size`` (cached)."""
     M = observation_size_to_M(size)
     return M, ObsLayout(M).sections()
 
@@ -83,7 +84,7 @@ def _layout(size: int) -> tuple[int, dict[str, slice]]:
 def parse_view(observation: npt.ArrayLike) -> MatrixView:
     """Reconstruct the agent's view of the realised game from its own-first-frame observation."""
     obs = np.asarray(observation, dtype=np.float64)
-    M, s = _layout(obs.size)
+    M, s = observation_layout(obs.size)
     m = int(np.sum(obs[s["own_exists"]] > 0.5))
     n = int(np.sum(obs[s["other_exists"]] > 0.5))
     own = obs[s["own_payoffs"]].reshape(M, M)[:m, :n]

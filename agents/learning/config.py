@@ -197,9 +197,9 @@ class TrainConfig:
     ``benchmarks/learn_speed.py``). A seed gives the same run for the same thread count, not across counts (the
     reductions' order depends on it)."""
     nash_conv_episodes: int | None = None
-    """refine_bargain_v0's curve (and refine_matrix_v0's with several rounds): play NashConv and subgame-perfection
-    gap on the first this many of the ``eval_episodes`` (the costly metrics there; ``agents.evaluate.evaluate``'s
-    argument); None: all of them."""
+    """refine_bargain_v0's curve (and refine_matrix_v0's with several rounds or visibility "own"): play NashConv and
+    subgame-perfection gap on the first this many of the ``eval_episodes`` (the costly metrics there;
+    ``agents.evaluate.evaluate``'s argument); None: all of them."""
     exploring_starts: float = 0.0
     """refine_bargain_v0: the probability that a training episode starts at a uniformly drawn play state (round,
     whose turn, offer on the table, who refined) instead of the refinement phase, so responses and proposals off

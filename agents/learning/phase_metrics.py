@@ -56,14 +56,16 @@ class PhasePolicy:
             return np.asarray(who.action_probabilities(observation, action_mask, public_seed=public_seed))
         return np.asarray(who.action_probabilities(observation, action_mask), dtype=np.float64)
 
-    def action_probabilities_batch(self, observations: Any, masks: npt.NDArray[np.int8]) -> npt.NDArray[np.float64]:
+    def action_probabilities_batch(self, observations: Any, masks: npt.NDArray[np.int8],
+                                   public_seeds: Any = None) -> npt.NDArray[np.float64]:
         """Row by row as :meth:`action_probabilities`, one batched call per side."""
         masks = np.asarray(masks)
         out = np.zeros(masks.shape, dtype=np.float64)
         for who, rows in ((self.refine, masks[:, 0] > 0), (self.play, masks[:, 0] == 0)):
             idx = np.flatnonzero(rows)
             if idx.size:
-                out[idx] = probabilities_batch(who, [observations[i] for i in idx], masks[idx])
+                seeds = None if public_seeds is None else [public_seeds[i] for i in idx]
+                out[idx] = probabilities_batch(who, [observations[i] for i in idx], masks[idx], public_seeds=seeds)
         return out
 
     def act(self, observation: Any, action_mask: npt.NDArray[np.int8], *, rng: np.random.Generator) -> int:

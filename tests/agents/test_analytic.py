@@ -357,3 +357,54 @@ def test_sequential_stopping_keeps_the_decision():
                 if full[k] > cost and np.all(full[k] - np.delete(full, k) > 8 * se.max()):
                     assert int(np.argmax(fast)) == k
     assert early >= 0.5 * clear
+
+
+def play_rows(visibility: str, budget: tuple[int, int], episodes: int) -> tuple[list[list], list[list], list[int]]:
+    """Play observations and masks of both agents (random refinements, so views of every shape), and the seeds."""
+    env = refine_matrix_v0.parallel_env(game="rock_paper_scissors", budget=budget, visibility=visibility,
+                                        perturbation={"sigma_own": 1.0, "sigma_other": 1.0, "rho": 0.3})
+    rng = np.random.default_rng(0)
+    obs_rows, mask_rows, seeds = [[], []], [[], []], []
+    for e in range(episodes):
+        obs, info = env.reset(seed=e)
+        while info["player_0"]["phase"] == "refine":
+            acts = {a: int(rng.choice(np.flatnonzero(obs[a]["action_mask"][:4]))) for a in env.agents}
+            obs, _, _, _, info = env.step(acts)
+        for i, a in enumerate(("player_0", "player_1")):
+            obs_rows[i].append(obs[a])
+            mask_rows[i].append(obs[a]["action_mask"])
+        seeds.append(e)
+    return obs_rows, mask_rows, seeds
+
+
+@pytest.mark.parametrize("selection", ["max_welfare", "min_welfare", "all", "lemke_howson:0"])
+@pytest.mark.parametrize("visibility", ["public", "own"])
+def test_batched_play_equals_row_by_row(selection, visibility):
+    """``action_probabilities_batch`` (one batched solve per shape) gives each row's ``action_probabilities``, under
+    "own" too, where the views show the other's variants as copies of their parent (degenerate games)."""
+    obs_rows, mask_rows, seeds = play_rows(visibility, (2, 1), 40)
+    for i, role in enumerate(("player_0", "player_1")):
+        agent = MatrixAgent(role=role, selection=selection)
+        batch = agent.action_probabilities_batch(obs_rows[i], np.stack(mask_rows[i]), public_seeds=seeds)
+        fresh = MatrixAgent(role=role, selection=selection)
+        rows = np.stack([fresh.action_probabilities(o, m, public_seed=s)
+                         for o, m, s in zip(obs_rows[i], mask_rows[i], seeds)])
+        np.testing.assert_allclose(batch, rows, atol=1e-9)
+
+
+def test_copies_of_an_action_get_no_mass_and_the_welfare_is_the_full_games():
+    """A game with a copied column: the welfare rules solve it without the copy; the profile is an equilibrium of the
+    full game with the same welfare as the full game's selected one."""
+    from agents.analytic.matrix import equilibrium_profiles
+    from vvl_env.solve import equilibria, nash_conv
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        R1, R2 = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+        R1, R2 = np.column_stack([R1, R1[:, 1]]), np.column_stack([R2, R2[:, 1]])
+        for rule in ("max_welfare", "min_welfare"):
+            xs, ys = equilibrium_profiles(R1, R2, rule)
+            assert ys[0, 2] == 0.0
+            assert nash_conv(Game(R1, R2), xs[0], ys[0]).total < 1e-9
+            full = equilibria((R1, R2)).select(rule)
+            welfare = xs[0] @ (R1 + R2) @ ys[0]
+            assert welfare == pytest.approx(full.xs[0] @ (R1 + R2) @ full.ys[0], abs=1e-9)

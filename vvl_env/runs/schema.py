@@ -123,7 +123,8 @@ class Training(_Model):
 class Evaluation(_Model):
     """Final evaluation: ``episodes`` per agent and seed; ``selection`` of equilibria; ``reference`` agent;
     ``nash_conv_episodes``: the play NashConv and subgame-perfection gap of refine_bargain_v0 and of
-    refine_matrix_v0 with several rounds (costly: every play state of an episode goes through the policies) on the
+    refine_matrix_v0 with several rounds or visibility "own" (costly: every play state of an episode, or thousands of
+    the other's possible refinements, go through the policies) on the
     first this many episodes only, in the final evaluation and at every learning-curve point (None: all)."""
 
     episodes: Annotated[int, Field(ge=1, le=10**7)] = 1_000

@@ -24,7 +24,7 @@ import numpy.typing as npt
 from vvl_env.model._validate import as_finite_array, readonly
 from vvl_env.solve.components import canonical_order, distinct_pairs
 from vvl_env.solve.lemke_howson import MAX_PIVOTS, lemke_howson
-from vvl_env.solve.selection import SelectionRule
+from vvl_env.solve.selection import SelectionRule, welfare_pick
 from vvl_env.solve.verify import decisive_regrets
 from vvl_env.solve.vertex_enumeration import extreme_equilibria, n_bases
 from vvl_env.solve.walk_equilibria import badly_scaled, certified_equilibria
@@ -142,10 +142,7 @@ def _payoffs(batch: BatchEquilibria, R1: FloatArray, R2: FloatArray) -> FloatArr
 
 
 def _welfare_index(batch: BatchEquilibria, pay: FloatArray, kind: str) -> npt.NDArray[np.int64]:
-    W = pay.sum(axis=-1)
-    if kind == "max_welfare":
-        return np.argmax(np.where(batch.valid, W, -np.inf), axis=1)
-    return np.argmin(np.where(batch.valid, W, np.inf), axis=1)
+    return welfare_pick(pay.sum(axis=-1), kind, batch.valid)
 
 
 def select_profiles(batch: BatchEquilibria, R1: npt.ArrayLike, R2: npt.ArrayLike, rule: str | SelectionRule, *,

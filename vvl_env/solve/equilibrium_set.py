@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vvl_env.model._validate import readonly
-from vvl_env.solve.selection import SelectionRule
+from vvl_env.solve.selection import SelectionRule, welfare_pick
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -124,7 +124,7 @@ class EquilibriumSet:
             raise ValueError(f"rule: {r} needs the game; call equilibria(game, method={str(r)!r})")
         if self.selection != "all":
             raise ValueError(f"rule: {r} selects among all equilibria, but this set holds {self.selection!r}")
-        k = int(np.argmax(self.welfare) if r.kind == "max_welfare" else np.argmin(self.welfare))
+        k = int(welfare_pick(self.welfare, r.kind))
         return make_set(self.xs[[k]], self.ys[[k]], self.payoffs[[k]], self.method, str(r), self.tol,
                        self.degenerate, self.components, self.extreme_xs, self.extreme_ys, self.x_index[[k]],
                        self.y_index[[k]], float(self.max_regret), self.complete, self.certification)

@@ -4,7 +4,8 @@ Every statistic over equilibria states its rule, so it is reproducible:
 
 - ``"all"``: the statistic averaged over all extreme equilibria (each counted once);
 - ``"max_welfare"`` / ``"min_welfare"``: the extreme equilibrium maximising / minimising the welfare
-  ``W = x R1 y + x R2 y`` (ties: the first in the solver's deterministic order);
+  ``W = x R1 y + x R2 y`` (ties: the first in the solver's deterministic order; welfares within ``TIE_TOL`` of the
+  optimum, relative to the welfare scale, tie, so rounding does not break them: :func:`welfare_pick`);
 - ``"lemke_howson:k"``: the equilibrium Lemke-Howson reaches dropping label k (``k < m`` is row k, ``m + j`` is column
   j), falling back to labels k + 1, k + 2, ... (mod m + n) only if a path exceeds the pivot watchdog.
 """
@@ -14,8 +15,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 RuleKind = Literal["all", "max_welfare", "min_welfare", "lemke_howson"]
 KINDS: tuple[str, ...] = ("all", "max_welfare", "min_welfare", "lemke_howson")
+TIE_TOL = 1e-9
+"""Welfares within this of the optimum, times ``max(1, largest |W|)``, tie (module docstring)."""
+
+
+def welfare_pick(welfare: npt.ArrayLike, kind: str, valid: npt.ArrayLike | None = None) -> npt.NDArray[np.int64]:
+    """Index along the last axis of the first equilibrium whose welfare is within ``TIE_TOL`` of the largest
+    (``kind`` "max_welfare") or smallest ("min_welfare") among the ``valid`` ones."""
+    W = np.asarray(welfare, dtype=np.float64)
+    ok = np.ones(W.shape, dtype=bool) if valid is None else np.asarray(valid, dtype=bool)
+    signed = np.where(ok, W if kind == "max_welfare" else -W, -np.inf)
+    best = signed.max(axis=-1, keepdims=True)
+    scale = np.maximum(1.0, np.abs(np.where(ok, W, 0.0)).max(axis=-1, keepdims=True))
+    return np.argmax(signed >= best - TIE_TOL * scale, axis=-1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ against opposing actions that do not exist yet are dropped (the first n of M i.i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -150,6 +152,35 @@ class MatrixCore:
         self.W[idx] = self._base
         self.obs[idx] = self._obs0
         self.mask[idx] = self._mask0
+
+    def episode_draws(self, c: int) -> list[tuple[npt.NDArray[np.float64], ...]]:
+        """Per agent, ``(q (b,), offsets (b, 4, M), costs (b,))``: the refinement draws copy ``c``'s current episode
+        takes, in the order of its refinements (b the agent's budget; offsets own1, own2, other1, other2)."""
+        out = []
+        for i, b in enumerate(self.config.budget):
+            rows = slice(int(self._draw0[c, i] + self.ep[c] * b), int(self._draw0[c, i] + (self.ep[c] + 1) * b))
+            out.append((self._q[i][rows].copy(), self._off[i][rows].copy(), self._cost[i][rows].copy()))
+        return out
+
+    def restart(self, idx: IntArray, draws: Sequence[tuple[npt.ArrayLike, ...]]) -> None:
+        """Start a new episode in copies ``idx`` whose refinements take the given draws, per agent ``(q (len(idx),
+        b), offsets (len(idx), b, 4, M), costs (len(idx), b))`` as :meth:`episode_draws` gives them per copy: a
+        counterfactual replay (the copies' Generators are not used; a later :meth:`reset` goes on from them)."""
+        ids = np.asarray(idx, dtype=np.int64)
+        self.ep[ids] = 0
+        for i, b in enumerate(self.config.budget):
+            if b == 0:
+                continue
+            q, off, cost = (np.asarray(a, dtype=np.float64) for a in draws[i])
+            rows = (self._draw0[ids, i][:, None] + np.arange(b)[None, :]).ravel()
+            self._q[i][rows] = q.reshape(-1)
+            self._off[i][rows] = off.reshape(-1, 4, self.M)
+            self._cost[i][rows] = cost.reshape(-1)
+        self.state[ids] = self._state0
+        self.state[ids, 8:10] = self._draw0[ids]
+        self.W[ids] = self._base
+        self.obs[ids] = self._obs0
+        self.mask[ids] = self._mask0
 
     # --- dynamics ---------------------------------------------------------------------------------------------
 

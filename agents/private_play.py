@@ -1,0 +1,136 @@
+"""Interim (Bayes-Nash) NashConv of play in ``refine_matrix_v0`` under ``visibility = "own"`` (model.md §4).
+
+Under "own" each player sees the offsets of its own payoffs from its own refinements and nothing of the other's: its
+*type*. A player that did not see the realised game cannot best-respond to it, so NashConv in the true realised game
+(the full-information yardstick of public visibility) is positive even at a Bayes-Nash equilibrium. The yardstick
+here is player i's *interim* best-response gain at what it saw, its play observation ``o_i``:
+
+    g_i(o_i) = max_a E[(R_i y_j(o_j))_a | o_i]  -  E[x_i(o_i) R_i y_j(o_j) | o_i],
+
+the expectation over what i does not see: the other player j's refinement draws (its own offsets, which set j's
+observation ``o_j`` and so j's play ``y_j``, and its cross offsets, which move i's true payoffs ``R_i`` on j's
+variants). ``g_0 + g_1`` is 0 at a Bayes-Nash equilibrium of play and, averaged over episodes, is the ex-ante
+NashConv of the Bayesian play game. Where j did not refine, i saw its true payoffs and ``g_i`` is the ordinary
+best-response gain.
+
+Estimation (Monte Carlo, ``types`` draws per episode and player): the episode is replayed in a
+:class:`~vvl_env.envs.refine_matrix.core.MatrixCore` of ``types`` copies with the episode's own draws for i
+(its base game, its own refinements, every cost) and fresh draws for j from j's *true* law
+(``config.perturbation[j]``), stepping the episode's recorded refine actions; the env's own code applies every
+refinement (order, alignment, padding). j's cross offsets (those of i's payoffs) enter at their conditional mean
+given j's own, ``rho sigma_other / sigma_own (own - bias)`` (:func:`vvl_env.solve.bayes_nash.expected_other_offsets`):
+i's payoffs are linear in them and nobody sees them, so the expectation is unchanged and their noise is gone. Where
+j refined before one of its later refine decisions, that decision tells i something about j's type: each copy is
+weighted by the probability j's policy gives the recorded action there (the posterior over j's type given what i
+saw). Error: each expectation is a weighted mean over ``types``
+draws, and the maximum over actions of noisy means is biased upward by about the largest standard error of
+``Q(a)``, O(payoff scale / sqrt(types)). Cost: ``types`` observations of the other's policy per episode and player
+(one batched call; the analytic agents solve each view, about 1 ms where both players refined: their views are
+degenerate games). Defined for ``rounds = 1`` (with more rounds the play itself reveals
+types, a game this estimator does not cover).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from agents.policy import Policy, probabilities_batch
+from vvl_env.envs.refine_matrix.config import RefineMatrixConfig
+from vvl_env.envs.refine_matrix.core import MatrixCore
+from vvl_env.solve.bayes_nash import expected_other_offsets
+
+FloatArray = npt.NDArray[np.float64]
+TYPES = 4096
+"""Draws of the other player's refinements per episode and player (module docstring: error)."""
+
+
+def defined(config: RefineMatrixConfig) -> bool:
+    """Whether the interim NashConv is the yardstick: visibility "own" and one round of play."""
+    return config.visibility == "own" and config.rounds == 1
+
+
+def interim_gains(config: RefineMatrixConfig, policies: Sequence[Policy], seeds: Sequence[int],
+                  refine_actions: Sequence[Sequence[tuple[int, int]]], play_probabilities: Sequence[Sequence[Any]],
+                  *, types: int = TYPES, seed: int = 0) -> FloatArray:
+    """``g_i`` (B, 2) of B episodes (module docstring).
+
+    Parameters
+    ----------
+    config : the env's configuration (visibility "own", rounds 1).
+    policies : (player_0, player_1).
+    seeds : each episode's reset seed (also the public seed of policies that read one).
+    refine_actions : each episode's joint actions (player_0, player_1) of its refine phase, in order.
+    play_probabilities : each episode's two action-probability vectors at its play step (the whole action space).
+    types : draws of the other player's refinements per episode and player.
+    seed : the draws' seed (episode e, player i: ``default_rng([seed, e, i])``).
+    """
+    if not defined(config):
+        raise ValueError(f"visibility, rounds: the interim NashConv needs visibility 'own' and rounds 1, got "
+                         f"{config.visibility!r} and {config.rounds}")
+    M, budget = config.max_actions, config.budget
+    one, many = MatrixCore(config, 1), MatrixCore(config, types)
+    out = np.zeros((len(seeds), 2))
+    for e, (reset_seed, actions) in enumerate(zip(seeds, refine_actions)):
+        one.reset(np.array([0]), [int(reset_seed)])
+        actual = one.episode_draws(0)
+        joint = np.asarray(actions, dtype=np.int64).reshape(-1, 2)
+        refines = (joint >= 1) & (joint <= M)
+        for i in (0, 1):
+            j = 1 - i
+            if refines[:, j].any():
+                rng = np.random.default_rng([seed, e, i])
+                law = config.perturbation[j]
+                fresh = law.sample(rng=rng, n_opposing=M, size=types * budget[j])
+                cross = expected_other_offsets(law, fresh)
+                off = np.stack([fresh.own1, fresh.own2, *cross], axis=1)
+                draws = [tuple(np.broadcast_to(a, (types, *a.shape)) for a in actual[k]) for k in (0, 1)]
+                draws[j] = (np.reshape(fresh.q, (types, budget[j])), off.reshape(types, budget[j], 4, M),
+                            np.broadcast_to(actual[j][2], (types, budget[j])))
+                core = many
+                core.restart(np.arange(types), draws)
+            else:
+                core = one
+                core.restart(np.array([0]), actual)
+            weight = _replay(core, joint, refines, policies[j], j, int(reset_seed))
+            out[e, i] = _gain(core, i, np.asarray(play_probabilities[e][i], dtype=np.float64), policies[j],
+                              int(reset_seed), weight)
+    return out
+
+
+def _rows(core: MatrixCore, j: int) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
+    masks = core.mask[:, j].copy()
+    return [{"observation": o, "action_mask": m} for o, m in zip(core.obs[:, j].copy(), masks)], masks
+
+
+def _replay(core: MatrixCore, joint: np.ndarray, refines: np.ndarray, policy: Policy, j: int, public: int
+            ) -> FloatArray:
+    """Step every copy through the recorded refine actions; the weight of each copy: the probability of j's
+    recorded actions at its decisions after its first refinement (its type known to it)."""
+    weight = np.ones(core.B)
+    for t, act in enumerate(joint):
+        if refines[:t, j].any():
+            rows, masks = _rows(core, j)
+            weight *= probabilities_batch(policy, rows, masks, [public] * core.B)[:, act[j]]
+        core.step(np.broadcast_to(act, (core.B, 2)).copy())
+    return weight
+
+
+def _gain(core: MatrixCore, i: int, probs: FloatArray, other: Policy, public: int, weight: FloatArray) -> float:
+    """``max_a Q(a) - x Q`` with ``Q`` the weighted mean over copies of player i's true payoffs against j's play."""
+    M = core.M
+    m, n = (int(c) for c in core.cnt[0])
+    rows, masks = _rows(core, 1 - i)
+    y = probabilities_batch(other, rows, masks, [public] * core.B)[:, 1 + M:1 + M + (n if i == 0 else m)]
+    y = y / np.maximum(y.sum(axis=1, keepdims=True), 1e-300)
+    truth = core.W[:, 0, i, :m, :n]
+    Q = np.einsum("cab,cb->ca", truth, y) if i == 0 else np.einsum("ca,cab->cb", y, truth)
+    total = weight.sum()
+    if total <= 0:
+        return float("nan")
+    Q = weight @ Q / total
+    x = probs[1 + M:1 + M + (m if i == 0 else n)]
+    return float(Q.max() - x @ Q / x.sum())
