@@ -18,6 +18,9 @@ under the current policy, over the legal actions of each observation (masked act
 Implementation: ``MaskablePPO.train`` is reused unchanged; during ``train`` the policy's ``evaluate_actions``
 returns the *regularised entropy* ``H(pi) - (kl_coef / ent_coef) KL(pi || rho)`` in place of ``H(pi)``, so PPO's
 ``ent_coef * entropy_loss`` term becomes ``-ent_coef H(pi) + kl_coef KL(pi || rho)``. ``ent_coef`` must be > 0.
+The magnet is frozen during an update, so its logits of the whole rollout are computed once per update
+(:meth:`MMDPPO.magnet_logits`) and each minibatch reads its rows, rather than running the magnet on every minibatch
+of every epoch.
 
 Temperature annealing (``ent_final``): the entropy weight decays linearly from ``ent_coef`` to ``ent_final`` over
 the run, ``ent_t = ent_final + (ent_coef - ent_final) * progress_remaining``. The KL weight keeps its ratio to it,
@@ -50,6 +53,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import numpy as np
 import torch as th
 from sb3_contrib import MaskablePPO
 
@@ -134,7 +138,18 @@ class MMDPPO(MaskablePPO):
     def magnet_kl(self, obs: th.Tensor, action_masks: Any = None) -> th.Tensor:
         """``KL(pi(.|obs) || magnet(.|obs))`` per observation, over the legal actions."""
         return _kl(self.policy.get_distribution(obs, action_masks=action_masks),
-                   self.magnet.get_distribution(obs, action_masks=action_masks))
+                   self.magnet.get_distribution(obs, action_masks=action_masks).distribution.logits)
+
+    def magnet_logits(self, chunk: int = 4096) -> th.Tensor:
+        """The magnet's masked logits of every step in the rollout buffer, in the order its ``get`` indexes them
+        (``swap_and_flatten``): computed once per update, where every epoch's minibatches would recompute them."""
+        buffer = self.rollout_buffer
+        flat = (lambda a: a) if buffer.generator_ready else buffer.swap_and_flatten
+        obs, masks = flat(buffer.observations), flat(buffer.action_masks)
+        with th.no_grad():
+            return th.cat([self.magnet.get_distribution(buffer.to_torch(obs[lo:lo + chunk]),
+                                                        action_masks=masks[lo:lo + chunk]).distribution.logits
+                           for lo in range(0, len(obs), chunk)])
 
     def _update_info_buffer(self, infos: list[dict[str, Any]], dones: Any = None) -> None:
         # called by collect_rollouts after each env step, before the step is added to the buffer
@@ -158,11 +173,23 @@ class MMDPPO(MaskablePPO):
         self.magnet_updates += 1
         self.ent_coef, kl_weight = self.temperature(), self.kl_weight()
         policy, scale, kls = self.policy, kl_weight / self.ent_coef, []
+        buffer = self.rollout_buffer
+        magnet_logits = self.magnet_logits()
+        yielded: dict[str, Any] = {}
+        get_samples = buffer._get_samples
+
+        def remember(batch_inds: np.ndarray, env: Any = None) -> Any:
+            samples = get_samples(batch_inds, env)
+            yielded["observations"], yielded["rows"] = samples.observations, th.as_tensor(batch_inds)
+            return samples
 
         def evaluate_actions(obs: th.Tensor, actions: th.Tensor, action_masks: Any = None):
             dist = policy.get_distribution(obs, action_masks=action_masks)
-            with th.no_grad():
-                magnet = self.magnet.get_distribution(obs, action_masks=action_masks)
+            if yielded.get("observations") is obs:          # the minibatch the buffer yielded: its cached logits
+                magnet = magnet_logits[yielded["rows"]]
+            else:
+                with th.no_grad():
+                    magnet = self.magnet.get_distribution(obs, action_masks=action_masks).distribution.logits
             kl = _kl(dist, magnet)
             kls.append(float(kl.detach().mean()))
             regularised = dist.entropy() - scale * kl
@@ -172,10 +199,12 @@ class MMDPPO(MaskablePPO):
             return policy.predict_values(obs), dist.log_prob(actions), regularised
 
         policy.evaluate_actions = evaluate_actions
+        buffer._get_samples = remember
         try:
             super().train()
         finally:
             del policy.evaluate_actions
+            del buffer._get_samples
         if kls:
             self.logger.record("train/magnet_kl", sum(kls) / len(kls))
         self.logger.record("train/ent_coef", self.ent_coef)
@@ -209,10 +238,11 @@ class _Annealed:
         return float(self.schedule(progress_remaining)) * progress_remaining
 
 
-def _kl(dist: Any, magnet: Any) -> th.Tensor:
-    """Reverse KL of two masked categorical distributions (masked logits are -1e8: probability exactly 0)."""
+def _kl(dist: Any, magnet_logits: th.Tensor) -> th.Tensor:
+    """Reverse KL of a masked categorical distribution to the magnet's, given by its normalised masked logits
+    (masked logits are -1e8: probability exactly 0)."""
     p = dist.distribution.probs
-    return (p * (dist.distribution.logits - magnet.distribution.logits)).sum(dim=-1)
+    return (p * (dist.distribution.logits - magnet_logits)).sum(dim=-1)
 
 
 def full_information_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -55,6 +55,31 @@ def test_magnet_kl_is_the_reverse_kl_of_the_masked_distributions(tmp_path):
     assert float(model.magnet_kl(flat, mask).detach()[0]) == pytest.approx(expected, rel=2e-3)  # float32 logits
 
 
+def test_magnet_logits_are_computed_once_per_update_and_match_the_minibatch_path(tmp_path, monkeypatch):
+    """The magnet's logits of the rollout, cached per update in the order the buffer indexes its steps, are those
+    each minibatch would compute, from the raw (n_steps, n_envs) buffer or the flattened one; the minibatches read
+    the cache (the magnet runs once per chunk of the buffer, not once per minibatch and epoch)."""
+    result = train(_config(algo="mmd_ppo", total_timesteps=512, hyperparams={"n_steps": 16, "magnet_every": 100,
+                                                                             "n_epochs": 3, "batch_size": 32}),
+                   tmp_path)
+    model = result.models["player_0"]
+    buffer = model.rollout_buffer
+    assert buffer.generator_ready                    # flattened by the last update
+    fresh = model.magnet.get_distribution(buffer.to_torch(buffer.observations),
+                                          action_masks=buffer.action_masks).distribution.logits.detach().numpy()
+    np.testing.assert_allclose(model.magnet_logits().numpy(), fresh, rtol=1e-6, atol=1e-6)
+    flat_obs, flat_masks = buffer.observations, buffer.action_masks
+    raw = lambda a: a.reshape(buffer.n_envs, buffer.buffer_size, -1).swapaxes(0, 1)    # undo swap_and_flatten
+    buffer.observations, buffer.action_masks, buffer.generator_ready = raw(flat_obs), raw(flat_masks), False
+    np.testing.assert_allclose(model.magnet_logits().numpy(), fresh, rtol=1e-6, atol=1e-6)
+    buffer.observations, buffer.action_masks, buffer.generator_ready = flat_obs, flat_masks, True
+    calls = []
+    original = model.magnet.get_distribution
+    monkeypatch.setattr(model.magnet, "get_distribution", lambda *a, **k: calls.append(1) or original(*a, **k))
+    model.train()
+    assert len(calls) == 1                           # 8 x 16 steps, one chunk; 3 epochs of 4 minibatches read it
+
+
 @pytest.mark.parametrize("kl_final", [None, 0.5])
 def test_temperature_anneals_linearly_to_ent_final(tmp_path, kl_final):
     """Each update's entropy weight is ent_final + (ent_coef - ent_final) * progress remaining, where progress is
