@@ -44,7 +44,7 @@ from vvl_env.envs.refine_matrix.core import MatrixCore
 from vvl_env.solve.bayes_nash import expected_other_offsets
 
 FloatArray = npt.NDArray[np.float64]
-TYPES = 4096
+TYPES = 2048
 """Draws of the other player's refinements per episode and player (module docstring: error)."""
 
 
