@@ -20,7 +20,9 @@ the same realised game and the same coin, so they play the same equilibrium: eve
 episodes each extreme equilibrium is played with probability 1/K, so the played payoffs average the "all" statistic in
 expectation. Without a public seed (``act`` in a loop of one's own) the coin is the agent's ``seed``: a realised game
 that repeats (no refinement, discrete laws) then gets the same equilibrium in every episode. Results are cached per
-realised game.
+realised game. Under visibility "own" (``private``), where one player refined a 2 x 2 game once, both play the
+continuum-type Bayes-Nash equilibrium instead (:mod:`agents.analytic.matrix_private`): the equilibrium of one's own
+view is not one of the Bayesian game.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agents.analytic._common import LRUCache, array_key, draw, point_mass
+from agents.analytic.matrix_private import PrivatePlay
 from agents.analytic.matrix_value import MatrixView, lookahead, observation_layout, parse_view
 from vvl_env.envs.refine_matrix.config import AGENTS as ROLES
 from vvl_env.envs.refine_matrix.layout import PLAY, REFINE
@@ -118,12 +121,15 @@ class MatrixAgent:
         Stop the one-step gain's draws once the refine decision is settled (:mod:`agents.analytic.matrix_gains`).
     cost : float, optional
         Cost the agent expects to pay per refinement; default: the mean cost in its observation.
+    private : PrivatePlay, optional
+        Under visibility "own": play the continuum-type Bayes-Nash equilibrium where it is solved
+        (:mod:`agents.analytic.matrix_private`; :func:`agents.analytic.make_agent` sets it from the env config).
     """
 
     def __init__(self, mode: Mode = "myopic", *, belief: PerturbationModel | None = None,
                  selection: str = "max_welfare", role: str = "player_0", rounds: int = 1, n: int = 2000,
                  n_outer: int = 200, n_inner: int = 200, seed: int = 0, cost: float | None = None,
-                 adaptive: bool = True, name: str | None = None) -> None:
+                 adaptive: bool = True, name: str | None = None, private: PrivatePlay | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode: must be one of {MODES}, got {mode!r}")
         try:
@@ -138,6 +144,9 @@ class MatrixAgent:
         self.mode, self.belief, self.selection, self.rounds = mode, belief, selection, int(rounds)
         self.n, self.n_outer, self.n_inner, self.seed, self.cost = int(n), int(n_outer), int(n_inner), int(seed), cost
         self.adaptive = bool(adaptive)
+        if private is not None and not isinstance(private, PrivatePlay):
+            raise ValueError(f"private: must be a PrivatePlay or None, got {private!r}")
+        self.private = private
         self.name = name or f"refine_matrix/{mode}"
         self._cache = LRUCache()
 
@@ -161,6 +170,10 @@ class MatrixAgent:
     def strategy(self, view: MatrixView, public_seed: int | None = None) -> FloatArray:
         """This player's part of the equilibrium of the realised game under ``selection`` (module docstring)."""
         R1, R2 = view.canonical(self.player)
+        if self.private is not None:
+            bayes_nash = self.private.strategy(R1, R2, self.player)
+            if bayes_nash is not None:
+                return bayes_nash
         xs, ys = equilibrium_profiles(R1, R2, self.selection)
         coin = self.seed if public_seed is None else public_seed
         pick = shared_draw(coin, R1, R2) % len(xs) if len(xs) > 1 else 0  # "all": the shared draw
@@ -222,9 +235,22 @@ class MatrixAgent:
         return out
 
     def _play_rows(self, R1: FloatArray, R2: FloatArray, rows: npt.NDArray[np.int64], seeds: list[int | None],
-                   rule: SelectionRule, out: FloatArray, M: int) -> None:
+                   rule: SelectionRule, out: FloatArray, M: int, private: bool = True) -> None:
         """Write this player's equilibrium strategy of each game ``(R1[g], R2[g])`` into ``out[rows[g]]``."""
         G, m, n = R1.shape
+        if private and self.private is not None:         # Bayes-Nash play where it is solved (matrix_private)
+            left = []
+            for g in range(G):
+                bayes_nash = self.private.strategy(R1[g], R2[g], self.player)
+                if bayes_nash is None:
+                    left.append(g)
+                else:
+                    out[rows[g], 1 + M:1 + M + bayes_nash.size] = bayes_nash
+            if len(left) < G:
+                if left:
+                    self._play_rows(R1[left], R2[left], rows[left], [seeds[g] for g in left], rule, out, M,
+                                    private=False)
+                return
         if rule.kind == "all":
             keep_r, keep_c = np.ones((G, m), bool), np.ones((G, n), bool)
         else:

@@ -150,3 +150,28 @@ def test_evaluate_reports_interim_nash_conv_and_leaves_it_undefined_with_several
         assert rec["nash_conv/player_1"] != pytest.approx(rec["regret/player_1"])     # not the ex-post regret
     recs = evaluate("refine_matrix_v0", {**config, "rounds": 2}, policies, episodes=2, seed=0).records
     assert all("nash_conv" not in rec and "regret/player_1" in rec for rec in recs)
+
+
+@pytest.mark.parametrize("informed", [0, 1])
+def test_analytic_agents_play_the_continuum_bayes_nash_equilibrium_under_own(informed):
+    """One player privately refines once in matching pennies: the analytic agents' payoffs over 3,000 env episodes
+    are the continuum-type Bayes-Nash equilibrium's (its solver, 4 standard errors), and their interim NashConv is
+    ~0, where playing the equilibrium of one's own view (public-style) leaves it clearly positive."""
+    from agents.analytic import make_agent
+    budget = (1, 0) if informed == 0 else (0, 1)
+    config = dict(game="matching_pennies", budget=budget, visibility="own", perturbation=LAW, cost=0.0)
+    kinds = ("always_refine", "never_refine") if informed == 0 else ("never_refine", "always_refine")
+    agents = {a: make_agent(k, "refine_matrix_v0", env_config=config, role=a)
+              for a, k in zip(("player_0", "player_1"), kinds)}
+    s = evaluate("refine_matrix_v0", config, agents, episodes=3_000, seed=0, nash_conv_episodes=40).summary()
+    refined = 0                                     # always_refine: its action of largest weight, the first on a tie
+    bne = bayes_nash_continuum(Game(PENNIES, -PENNIES), informed, refined, PerturbationModel(**LAW), n=50_000,
+                               replications=8, rng=np.random.default_rng(1))
+    for i, a in enumerate(("player_0", "player_1")):
+        got = s[f"eval/payoff/{a}"]
+        assert got["mean"] == pytest.approx(bne.payoffs[i].mean, abs=4 * got["stderr"] + 4 * bne.payoffs[i].stderr)
+    assert s["eval/nash_conv"]["mean"] < 0.03
+    own_view = {a: make_agent(k, "refine_matrix_v0", env_config=config, role=a, private=None)
+                for a, k in zip(("player_0", "player_1"), kinds)}
+    t = evaluate("refine_matrix_v0", config, own_view, episodes=40, seed=0).summary()
+    assert t["eval/nash_conv"]["mean"] > 0.1
