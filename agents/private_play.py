@@ -46,6 +46,8 @@ from vvl_env.solve.bayes_nash import expected_other_offsets
 FloatArray = npt.NDArray[np.float64]
 TYPES = 2048
 """Draws of the other player's refinements per episode and player (module docstring: error)."""
+REPLAY_BYTES = 256 << 20
+"""Memory of one replay core; more draws are replayed in chunks of that size."""
 
 
 def defined(config: RefineMatrixConfig) -> bool:
@@ -71,8 +73,14 @@ def interim_gains(config: RefineMatrixConfig, policies: Sequence[Policy], seeds:
     if not defined(config):
         raise ValueError(f"visibility, rounds: the interim NashConv needs visibility 'own' and rounds 1, got "
                          f"{config.visibility!r} and {config.rounds}")
+    if not len(seeds) == len(refine_actions) == len(play_probabilities):
+        raise ValueError(f"seeds, refine_actions, play_probabilities: one per episode, got {len(seeds)}, "
+                         f"{len(refine_actions)} and {len(play_probabilities)}")
+    if isinstance(types, bool) or not isinstance(types, (int, np.integer)) or types < 1:
+        raise ValueError(f"types: must be an integer >= 1, got {types!r}")
     M, budget = config.max_actions, config.budget
-    one, many = MatrixCore(config, 1), MatrixCore(config, types)
+    chunk = max(1, min(int(types), REPLAY_BYTES // MatrixCore.bytes_per_copy(config)))
+    one, many = MatrixCore(config, 1), MatrixCore(config, chunk)
     out = np.zeros((len(seeds), 2))
     for e, (reset_seed, actions) in enumerate(zip(seeds, refine_actions)):
         one.reset(np.array([0]), [int(reset_seed)])
@@ -80,25 +88,41 @@ def interim_gains(config: RefineMatrixConfig, policies: Sequence[Policy], seeds:
         joint = np.asarray(actions, dtype=np.int64).reshape(-1, 2)
         refines = (joint >= 1) & (joint <= M)
         for i in (0, 1):
-            j = 1 - i
-            if refines[:, j].any():
-                rng = np.random.default_rng([seed, e, i])
-                law = config.perturbation[j]
-                fresh = law.sample(rng=rng, n_opposing=M, size=types * budget[j])
-                cross = expected_other_offsets(law, fresh)
-                off = np.stack([fresh.own1, fresh.own2, *cross], axis=1)
-                draws = [tuple(np.broadcast_to(a, (types, *a.shape)) for a in actual[k]) for k in (0, 1)]
-                draws[j] = (np.reshape(fresh.q, (types, budget[j])), off.reshape(types, budget[j], 4, M),
-                            np.broadcast_to(actual[j][2], (types, budget[j])))
-                core = many
-                core.restart(np.arange(types), draws)
+            j, public = 1 - i, int(reset_seed)
+            total: Any = 0.0
+            weights = 0.0
+            if not refines[:, j].any():                 # nothing hidden from i: one replay, its own draws
+                one.restart(np.array([0]), actual)
+                weight = _replay(one, joint, refines, policies[j], j, public)
+                total, weights = weight @ _values(one, i, policies[j], public), float(weight.sum())
             else:
-                core = one
-                core.restart(np.array([0]), actual)
-            weight = _replay(core, joint, refines, policies[j], j, int(reset_seed))
-            out[e, i] = _gain(core, i, np.asarray(play_probabilities[e][i], dtype=np.float64), policies[j],
-                              int(reset_seed), weight)
+                rng = np.random.default_rng([seed, e, i])
+                for _ in range(-(-int(types) // chunk)):
+                    many.restart(np.arange(chunk), _redrawn(config, actual, j, chunk, rng))
+                    weight = _replay(many, joint, refines, policies[j], j, public)
+                    total = total + weight @ _values(many, i, policies[j], public)
+                    weights += float(weight.sum())
+            if weights <= 0:
+                out[e, i] = np.nan
+                continue
+            Q = total / weights
+            x = np.asarray(play_probabilities[e][i], dtype=np.float64)[1 + M:1 + M + Q.size]
+            out[e, i] = float(Q.max() - x @ Q / x.sum())
     return out
+
+
+def _redrawn(config: RefineMatrixConfig, actual: list[tuple[np.ndarray, ...]], j: int, copies: int,
+             rng: np.random.Generator) -> list[tuple[np.ndarray, ...]]:
+    """The episode's draws in ``copies`` copies, with player j's refinements drawn afresh (cross offsets at their
+    conditional mean, module docstring)."""
+    M, b = config.max_actions, config.budget[j]
+    law = config.perturbation[j]
+    fresh = law.sample(rng=rng, n_opposing=M, size=copies * b)
+    off = np.stack([fresh.own1, fresh.own2, *expected_other_offsets(law, fresh)], axis=1)
+    draws = [tuple(np.broadcast_to(a, (copies, *a.shape)) for a in actual[k]) for k in (0, 1)]
+    draws[j] = (np.reshape(fresh.q, (copies, b)), off.reshape(copies, b, 4, M),
+                np.broadcast_to(actual[j][2], (copies, b)))
+    return draws
 
 
 def _rows(core: MatrixCore, j: int) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
@@ -119,18 +143,12 @@ def _replay(core: MatrixCore, joint: np.ndarray, refines: np.ndarray, policy: Po
     return weight
 
 
-def _gain(core: MatrixCore, i: int, probs: FloatArray, other: Policy, public: int, weight: FloatArray) -> float:
-    """``max_a Q(a) - x Q`` with ``Q`` the weighted mean over copies of player i's true payoffs against j's play."""
+def _values(core: MatrixCore, i: int, other: Policy, public: int) -> FloatArray:
+    """(copies, k): player i's true payoff of each of its k actions against j's play, in each copy."""
     M = core.M
     m, n = (int(c) for c in core.cnt[0])
     rows, masks = _rows(core, 1 - i)
     y = probabilities_batch(other, rows, masks, [public] * core.B)[:, 1 + M:1 + M + (n if i == 0 else m)]
     y = y / np.maximum(y.sum(axis=1, keepdims=True), 1e-300)
     truth = core.W[:, 0, i, :m, :n]
-    Q = np.einsum("cab,cb->ca", truth, y) if i == 0 else np.einsum("ca,cab->cb", y, truth)
-    total = weight.sum()
-    if total <= 0:
-        return float("nan")
-    Q = weight @ Q / total
-    x = probs[1 + M:1 + M + (m if i == 0 else n)]
-    return float(Q.max() - x @ Q / x.sum())
+    return np.einsum("cab,cb->ca", truth, y) if i == 0 else np.einsum("ca,cab->cb", y, truth)

@@ -83,10 +83,16 @@ def chosen_variant(view) -> list[float]:
     return [1.0, 0.0, 0.0] if view.own[0, 0] > view.own[1, 0] else [0.0, 1.0, 0.0]
 
 
-def test_the_uninformed_players_gain_is_the_conditional_mean_of_its_payoffs():
+@pytest.mark.parametrize("chunked", [False, True])
+def test_the_uninformed_players_gain_is_the_conditional_mean_of_its_payoffs(chunked, monkeypatch):
     """Player_1 plays y = (0.3, 0.7) and sees nothing of player_0's refinement of H. Its interim action values are
-    R2[H, b] plus the mean cross offset of the variant player_0's type picks; the oracle draws the law directly."""
+    R2[H, b] plus the mean cross offset of the variant player_0's type picks; the oracle draws the law directly.
+    ``chunked``: the draws replayed 3,000 at a time (a replay core of bounded memory)."""
+    import agents.private_play as private_play
     config = dict(game="matching_pennies", budget=(1, 0), visibility="own", perturbation=LAW, cost=0.0)
+    if chunked:
+        monkeypatch.setattr(private_play, "REPLAY_BYTES",
+                            3_000 * MatrixCore.bytes_per_copy(parallel_env(**config).config))
     policies = [Rule("p0", chosen_variant, refine=lambda v: 0), Rule("p1", lambda v: [0.3, 0.7])]
     env, joint, probs = play_episode(config, policies, seed=5)
     gains = interim_gains(env.config, policies, [5], [joint], [probs], types=20_000, seed=1)

@@ -48,7 +48,7 @@ class MatrixCore:
         self.config = config
         B = self.B = int(num_copies)
         M = self.M = config.max_actions
-        per_copy = 8 * (EPISODES_PER_DRAW * sum(config.budget) * (4 * M + 2) + 6 * M * M + 4 * M * M)
+        per_copy = self.bytes_per_copy(config)
         if B * per_copy > MAX_BYTES:
             raise ValueError(f"num_envs: {B} copies with budget {config.budget} and max_actions {M} would hold "
                              f"{B * per_copy / 2**30:.1f} GiB of state; at most {MAX_BYTES >> 30} GiB (use fewer "
@@ -113,6 +113,12 @@ class MatrixCore:
         self._obs0, self._mask0 = obs0, self._masks[self.start_phase].copy()
         self.obs = np.repeat(obs0[None], B, axis=0)
         self.mask = np.repeat(self._mask0[None], B, axis=0)
+
+    @staticmethod
+    def bytes_per_copy(config: RefineMatrixConfig) -> int:
+        """Memory of one copy: its pre-drawn refinements and its payoff and observation state."""
+        M = config.max_actions
+        return 8 * (EPISODES_PER_DRAW * sum(config.budget) * (4 * M + 2) + 6 * M * M + 4 * M * M)
 
     # --- randomness and resets --------------------------------------------------------------------------------
 
