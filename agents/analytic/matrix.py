@@ -36,7 +36,8 @@ import numpy.typing as npt
 
 from agents.analytic._common import LRUCache, array_key, draw, point_mass
 from agents.analytic.matrix_private import PrivatePlay
-from agents.analytic.matrix_value import MatrixView, lookahead, observation_layout, parse_view
+from agents.analytic.matrix_value import (Lookahead, MatrixView, lookahead, observation_layout, own_payoff,
+                                          parse_view)
 from vvl_env.envs.refine_matrix.config import AGENTS as ROLES
 from vvl_env.envs.refine_matrix.layout import PLAY, REFINE
 from vvl_env.model._validate import readonly
@@ -159,6 +160,12 @@ class MatrixAgent:
         cost = view.cost if self.cost is None else self.cost
         budget = 1 if self.mode == "myopic" else view.budget
         key = ("look", model, cost, budget) + array_key(view.own, view.other)
+        if self.private is not None and view.phase == REFINE:
+            R1, R2 = view.canonical(self.player)
+            private = self.private.refine_values(R1, R2, self.player, model, n=self.n, seed=self.seed)
+            if private is not None:                      # Bayes-Nash play follows (matrix_private)
+                stop = self.rounds * own_payoff(R1, R2, self.player, self.selection)
+                return Lookahead(stop, self.rounds * private[0] - cost, self.rounds * private[1], 1, self.n, 0)
         return self._cache.get(key, lambda: lookahead(
             *view.canonical(self.player), self.player, model, cost=cost, budget=budget, rounds=self.rounds,
             n=self.n, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed, selection=self.selection,

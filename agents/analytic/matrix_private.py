@@ -8,6 +8,9 @@ is positive). Where the continuum-type Bayes-Nash equilibrium is solved,
 one round of play), both players play it instead: the uninformed player mixes ``y*`` over its two actions, and the
 informed player plays its best action against ``y*`` in its own view (a threshold rule in its type). ``y*`` depends
 only on the base game, the refined action and the informed player's law, so it is solved once per case (and cached).
+The refine decision follows the same equilibrium: where the agent alone may refine, once, refining action k is worth
+``E_t[max_r U_t(r, y*_k)]`` (its types from its own belief) against the base game's equilibrium payoff
+(:meth:`PrivatePlay.refine_values`).
 
 The common prior is the informed player's *true* law (``perturbation`` of the env config): this is the
 common-knowledge reference. Where the informed player could refine again (budget > 1), its later decision could
@@ -74,6 +77,29 @@ class PrivatePlay:
             return np.array([y, 1.0 - y])
         own = R1 @ np.array([y, 1.0 - y]) if player == 0 else np.array([y, 1.0 - y]) @ R2
         return np.eye(own.size)[int(np.argmax(own))]
+
+
+    def refine_values(self, R1: FloatArray, R2: FloatArray, player: int, model: PerturbationModel, *, n: int,
+                      seed: int) -> tuple[FloatArray, FloatArray] | None:
+        """Where ``player`` alone may refine, once, the base game ``(R1, R2)`` (canonical frame; no refinement yet):
+        the value of refining each own action k at the Bayes-Nash equilibrium that follows, ``E_t[max_r U_t(r, y*_k)]``
+        with the types t drawn from ``model`` (the agent's belief; ``n`` draws, ``seed``) and ``y*_k`` the
+        uninformed player's equilibrium mix (common prior: the true law), and its standard errors. None where not
+        covered."""
+        if (self.rounds != 1 or R1.shape != (2, 2) or self.R1.shape != (2, 2) or self.budget[player] != 1
+                or self.budget[1 - player] != 0):
+            return None
+        own = R1 if player == 0 else R2.T                # own payoffs: own actions are rows
+        types = model.sample(rng=np.random.default_rng(seed), n_opposing=2, size=int(n))
+        values, errs = np.empty(2), np.empty(2)
+        for k in (0, 1):
+            y = _uninformed_first(self.R1.tobytes(), self.R2.tobytes(), player, k, self.laws[player])
+            if y is None:
+                return None
+            mix = np.array([y, 1.0 - y])
+            best = np.maximum(np.maximum((own[k] + types.own1) @ mix, (own[k] + types.own2) @ mix), own[1 - k] @ mix)
+            values[k], errs[k] = best.mean(), best.std(ddof=1) / np.sqrt(len(best))
+        return values, errs
 
 
 def _refined_action(R1: FloatArray, R2: FloatArray, B1: FloatArray, B2: FloatArray, informed: int, player: int

@@ -181,3 +181,27 @@ def test_analytic_agents_play_the_continuum_bayes_nash_equilibrium_under_own(inf
                 for a, k in zip(("player_0", "player_1"), kinds)}
     t = evaluate("refine_matrix_v0", config, own_view, episodes=40, seed=0).summary()
     assert t["eval/nash_conv"]["mean"] > 0.1
+
+
+def test_the_refine_decision_values_the_bayes_nash_play_that_follows():
+    """Pennies, player_0 alone may refine once at cost 0.19: refining is worth 0.155 with public play (so it passes
+    under "public") but 0.226 at the Bayes-Nash equilibrium of private play (so it refines under "own"); its decision
+    values are the solver's informed payoff minus the cost."""
+    from agents.analytic import make_agent
+    from agents.refine_gap import decision_values
+    results = {}
+    for visibility in ("public", "own"):
+        config = dict(game="matching_pennies", budget=(1, 0), visibility=visibility, perturbation=LAW, cost=0.19)
+        agents = {a: make_agent("bayes_myopic", "refine_matrix_v0", env_config=config, role=a)
+                  for a in ("player_0", "player_1")}
+        s = evaluate("refine_matrix_v0", config, agents, episodes=100, seed=0, nash_conv_episodes=0).summary()
+        results[visibility] = s["eval/refine_rate/player_0"]["mean"]
+        if visibility == "own":
+            obs, _ = parallel_env(**config).reset(seed=0)
+            stop, q = decision_values(agents["player_0"], obs["player_0"])
+            bne = bayes_nash_continuum(Game(PENNIES, -PENNIES), 0, 0, PerturbationModel(**LAW), n=50_000,
+                                       replications=8, rng=np.random.default_rng(2))
+            err = agents["player_0"].evaluate(parse_view(obs["player_0"]["observation"])).stderr[0]
+            assert stop == pytest.approx(0.0, abs=1e-9)
+            assert q[0] == pytest.approx(bne.payoffs[0].mean - 0.19, abs=4 * err + 4 * bne.payoffs[0].stderr)
+    assert results == {"public": 0.0, "own": 1.0}
