@@ -102,11 +102,11 @@ def interim_gains(config: RefineMatrixConfig, policies: Sequence[Policy], seeds:
                     weight = _replay(many, joint, refines, policies[j], j, public)
                     total = total + weight @ _values(many, i, policies[j], public)
                     weights += float(weight.sum())
-            if weights <= 0:
+            x = np.asarray(play_probabilities[e][i], dtype=np.float64)[1 + M:1 + M + np.size(total)]
+            if weights <= 0 or x.sum() <= 0:            # no draw explains j's actions, or no play probabilities
                 out[e, i] = np.nan
                 continue
             Q = total / weights
-            x = np.asarray(play_probabilities[e][i], dtype=np.float64)[1 + M:1 + M + Q.size]
             out[e, i] = float(Q.max() - x @ Q / x.sum())
     return out
 

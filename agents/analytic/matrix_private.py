@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from vvl_env.envs.refine_matrix.config import RefineMatrixConfig
 from vvl_env.model.game import Game
 from vvl_env.model.perturbation import PerturbationModel
 from vvl_env.solve.bayes_nash_continuum import bayes_nash_continuum
@@ -47,13 +48,14 @@ class PrivatePlay:
     rounds: int
 
     @classmethod
-    def from_config(cls, config: object) -> PrivatePlay | None:
-        """From a validated ``RefineMatrixConfig``; None unless its visibility is "own"."""
-        if getattr(config, "visibility", "public") != "own":
+    def from_config(cls, config: RefineMatrixConfig) -> PrivatePlay | None:
+        """From a validated configuration; None unless its visibility is "own"."""
+        if config.visibility != "own":
             return None
-        game = config.game  # type: ignore[attr-defined]
-        return cls(np.asarray(game.R1, float), np.asarray(game.R2, float), tuple(config.perturbation),  # type: ignore
-                   tuple(int(b) for b in config.budget), int(config.rounds))  # type: ignore[attr-defined]
+        p0, p1 = config.perturbation
+        b0, b1 = config.budget
+        return cls(np.asarray(config.game.R1, float), np.asarray(config.game.R2, float), (p0, p1), (int(b0), int(b1)),
+                   int(config.rounds))
 
     def strategy(self, R1: FloatArray, R2: FloatArray, player: int) -> FloatArray | None:
         """``player``'s Bayes-Nash play in the realised view ``(R1, R2)`` (canonical frame), or None where the case
