@@ -68,7 +68,8 @@ def interim_gains(config: RefineMatrixConfig, policies: Sequence[Policy], seeds:
     refine_actions : each episode's joint actions (player_0, player_1) of its refine phase, in order.
     play_probabilities : each episode's two action-probability vectors at its play step (the whole action space).
     types : draws of the other player's refinements per episode and player.
-    seed : the draws' seed (episode e, player i: ``default_rng([seed, e, i])``).
+    seed : the draws' seed (an episode of reset seed s, player i: ``default_rng([seed, s, i])``, so an episode's
+        estimate does not depend on the others in the call).
     """
     if not defined(config):
         raise ValueError(f"visibility, rounds: the interim NashConv needs visibility 'own' and rounds 1, got "
@@ -96,7 +97,7 @@ def interim_gains(config: RefineMatrixConfig, policies: Sequence[Policy], seeds:
                 weight = _replay(one, joint, refines, policies[j], j, public)
                 total, weights = weight @ _values(one, i, policies[j], public), float(weight.sum())
             else:
-                rng = np.random.default_rng([seed, e, i])
+                rng = np.random.default_rng([seed, public, i])
                 for _ in range(-(-int(types) // chunk)):
                     many.restart(np.arange(chunk), _redrawn(config, actual, j, chunk, rng))
                     weight = _replay(many, joint, refines, policies[j], j, public)

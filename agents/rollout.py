@@ -268,8 +268,7 @@ def _private_nash_conv(recs: list[dict[str, Any]], config: Any, policies: Mappin
         return
     js = sorted(start)
     gains = private_play.interim_gains(config, [policies[a] for a in agents], [seeds[j] for j in js],
-                                       [refine_joint[j] for j in js], [start[j] for j in js],
-                                       seed=seeds[js[0]])
+                                       [refine_joint[j] for j in js], [start[j] for j in js])
     for t, j in enumerate(js):
         if np.isfinite(gains[t]).all():
             recs[j]["nash_conv"] = float(gains[t].sum())

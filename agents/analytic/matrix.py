@@ -242,22 +242,20 @@ class MatrixAgent:
         return out
 
     def _play_rows(self, R1: FloatArray, R2: FloatArray, rows: npt.NDArray[np.int64], seeds: list[int | None],
-                   rule: SelectionRule, out: FloatArray, M: int, private: bool = True) -> None:
+                   rule: SelectionRule, out: FloatArray, M: int) -> None:
         """Write this player's equilibrium strategy of each game ``(R1[g], R2[g])`` into ``out[rows[g]]``."""
-        G, m, n = R1.shape
-        if private and self.private is not None:         # Bayes-Nash play where it is solved (matrix_private)
+        if self.private is not None:                     # Bayes-Nash play where it is solved (matrix_private)
             left = []
-            for g in range(G):
+            for g in range(len(R1)):
                 bayes_nash = self.private.strategy(R1[g], R2[g], self.player)
                 if bayes_nash is None:
                     left.append(g)
                 else:
                     out[rows[g], 1 + M:1 + M + bayes_nash.size] = bayes_nash
-            if len(left) < G:
-                if left:
-                    self._play_rows(R1[left], R2[left], rows[left], [seeds[g] for g in left], rule, out, M,
-                                    private=False)
-                return
+            R1, R2, rows, seeds = R1[left], R2[left], rows[left], [seeds[g] for g in left]
+        G, m, n = R1.shape
+        if G == 0:
+            return
         if rule.kind == "all":
             keep_r, keep_c = np.ones((G, m), bool), np.ones((G, n), bool)
         else:

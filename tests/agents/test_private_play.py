@@ -205,3 +205,13 @@ def test_the_refine_decision_values_the_bayes_nash_play_that_follows():
             assert stop == pytest.approx(0.0, abs=1e-9)
             assert q[0] == pytest.approx(bne.payoffs[0].mean - 0.19, abs=4 * err + 4 * bne.payoffs[0].stderr)
     assert results == {"public": 0.0, "own": 1.0}
+
+
+def test_an_episodes_estimate_does_not_depend_on_the_other_episodes_in_the_call():
+    config = dict(game="matching_pennies", budget=(1, 0), visibility="own", perturbation=LAW, cost=0.0)
+    policies = [Rule("p0", chosen_variant, refine=lambda v: 0), Rule("p1", lambda v: [0.3, 0.7])]
+    episodes = [play_episode(config, policies, seed) for seed in (3, 4)]
+    cfg = episodes[0][0].config
+    both = interim_gains(cfg, policies, [3, 4], [e[1] for e in episodes], [e[2] for e in episodes], types=500)
+    alone = interim_gains(cfg, policies, [4], [episodes[1][1]], [episodes[1][2]], types=500)
+    np.testing.assert_array_equal(both[1], alone[0])
