@@ -12,14 +12,32 @@ The refine decision follows the same equilibrium: where the agent alone may refi
 ``E_t[max_r U_t(r, y*_k)]`` (its types from its own belief) against the base game's equilibrium payoff
 (:meth:`PrivatePlay.refine_values`).
 
+Everywhere else where every player that refined could refine only once (budget 1: mutual refinement, larger games,
+one round of play), both play the Bayes-Nash equilibrium of the game with ``SAMPLED_TYPES`` types per refiner
+(:func:`vvl_env.solve.bayes_nash_types.bayesian_equilibrium`), drawn from the true laws with a fixed seed, so both
+players solve the same game. The public history (who split which action, in which order) is read off the view: the
+other player's payoffs in one's own view are the base game with the split actions copied, and one's own offsets
+are copied across the other's variants exactly when one's own refinement came first. The type games are the env's
+own: a :class:`~vvl_env.envs.refine_matrix.core.MatrixCore` replays that history on the drawn types (cross offsets
+at their conditional mean, as :mod:`agents.private_play`), and since each player's view carries only its own
+offsets, the truth is additive, ``R1(k, l) = V_0(k) + X_0(l)`` (player_0's view when of type k, plus what player_1's
+refinement of type l adds to player_0's payoffs), likewise R2. A player then best-responds in its *actual* view to
+the other's equilibrium play over the drawn types: player_0 maximises ``(V y_bar + c_0)_a`` with ``y_bar`` the mean of
+``y_l`` and ``c_0`` the mean of ``X_0(l) y_l`` (a pure action for continuous types); a player that did not refine
+(one type) plays its solved mix. Error: the drawn types approximate the continuum; a player's gain from the other's
+draws being a sample is second order where both refined (only types near a threshold switch), first order in the
+mix of a player that did not refine. Where one player alone may refine once, its refine decision values this play
+(:meth:`PrivatePlay.refine_values`); with mutual refinement refine decisions still value public play.
+
 The common prior is the informed player's *true* law (``perturbation`` of the env config): this is the
-common-knowledge reference. Where the informed player could refine again (budget > 1), its later decision could
-reveal its type, a game this equilibrium does not cover; there, and in every case not covered (mutual refinement,
-larger games, several rounds, a law with atoms), the agents play the equilibrium of their own view as before.
+common-knowledge reference. Where a refiner could refine again (budget > 1), its later decision could reveal its
+type, a game these equilibria do not cover; there, and with several rounds or where the solver fails, the agents
+play the equilibrium of their own view as before.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -27,13 +45,22 @@ import numpy as np
 import numpy.typing as npt
 
 from vvl_env.envs.refine_matrix.config import RefineMatrixConfig
+from vvl_env.envs.refine_matrix.core import MatrixCore
 from vvl_env.model.game import Game
 from vvl_env.model.perturbation import PerturbationModel
+from vvl_env.solve.bayes_nash import expected_other_offsets
 from vvl_env.solve.bayes_nash_continuum import bayes_nash_continuum
+from vvl_env.solve.bayes_nash_types import ContinuumPlay, bayesian_equilibrium, continuum_play
 
 FloatArray = npt.NDArray[np.float64]
 TYPE_DRAWS, REPLICATIONS = 50_000, 8
 """The continuum solver's sample of the type integral (y* to about 1e-4)."""
+SAMPLED_TYPES, CONTINUUM_TYPES, TYPES_SEED = 128, 8192, 0
+"""Types per refiner of the sampled Bayes-Nash equilibrium, of the sample its continuum polish averages over, and
+the seed they are drawn with."""
+REPLAY_COPIES = 2048
+"""Copies of one replay core (memory)."""
+History = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -46,6 +73,8 @@ class PrivatePlay:
     laws: tuple[PerturbationModel, PerturbationModel]
     budget: tuple[int, int]
     rounds: int
+    config: RefineMatrixConfig | None = field(default=None, compare=False)
+    n_types: int = SAMPLED_TYPES
 
     @classmethod
     def from_config(cls, config: RefineMatrixConfig) -> PrivatePlay | None:
@@ -55,20 +84,20 @@ class PrivatePlay:
         p0, p1 = config.perturbation
         b0, b1 = config.budget
         return cls(np.asarray(config.game.R1, float), np.asarray(config.game.R2, float), (p0, p1), (int(b0), int(b1)),
-                   int(config.rounds))
+                   int(config.rounds), config)
 
     def strategy(self, R1: FloatArray, R2: FloatArray, player: int) -> FloatArray | None:
         """``player``'s Bayes-Nash play in the realised view ``(R1, R2)`` (canonical frame), or None where the case
         is not covered (module docstring)."""
         m0, n0 = self.R1.shape
-        if self.rounds != 1 or (m0, n0) != (2, 2):
+        if self.rounds != 1:
             return None
         extra = (R1.shape[0] - m0, R1.shape[1] - n0)
-        if sorted(extra) != [0, 1]:
+        if not all(e == 0 or (e == 1 and b == 1) for e, b in zip(extra, self.budget)) or extra == (0, 0):
             return None
+        if (m0, n0) != (2, 2) or sum(extra) != 1:
+            return self._sampled_strategy(R1, R2, player)
         informed = 0 if extra[0] == 1 else 1
-        if self.budget[informed] != 1:
-            return None
         k = _refined_action(R1, R2, self.R1, self.R2, informed, player)
         if k is None:
             return None
@@ -80,17 +109,20 @@ class PrivatePlay:
         own = R1 @ np.array([y, 1.0 - y]) if player == 0 else np.array([y, 1.0 - y]) @ R2
         return np.eye(own.size)[int(np.argmax(own))]
 
-
     def refine_values(self, R1: FloatArray, R2: FloatArray, player: int, model: PerturbationModel, *, n: int,
                       seed: int) -> tuple[FloatArray, FloatArray] | None:
         """Where ``player`` alone may refine, once, the base game ``(R1, R2)`` (canonical frame; no refinement yet):
         the value of refining each own action k at the Bayes-Nash equilibrium that follows, ``E_t[max_r U_t(r, y*_k)]``
         with the types t drawn from ``model`` (the agent's belief; ``n`` draws, ``seed``) and ``y*_k`` the
-        uninformed player's equilibrium mix (common prior: the true law), and its standard errors. None where not
-        covered."""
-        if (self.rounds != 1 or R1.shape != (2, 2) or self.R1.shape != (2, 2) or self.budget[player] != 1
+        uninformed player's equilibrium mix (common prior: the true law), and its standard errors. A 2 x 2 game uses
+        the continuum solver, any other the polished sampled-type equilibrium (:func:`sampled_equilibrium`). None
+        where not covered."""
+        if (self.rounds != 1 or R1.shape != self.R1.shape or self.budget[player] != 1
                 or self.budget[1 - player] != 0):
             return None
+        if self.R1.shape != (2, 2):
+            return None if self.config is None else _sampled_refine_values(self.config, player, model, int(n),
+                                                                           int(seed), self.n_types)
         own = R1 if player == 0 else R2.T                # own payoffs: own actions are rows
         types = model.sample(rng=np.random.default_rng(seed), n_opposing=2, size=int(n))
         values, errs = np.empty(2), np.empty(2)
@@ -102,6 +134,145 @@ class PrivatePlay:
             best = np.maximum(np.maximum((own[k] + types.own1) @ mix, (own[k] + types.own2) @ mix), own[1 - k] @ mix)
             values[k], errs[k] = best.mean(), best.std(ddof=1) / np.sqrt(len(best))
         return values, errs
+
+    def _sampled_strategy(self, R1: FloatArray, R2: FloatArray, player: int) -> FloatArray | None:
+        """Play at the sampled-type Bayes-Nash equilibrium of the history read off the view (module docstring)."""
+        history = public_history(R1, R2, self.R1, self.R2, player)
+        if history is None or self.config is None:
+            return None
+        solved = sampled_equilibrium(self.config, history, self.n_types)
+        if solved is None:
+            return None
+        values = R1 @ solved.y_bar + solved.c0 if player == 0 else solved.x_bar @ R2 + solved.c1
+        return solved.play(values, player, float(np.ptp(self.R1) + np.ptp(self.R2)))
+
+
+_REFINE_VALUES: dict[tuple[object, ...], tuple[FloatArray, FloatArray] | None] = {}
+
+
+def _sampled_refine_values(config: RefineMatrixConfig, player: int, model: PerturbationModel, n: int, seed: int,
+                           n_types: int) -> tuple[FloatArray, FloatArray] | None:
+    """:meth:`PrivatePlay.refine_values` from the sampled-type equilibrium of each one-sided history (cached): the
+    refiner's types drawn from its belief ``model``, each best-responding in its view to the other's equilibrium
+    play (the pool's value where its pool is best: the same, as the pool ties)."""
+    key = (config_key(config), player, model, n, seed, n_types)
+    if key not in _REFINE_VALUES:
+        laws = tuple(model if i == player else config.perturbation[i] for i in (0, 1))
+        believed = dataclasses.replace(config, perturbation=laws)
+        values, errs = [], []
+        for k in range(config.game.shape[player]):
+            history = ((1 + k, 0),) if player == 0 else ((0, 1 + k),)
+            solved = sampled_equilibrium(config, history, n_types)
+            if solved is None:
+                _REFINE_VALUES[key] = None
+                return None
+            V0, _, V1, _ = type_games(believed, history, n, np.random.default_rng(seed))
+            best = ((V0 @ solved.y_bar + solved.c0) if player == 0
+                    else np.einsum("a,lab->lb", solved.x_bar, V1) + solved.c1).max(axis=1)
+            values.append(best.mean())
+            errs.append(best.std(ddof=1) / np.sqrt(len(best)))
+        _REFINE_VALUES[key] = (np.array(values), np.array(errs))
+    return _REFINE_VALUES[key]
+
+
+@lru_cache(maxsize=64)
+def _splits(base: bytes, shape: tuple[int, int], split_row: bool, split_col: bool
+            ) -> tuple[list[tuple[int | None, int | None]], FloatArray]:
+    """Every way to copy one row (if ``split_row``) and one column (if ``split_col``) of the base matrix: the
+    (row, column) pairs and the stacked results."""
+    B = np.frombuffer(base).reshape(shape)
+    pairs = [(k, c) for k in (range(shape[0]) if split_row else [None])
+             for c in (range(shape[1]) if split_col else [None])]
+    out = []
+    for k, c in pairs:
+        S = B if k is None else np.insert(B, k, B[k], axis=0)
+        out.append(S if c is None else np.insert(S, c, S[:, c], axis=1))
+    return pairs, np.stack(out)
+
+
+def public_history(R1: FloatArray, R2: FloatArray, B1: FloatArray, B2: FloatArray, player: int) -> History | None:
+    """The joint refine actions behind ``player``'s view ``(R1, R2)`` (canonical frame) of the base game
+    ``(B1, B2)``, each player having split at most one action: in one's view the *other's* payoffs are the base game
+    with the split actions copied (their offsets are hidden), and one's own offsets are copied across the other's
+    two variants exactly when one's own refinement came first (or at the same step: player_0's applies first).
+    None where nothing fits."""
+    extra = (R1.shape[0] - B1.shape[0], R1.shape[1] - B1.shape[1])
+    if extra not in ((0, 1), (1, 0), (1, 1)):
+        return None
+    theirs, base = (R2, B2) if player == 0 else (R1, B1)
+    pairs, splits = _splits(np.ascontiguousarray(base, dtype=np.float64).tobytes(), base.shape, bool(extra[0]),
+                            bool(extra[1]))
+    match = np.flatnonzero((splits == theirs).all(axis=(1, 2)))
+    if match.size == 0:
+        return None
+    k, c = pairs[int(match[0])]
+    if k is None:
+        return ((0, 1 + c),)
+    if c is None:
+        return ((1 + k, 0),)
+    mine_first = np.array_equal(R1[:, c], R1[:, c + 1]) if player == 0 else np.array_equal(R2[k], R2[k + 1])
+    return ((1 + k, 1 + c),) if mine_first == (player == 0) else ((0, 1 + c), (1 + k, 0))
+
+
+def type_games(config: RefineMatrixConfig, history: History, n_types: int, rng: np.random.Generator
+               ) -> tuple[FloatArray, ...]:
+    """The sampled Bayesian game of ``history``: ``(V0, X0, V1, X1)``, each (N, m, n) for N = ``n_types`` drawn
+    types of each player (its true law, cross offsets at their conditional mean): player_0's view of R1 and what
+    player_1's refinement adds to R1, player_1's view of R2 and what player_0's adds to R2; then
+    ``R1(k, l) = V0[k] + X0[l]`` and ``R2(k, l) = V1[l] + X1[k]``. Replayed in chunks of ``REPLAY_COPIES``."""
+    M, parts = config.max_actions, []
+    for start in range(0, int(n_types), REPLAY_COPIES):
+        N = min(REPLAY_COPIES, int(n_types) - start)
+        draws = []
+        for i, b in enumerate(config.budget):
+            law = config.perturbation[i]
+            if b == 0:
+                draws.append((np.zeros((N, 0)), np.zeros((N, 0, 4, M)), np.zeros((N, 0))))
+                continue
+            out = law.sample(rng=rng, n_opposing=M, size=N * b)
+            off = np.stack([out.own1, out.own2, *expected_other_offsets(law, out)], axis=1)
+            draws.append((out.q.reshape(N, b), off.reshape(N, b, 4, M), np.zeros((N, b))))
+        core = MatrixCore(config, N)
+        core.restart(np.arange(N), draws)
+        for joint in history:
+            core.step(np.broadcast_to(np.asarray(joint, dtype=np.int64), (N, 2)).copy())
+        m, n = (int(v) for v in core.cnt[0])
+        W = core.W[:, :, :, :m, :n]
+        parts.append((W[:, 1, 0], W[:, 0, 0] - W[:, 1, 0], W[:, 2, 1], W[:, 0, 1] - W[:, 2, 1]))
+    return tuple(np.concatenate(arrays) for arrays in zip(*parts))
+
+
+_SOLVED: dict[tuple[object, ...], ContinuumPlay | None] = {}
+
+
+def config_key(config: RefineMatrixConfig) -> tuple[object, ...]:
+    """What the Bayes-Nash play depends on: the base game, the true laws, the budgets and the padding."""
+    return (np.asarray(config.game.R1, float).tobytes(), np.asarray(config.game.R2, float).tobytes(),
+            config.game.shape, config.perturbation, config.budget, config.max_actions)
+
+
+def sampled_equilibrium(config: RefineMatrixConfig, history: History, n_types: int = SAMPLED_TYPES
+                        ) -> ContinuumPlay | None:
+    """The Bayes-Nash play after ``history`` (module docstring), cached; None if the sampled game's solver fails."""
+    key = (config_key(config), history, n_types)
+    if key in _SOLVED:
+        return _SOLVED[key]
+    refined = [any(a[i] > 0 for a in history) for i in (0, 1)]
+
+    def games(n: int, seed: int) -> tuple[FloatArray, ...]:
+        V0, X0, V1, X1 = type_games(config, history, n, np.random.default_rng(seed))
+        K, L = (n if r else 1 for r in refined)
+        return V0[:K], X0[:L], V1[:L], X1[:K]
+
+    small = games(n_types, TYPES_SEED)
+    sV0, sX0, sV1, sX1 = small
+    try:
+        eq = bayesian_equilibrium(sV0[:, None] + sX0[None, :], sV1[None, :] + sX1[:, None])
+    except RuntimeError:
+        _SOLVED[key] = None
+        return None
+    _SOLVED[key] = continuum_play(*games(CONTINUUM_TYPES, TYPES_SEED + 1), eq, small)
+    return _SOLVED[key]
 
 
 def _refined_action(R1: FloatArray, R2: FloatArray, B1: FloatArray, B2: FloatArray, informed: int, player: int
