@@ -21,6 +21,10 @@ Cases and targets (the issue's; a missed target is reported with its figure, nev
   refine threshold) is measured by ``benchmarks/refine_or_act_metrics.py``.
 * ``bargaining``: ``refine_bargain_v0`` with budget 1 (scenarios/refine_bargain.toml's game): agreement rate, refine
   rates and welfare against the analytic agents that refine.
+* ``pennies_private``: the matching-pennies case under visibility "own" (each player sees only its own offsets):
+  interim NashConv (``agents/private_play.py``, 0 at a Bayes-Nash equilibrium of play), refine rate and welfare
+  against the analytic agents, which play the Bayes-Nash equilibrium (``agents/analytic/matrix_private.py``); no
+  target in the issue, ``mmd_ppo`` and ``ppo`` only, no exact-dynamics lines (they are full-information).
 
 Every case runs for ``mmd_ppo`` (independent learners) and for plain ``maskable_ppo`` (the baseline rows:
 independent, ``ppo``, and one shared policy, ``ppo_shared``), with the settings of ``SETTINGS`` (stored with each run).
@@ -67,6 +71,7 @@ MATRIX = {"budget": [1, 1], "cost": 0.05, "perturbation": {"sigma_own": 1.0, "si
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "matching_pennies": ("refine_matrix_v0", {"game": "matching_pennies", **MATRIX}),
     "rock_paper_scissors": ("refine_matrix_v0", {"game": "rock_paper_scissors", **MATRIX}),
+    "pennies_private": ("refine_matrix_v0", {"game": "matching_pennies", **MATRIX, "visibility": "own"}),
     "refine_or_act": ("refine_or_act", {"values": [0.5, 0.0, -0.5], "cost": {"law": "uniform", "low": 0.0,
                                                                               "high": 0.6},
                                         "budget": 2, "perturbation": {"sigma_own": 1.0, "q": 0.5}}),
@@ -78,7 +83,8 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
 #: is cheap and covers all of them).
 NASH_CONV_EPISODES = 200
 TARGETS = {"matching_pennies": {"nash_conv": 0.05, "refine_rate": 0.02, "welfare": 0.02},
-           "rock_paper_scissors": {"nash_conv": 0.1}, "refine_or_act": {"ratio": 0.98}, "bargaining": {}}
+           "rock_paper_scissors": {"nash_conv": 0.1}, "refine_or_act": {"ratio": 0.98}, "bargaining": {},
+           "pennies_private": {}}
 #: Learner name -> (algo, mode in the two-agent envs); RefineOrAct trains one agent ("single"); ``applies`` says which
 #: learner runs on which case.
 LEARNERS: dict[str, tuple[str, str]] = {"mmd_ppo": ("mmd_ppo", "independent"), "ppo": ("maskable_ppo", "independent"),
@@ -96,6 +102,10 @@ MATRIX_ONLY = ("mmd_ppo_fi", "exploitability_descent", "exploitability_descent_w
 #: drawn play state) trains the responses and proposals off the path of play, which plain PPO's equilibrium leaves
 #: untrained; it exists in bargaining only.
 BARGAINING_ONLY = ("ppo_es", "mmd_ppo_anneal")
+#: The matching-pennies case under visibility "own" (each player sees only its own offsets; the reference plays the
+#: Bayes-Nash equilibrium, agents/analytic/matrix_private.py, and NashConv is the interim one, agents/private_play.py):
+#: the two sampled-feedback learners only (full-information play and exploitability descent read true payoffs).
+PRIVATE_CASES, PRIVATE_LEARNERS = ("pennies_private",), ("mmd_ppo", "ppo")
 #: Training settings of each (case, learner): ``TrainConfig`` keyword arguments (n_envs, hyperparams); a case or
 #: learner not listed takes ``SETTINGS["default"]``. Many copies and large batches: the numpy vector envs step 256
 #: copies in one call (benchmarks/learn_speed.py measures the throughput).
@@ -150,6 +160,8 @@ def applies(case: str, learner: str) -> bool:
     """Whether ``learner`` runs on ``case``: RefineOrAct trains one agent (no shared mode), and the
     full-information learner needs refine_matrix_v0."""
     env_id = CASES[case][0]
+    if case in PRIVATE_CASES:
+        return learner in PRIVATE_LEARNERS
     return not ((learner == "ppo_shared" and env_id == "refine_or_act")
                 or (learner in MATRIX_ONLY and env_id != "refine_matrix_v0")
                 or (learner in BARGAINING_ONLY and env_id != "refine_bargain_v0"))
@@ -304,6 +316,8 @@ def main() -> None:
                       file=sys.stderr)
                 save()
     for case in args.cases:
+        if case in PRIVATE_CASES:                  # Bayes-Nash reference: no selection rule, no exact dynamics
+            continue
         if CASES[case][0] == "refine_matrix_v0" and not refs.get(case, {}).get("dynamics", {}).get("available"):
             refs.setdefault(case, {})["dynamics"] = baselines(case, min(args.episodes, 200), args.steps // 2)
         if CASES[case][0] == "refine_matrix_v0" and "welfare_by_selection" not in refs.get(case, {}):
@@ -323,6 +337,9 @@ ROWS: dict[str, list[tuple[str, str, str]]] = {  # case -> (label, learner metri
                          ("welfare (target: within 0.02)", "welfare", "welfare")],
     "rock_paper_scissors": [("NashConv of play (target <= 0.1)", "nash_conv", "nash_conv"),
                             ("welfare", "welfare", "welfare")],
+    "pennies_private": [("interim NashConv of play", "nash_conv", "nash_conv"),
+                        ("refine rate player_0", "refine_rate/player_0", "refine_rate/player_0"),
+                        ("welfare", "welfare", "welfare")],
     "bargaining": [("NashConv of play", "nash_conv", "nash_conv"),
                    ("subgame-perfection gap of play", "spe_gap", "spe_gap"),
                    ("agreement rate", "agreement", "agreement"), ("refine rate player_0", "refine_rate/player_0",

@@ -164,8 +164,9 @@ class MatrixAgent:
             R1, R2 = view.canonical(self.player)
             private = self.private.refine_values(R1, R2, self.player, model, n=self.n, seed=self.seed)
             if private is not None:                      # Bayes-Nash play follows (matrix_private)
-                stop = self.rounds * own_payoff(R1, R2, self.player, self.selection)
-                return Lookahead(stop, self.rounds * private[0] - cost, self.rounds * private[1], 1, self.n, 0)
+                values, errs, stop = private
+                stop = self.rounds * (own_payoff(R1, R2, self.player, self.selection) if stop is None else stop)
+                return Lookahead(stop, self.rounds * values - cost, self.rounds * errs, 1, self.n, 0)
         return self._cache.get(key, lambda: lookahead(
             *view.canonical(self.player), self.player, model, cost=cost, budget=budget, rounds=self.rounds,
             n=self.n, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed, selection=self.selection,

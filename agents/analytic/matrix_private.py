@@ -26,8 +26,8 @@ the other's equilibrium play over the drawn types: player_0 maximises ``(V y_bar
 ``y_l`` and ``c_0`` the mean of ``X_0(l) y_l`` (a pure action for continuous types); a player that did not refine
 (one type) plays its solved mix. Error: the drawn types approximate the continuum; a player's gain from the other's
 draws being a sample is second order where both refined (only types near a threshold switch), first order in the
-mix of a player that did not refine. Where one player alone may refine once, its refine decision values this play
-(:meth:`PrivatePlay.refine_values`); with mutual refinement refine decisions still value public play.
+mix of a player that did not refine. A player that may refine once values its refine decision against this play
+(:meth:`PrivatePlay.refine_values`), the other assumed to refine no further, as in the public lookahead.
 
 The common prior is the informed player's *true* law (``perturbation`` of the env config): this is the
 common-knowledge reference. Where a refiner could refine again (budget > 1), its later decision could reveal its
@@ -110,19 +110,28 @@ class PrivatePlay:
         return np.eye(own.size)[int(np.argmax(own))]
 
     def refine_values(self, R1: FloatArray, R2: FloatArray, player: int, model: PerturbationModel, *, n: int,
-                      seed: int) -> tuple[FloatArray, FloatArray] | None:
-        """Where ``player`` alone may refine, once, the base game ``(R1, R2)`` (canonical frame; no refinement yet):
-        the value of refining each own action k at the Bayes-Nash equilibrium that follows, ``E_t[max_r U_t(r, y*_k)]``
-        with the types t drawn from ``model`` (the agent's belief; ``n`` draws, ``seed``) and ``y*_k`` the
-        uninformed player's equilibrium mix (common prior: the true law), and its standard errors. A 2 x 2 game uses
-        the continuum solver, any other the polished sampled-type equilibrium (:func:`sampled_equilibrium`). None
-        where not covered."""
-        if (self.rounds != 1 or R1.shape != self.R1.shape or self.budget[player] != 1
-                or self.budget[1 - player] != 0):
+                      seed: int) -> tuple[FloatArray, FloatArray, float | None] | None:
+        """Where ``player`` may refine once and has not yet, in its view ``(R1, R2)`` (canonical frame): the value of
+        refining each own action k at the Bayes-Nash equilibrium that follows, ``E_t[max_r U_t(r, y*_k)]`` with its
+        types t drawn from ``model`` (its belief; ``n`` draws, ``seed``) and ``y*_k`` the other's equilibrium play
+        (common prior: the true laws), their standard errors, and the value of not refining where that is a
+        Bayes-Nash value too (the other refined before; None: the base game's equilibrium payoff). As the public
+        lookahead (:mod:`agents.analytic.matrix_value`), the other is assumed to refine no further. One player
+        alone refining a 2 x 2 game uses the continuum solver, everything else the polished sampled-type
+        equilibrium (:func:`sampled_equilibrium`). None where not covered."""
+        m0, n0 = self.R1.shape
+        extra = (R1.shape[0] - m0, R1.shape[1] - n0)
+        other = 1 - player
+        if (self.rounds != 1 or self.budget[player] != 1 or extra[player] != 0 or extra[other] > 1
+                or (extra[other] == 1 and self.budget[other] != 1)):
             return None
-        if self.R1.shape != (2, 2):
-            return None if self.config is None else _sampled_refine_values(self.config, player, model, int(n),
-                                                                           int(seed), self.n_types)
+        if self.R1.shape != (2, 2) or self.budget[other] != 0:
+            if self.config is None:
+                return None
+            history = () if extra == (0, 0) else public_history(R1, R2, self.R1, self.R2, player)
+            if history is None:
+                return None
+            return _sampled_refine_values(self.config, player, history, model, int(n), int(seed), self.n_types)
         own = R1 if player == 0 else R2.T                # own payoffs: own actions are rows
         types = model.sample(rng=np.random.default_rng(seed), n_opposing=2, size=int(n))
         values, errs = np.empty(2), np.empty(2)
@@ -133,7 +142,7 @@ class PrivatePlay:
             mix = np.array([y, 1.0 - y])
             best = np.maximum(np.maximum((own[k] + types.own1) @ mix, (own[k] + types.own2) @ mix), own[1 - k] @ mix)
             values[k], errs[k] = best.mean(), best.std(ddof=1) / np.sqrt(len(best))
-        return values, errs
+        return values, errs, None
 
     def _sampled_strategy(self, R1: FloatArray, R2: FloatArray, player: int) -> FloatArray | None:
         """Play at the sampled-type Bayes-Nash equilibrium of the history read off the view (module docstring)."""
@@ -147,31 +156,39 @@ class PrivatePlay:
         return solved.play(values, player, float(np.ptp(self.R1) + np.ptp(self.R2)))
 
 
-_REFINE_VALUES: dict[tuple[object, ...], tuple[FloatArray, FloatArray] | None] = {}
+_REFINE_VALUES: dict[tuple[object, ...], tuple[FloatArray, FloatArray, float | None] | None] = {}
 
 
-def _sampled_refine_values(config: RefineMatrixConfig, player: int, model: PerturbationModel, n: int, seed: int,
-                           n_types: int) -> tuple[FloatArray, FloatArray] | None:
-    """:meth:`PrivatePlay.refine_values` from the sampled-type equilibrium of each one-sided history (cached): the
-    refiner's types drawn from its belief ``model``, each best-responding in its view to the other's equilibrium
-    play (the pool's value where its pool is best: the same, as the pool ties)."""
-    key = (config_key(config), player, model, n, seed, n_types)
+def _sampled_refine_values(config: RefineMatrixConfig, player: int, history: History, model: PerturbationModel,
+                           n: int, seed: int, n_types: int) -> tuple[FloatArray, FloatArray, float | None] | None:
+    """:meth:`PrivatePlay.refine_values` after ``history`` (the other's refinement, if any) from the sampled-type
+    equilibrium of each continuation (cached): the player's types drawn from its belief ``model``, each
+    best-responding in its view to the other's equilibrium play (the pool's value where its pool is best: the same,
+    as the pool ties); not refining is worth its Bayes-Nash payoff where the other refined."""
+    key = (config_key(config), player, history, model, n, seed, n_types)
     if key not in _REFINE_VALUES:
         laws = tuple(model if i == player else config.perturbation[i] for i in (0, 1))
         believed = dataclasses.replace(config, perturbation=laws)
-        values, errs = [], []
-        for k in range(config.game.shape[player]):
-            history = ((1 + k, 0),) if player == 0 else ((0, 1 + k),)
-            solved = sampled_equilibrium(config, history, n_types)
+
+        def best(after: History) -> FloatArray | None:
+            """The player's best play value in each of its drawn views after ``after`` (None: not solved)."""
+            solved = sampled_equilibrium(config, after, n_types)
             if solved is None:
-                _REFINE_VALUES[key] = None
                 return None
-            V0, _, V1, _ = type_games(believed, history, n, np.random.default_rng(seed))
-            best = ((V0 @ solved.y_bar + solved.c0) if player == 0
+            V0, _, V1, _ = type_games(believed, after, n, np.random.default_rng(seed))
+            return ((V0 @ solved.y_bar + solved.c0) if player == 0
                     else np.einsum("a,lab->lb", solved.x_bar, V1) + solved.c1).max(axis=1)
-            values.append(best.mean())
-            errs.append(best.std(ddof=1) / np.sqrt(len(best)))
-        _REFINE_VALUES[key] = (np.array(values), np.array(errs))
+
+        out: tuple[FloatArray, FloatArray, float | None] | None = None
+        stop = None if not history else best(history)
+        if not history or stop is not None:
+            rows = [best(history + (((1 + k, 0),) if player == 0 else ((0, 1 + k),)))
+                    for k in range(config.game.shape[player])]
+            if all(r is not None for r in rows):
+                out = (np.array([r.mean() for r in rows]),
+                       np.array([r.std(ddof=1) / np.sqrt(len(r)) for r in rows]),
+                       None if stop is None else float(stop.mean()))
+        _REFINE_VALUES[key] = out
     return _REFINE_VALUES[key]
 
 

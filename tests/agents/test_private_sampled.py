@@ -10,6 +10,7 @@ import pytest
 
 from agents.analytic import make_agent
 from agents.analytic.matrix_private import public_history, sampled_equilibrium, type_games
+from agents.analytic.matrix_value import own_payoff
 from agents.evaluate import evaluate
 from vvl_env.envs.refine_matrix.config import make_config
 from vvl_env.envs.refine_matrix.core import MatrixCore
@@ -111,9 +112,9 @@ def test_one_sided_refine_values_are_the_payoffs_of_bayes_nash_play(refiner):
     config = make_config(**env)
     agents = [make_agent("bayes_optimal", "refine_matrix_v0", env_config=env, role=a)
               for a in ("player_0", "player_1")]
-    values, errs = agents[refiner].private.refine_values(config.game.R1, config.game.R2, refiner,
+    values, errs, stop = agents[refiner].private.refine_values(config.game.R1, config.game.R2, refiner,
                                                          config.perturbation[refiner], n=4000, seed=3)
-    assert np.all(values > 0.0)                                          # refining beats the base game's value 0
+    assert stop is None and np.all(values > 0.0)                         # refining beats the base game's value 0
     episodes = 1500
     for k in range(3):
         core = MatrixCore(config, episodes)
@@ -127,3 +128,33 @@ def test_one_sided_refine_values_are_the_payoffs_of_bayes_nash_play(refiner):
             pay[c] = x @ core.game_arrays(c, 0)[refiner] @ y
         se = np.hypot(pay.std(ddof=1) / np.sqrt(episodes), errs[k])
         assert pay.mean() == pytest.approx(values[k], abs=4 * se)
+
+
+def test_refine_values_after_the_other_refined_are_the_payoffs_of_bayes_nash_play():
+    """Matching pennies, budgets (1, 1): player_1 refined T first. player_0's decision values, not refining and
+    refining each action, equal its mean payoffs over env episodes that continue that way (within 4 standard
+    errors), where its own-view equilibrium (the public lookahead's 'stop') would not."""
+    env = {"game": "matching_pennies", "budget": (1, 1), "visibility": "own", "cost": 0.0, "perturbation": LAW}
+    config = make_config(**env)
+    agents = [make_agent("bayes_optimal", "refine_matrix_v0", env_config=env, role=a)
+              for a in ("player_0", "player_1")]
+    episodes, first = 1500, (0, 2)
+    core = MatrixCore(config, 1)
+    core.reset(np.array([0]), [0])
+    core.step(np.array([first]))
+    values, errs, stop = agents[0].private.refine_values(*core.game_arrays(0, 1), 0, config.perturbation[0],
+                                                         n=4000, seed=5)
+    for k, target in ((None, stop), (0, values[0]), (1, values[1])):
+        core = MatrixCore(config, episodes)
+        core.reset(np.arange(episodes), list(range(7000, 7000 + episodes)))
+        core.step(np.broadcast_to(np.array(first), (episodes, 2)).copy())
+        core.step(np.broadcast_to(np.array([0 if k is None else 1 + k, 0]), (episodes, 2)).copy())
+        pay = np.empty(episodes)
+        for c in range(episodes):
+            x = agents[0].private.strategy(*core.game_arrays(c, 1), 0)
+            y = agents[1].private.strategy(*core.game_arrays(c, 2), 1)
+            pay[c] = x @ core.game_arrays(c, 0)[0] @ y
+        se = np.hypot(pay.std(ddof=1) / np.sqrt(episodes), 0.0 if k is None else errs[k])
+        assert pay.mean() == pytest.approx(target, abs=4 * se), k
+        if k is None:
+            assert abs(own_payoff(*core.game_arrays(0, 1), 0, "max_welfare") - pay.mean()) > 4 * se

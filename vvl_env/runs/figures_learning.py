@@ -48,8 +48,10 @@ def learner_curves(summary: dict[str, Any]) -> dict[str, dict[str, np.ndarray]]:
 
 def dynamics_baselines(env_id: str, env_config: dict[str, Any], evaluations: int, *, episodes: int = 200,
                        seed: int = 10_000) -> dict[str, Any]:
-    """Method -> ``BaselineCurve`` on the analytic agents' realised games ({} outside refine_matrix_v0)."""
-    if env_id != "refine_matrix_v0":
+    """Method -> ``BaselineCurve`` on the analytic agents' realised games ({} outside refine_matrix_v0, and under
+    visibility "own": full-information dynamics on the realised games are no reference for the interim NashConv of
+    a Bayesian play game)."""
+    if env_id != "refine_matrix_v0" or env_config.get("visibility", "public") == "own":
         return {}
     from agents.analytic import make_agent
     from agents.learning.realised import realised_games
