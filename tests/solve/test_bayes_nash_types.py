@@ -109,3 +109,18 @@ def test_continuum_polish_matches_the_continuum_solver(informed, action):
     y[play.pools[1]] = play.weights[1]
     tol = 4 * ref.y.stderr + 4 * 0.5 / np.sqrt(40_000)
     assert y[0] == pytest.approx(ref.y.mean, abs=tol)
+
+
+@pytest.mark.parametrize("factor", [1e-4, 1e5])
+def test_continuum_polish_is_scale_free(factor):
+    """Payoffs scaled by ``factor``: the same play (mixes, pools), the summaries c scaled alike."""
+    rng = np.random.default_rng(11)
+    V0, X1 = rng.normal(size=(400, 3, 3)), 0.3 * rng.normal(size=(400, 3, 3))
+    V1, X0 = rng.normal(size=(400, 3, 3)), 0.3 * rng.normal(size=(400, 3, 3))
+    small = (V0[:24], X0[:24], V1[:24], X1[:24])
+    start = bayesian_equilibrium(small[0][:, None] + small[1][None], small[2][None] + small[3][:, None])
+    base = continuum_play(V0, X0, V1, X1, start, small)
+    scaled = continuum_play(*(a * factor for a in (V0, X0, V1, X1)), start, tuple(a * factor for a in small))
+    assert "continuum polish (hybr" in base.method and "continuum polish (hybr" in scaled.method
+    assert np.allclose(scaled.y_bar, base.y_bar, atol=1e-7) and np.allclose(scaled.x_bar, base.x_bar, atol=1e-7)
+    assert np.allclose(scaled.c0, factor * base.c0, atol=1e-7 * factor)

@@ -20,7 +20,8 @@ lexicographically on the basis inverse) until z0 leaves the basis at 0: a Bayes-
 
 Exactness: the end point is verified, every type's regret relative to its player's payoff range at most ``tol``
 (RuntimeError otherwise: a ray or the pivot watchdog). Size: D = K (m + 1) + L (n + 1) unknowns, a dense tableau of
-3 D^2 floats, O(D^2) per pivot; K = L = 128 types of a 3 x 3 game (D = 1,024) take about a second here.
+3 D^2 floats, O(D^2) per pivot (rows the pivot column leaves at 0 are skipped); K = L = 128 types of a refined
+3 x 3 game (D = 1,024) take about 500 pivots and a few seconds on one core here.
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ class ContinuumPlay:
     to ``(x_bar, c1)``: ``P = x_bar V1[l] + c1``. ``pools[i]`` are player i's actions whose payoffs do not depend on
     its type and that it plays in equilibrium, ``weights[i]`` how it mixes over them whenever one of them is its
     best action (they tie there); otherwise a type plays its best action. ``residual``: the largest violation of
-    the equilibrium equations.
+    the equilibrium equations (probabilities, and payoffs in units of the payoff range).
     """
 
     y_bar: FloatArray
@@ -240,9 +241,10 @@ def continuum_play(V0: FloatArray, X0: FloatArray, V1: FloatArray, X1: FloatArra
     from scipy.optimize import root
 
     m, n = V0.shape[1:]
-    scale = max(float(np.ptp(V0)), float(np.ptp(V1)), 1e-300)
-    tau = temperature * scale
-    sV0, sX0, sV1, sX1 = start_games
+    scale = max(float(np.ptp(V0)), float(np.ptp(V1)), 1e-300)              # solved in units of the payoff range
+    V0, X0, V1, X1 = (a / scale for a in (V0, X0, V1, X1))
+    sV0, sX0, sV1, sX1 = (a / scale for a in start_games)
+    tau = temperature
     # per player: its own values arrays (types, actions, opposing) and cross arrays, in "own actions first" frame
     own = [V0, V1.transpose(0, 2, 1)]
     cross = [X1, X0.transpose(0, 2, 1)]                        # what a player's refinement adds to the other's
@@ -316,13 +318,13 @@ def continuum_play(V0: FloatArray, X0: FloatArray, V1: FloatArray, X1: FloatArra
         parts = unpack(z)
         w0, w1 = (np.clip(parts[i][2], 0.0, None) / max(np.clip(parts[i][2], 0.0, None).sum(), 1e-300)
                   for i in (0, 1))
-        return ContinuumPlay(parts[1][0], parts[1][1], parts[0][0], parts[0][1], (pools[0], pools[1]), (w0, w1),
-                             worst, method)
+        return ContinuumPlay(parts[1][0], parts[1][1] * scale, parts[0][0], parts[0][1] * scale, (pools[0], pools[1]),
+                             (w0, w1), worst, method)
 
     fallback = result(np.concatenate(z0), float("nan"), f"{start.method}; continuum polish failed")
     sol = root(residual, np.concatenate(z0), method="hybr", options={"xtol": 1e-12})
     worst = float(np.abs(residual(sol.x)).max())
-    if not sol.success or worst > tol * max(scale, 1.0):
+    if not sol.success or worst > tol:
         return fallback
     parts = unpack(sol.x)
     for i in (0, 1):
@@ -332,7 +334,7 @@ def continuum_play(V0: FloatArray, X0: FloatArray, V1: FloatArray, X1: FloatArra
         if pools[i].size:
             Q = values(parts, i)[0]
             others = np.flatnonzero(~typed[i])
-            if Q[others].max() > Q[pools[i]].mean() + tol * scale:
+            if Q[others].max() > Q[pools[i]].mean() + tol:
                 return fallback
     return result(sol.x, worst, f"{start.method}; continuum polish (hybr, {len(V0)} x {len(V1)} types, logit "
                                 f"{temperature:g}, residual {worst:.1e})")
