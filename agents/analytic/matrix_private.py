@@ -197,7 +197,7 @@ def _sampled_refine_values(config: RefineMatrixConfig, player: int, history: His
 def _splits(base: bytes, shape: tuple[int, int], split_row: bool, split_col: bool
             ) -> tuple[list[tuple[int | None, int | None]], FloatArray]:
     """Every way to copy one row (if ``split_row``) and one column (if ``split_col``) of the base matrix: the
-    (row, column) pairs and the stacked results."""
+    (row, column) pairs and the stacked results, in float32 (the precision of observations, which views come from)."""
     B = np.frombuffer(base).reshape(shape)
     pairs = [(k, c) for k in (range(shape[0]) if split_row else [None])
              for c in (range(shape[1]) if split_col else [None])]
@@ -205,7 +205,7 @@ def _splits(base: bytes, shape: tuple[int, int], split_row: bool, split_col: boo
     for k, c in pairs:
         S = B if k is None else np.insert(B, k, B[k], axis=0)
         out.append(S if c is None else np.insert(S, c, S[:, c], axis=1))
-    return pairs, np.stack(out)
+    return pairs, np.stack(out).astype(np.float32)
 
 
 def public_history(R1: FloatArray, R2: FloatArray, B1: FloatArray, B2: FloatArray, player: int) -> History | None:
@@ -220,7 +220,7 @@ def public_history(R1: FloatArray, R2: FloatArray, B1: FloatArray, B2: FloatArra
     theirs, base = (R2, B2) if player == 0 else (R1, B1)
     pairs, splits = _splits(np.ascontiguousarray(base, dtype=np.float64).tobytes(), base.shape, bool(extra[0]),
                             bool(extra[1]))
-    match = np.flatnonzero((splits == theirs).all(axis=(1, 2)))
+    match = np.flatnonzero((splits == np.float32(theirs)).all(axis=(1, 2)))
     if match.size == 0:
         return None
     k, c = pairs[int(match[0])]
@@ -302,7 +302,8 @@ def _refined_action(R1: FloatArray, R2: FloatArray, B1: FloatArray, B2: FloatArr
         R1, R2, B1, B2 = R1.T, R2.T, B1.T, B2.T
 
     def same(a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> bool:
-        return bool(np.array_equal(a, b) and np.array_equal(c, d))
+        """Equal as the float32 observations carry them (views may come from one)."""
+        return bool(np.array_equal(np.float32(a), np.float32(b)) and np.array_equal(np.float32(c), np.float32(d)))
 
     for k, (a, b) in enumerate(((0, 1), (1, 2))):
         if player != informed and same(R1[a], R1[b], R2[a], R2[b]):

@@ -10,7 +10,7 @@ import pytest
 
 from agents.analytic import make_agent
 from agents.analytic.matrix_private import public_history, sampled_equilibrium, type_games
-from agents.analytic.matrix_value import own_payoff
+from agents.analytic.matrix_value import own_payoff, parse_view
 from agents.evaluate import evaluate
 from vvl_env.envs.refine_matrix.config import make_config
 from vvl_env.envs.refine_matrix.core import MatrixCore
@@ -158,3 +158,19 @@ def test_refine_values_after_the_other_refined_are_the_payoffs_of_bayes_nash_pla
         assert pay.mean() == pytest.approx(target, abs=4 * se), k
         if k is None:
             assert abs(own_payoff(*core.game_arrays(0, 1), 0, "max_welfare") - pay.mean()) > 4 * se
+
+
+@pytest.mark.parametrize("budget, joint", [((1, 0), (1, 0)), ((0, 1), (0, 2)), ((1, 1), (2, 1))])
+def test_views_from_float32_observations_are_covered(budget, joint):
+    """A base game whose payoffs float32 cannot hold exactly: the agents' views come from float32 observations and
+    still name their history (one-sided 2 x 2: the continuum solver's case; mutual: the sampled one)."""
+    game = {"R1": [[0.3, -0.7], [-0.1, 0.45]], "R2": None}
+    env = {**game, "budget": budget, "visibility": "own", "cost": 0.0, "perturbation": LAW}
+    config = make_config(**env)
+    core = MatrixCore(config, 1)
+    core.reset(np.array([0]), [1])
+    core.step(np.array([joint]))
+    for p, role in enumerate(("player_0", "player_1")):
+        agent = make_agent("bayes_optimal", "refine_matrix_v0", env_config=env, role=role)
+        view = parse_view(core.obs[0, p]).canonical(p)
+        assert agent.private.strategy(*view, p) is not None
