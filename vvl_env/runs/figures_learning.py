@@ -88,7 +88,8 @@ def nash_conv_curves(summary: dict[str, Any], scenario: dict[str, Any], path: Pa
             ax.plot(b.evaluations, np.maximum(y, floor), color="k", alpha=0.8, linestyle=[":", "-."][k],
                     label=f"exact {method}: {'last iterate' if iterate == 'last' else 'average'}"
                           + (f", played {rounds} rounds" if rounds > 1 else ""))
-    ax.set(xscale="log", yscale="log", ylabel="NashConv of play (mean over episodes"
+    interim = env.get("config", {}).get("visibility", "public") == "own"   # Bayesian play: agents/private_play.py
+    ax.set(xscale="log", yscale="log", ylabel=("interim " if interim else "") + "NashConv of play (mean over episodes"
            + (f"; all {rounds} rounds)" if rounds > 1 else ")"),
            xlabel="training agent-steps (learners) / game evaluations (exact dynamics)" if lines else
            "training agent-steps (both agents)")
