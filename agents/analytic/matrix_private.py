@@ -13,21 +13,24 @@ The refine decision follows the same equilibrium: where the agent alone may refi
 (:meth:`PrivatePlay.refine_values`).
 
 Everywhere else where every player that refined could refine only once (budget 1: mutual refinement, larger games,
-one round of play), both play the Bayes-Nash equilibrium of the game with ``SAMPLED_TYPES`` types per refiner
-(:func:`vvl_env.solve.bayes_nash_types.bayesian_equilibrium`), drawn from the true laws with a fixed seed, so both
-players solve the same game. The public history (who split which action, in which order) is read off the view: the
-other player's payoffs in one's own view are the base game with the split actions copied, and one's own offsets
-are copied across the other's variants exactly when one's own refinement came first. The type games are the env's
-own: a :class:`~vvl_env.envs.refine_matrix.core.MatrixCore` replays that history on the drawn types (cross offsets
-at their conditional mean, as :mod:`agents.private_play`), and since each player's view carries only its own
-offsets, the truth is additive, ``R1(k, l) = V_0(k) + X_0(l)`` (player_0's view when of type k, plus what player_1's
-refinement of type l adds to player_0's payoffs), likewise R2. A player then best-responds in its *actual* view to
-the other's equilibrium play over the drawn types: player_0 maximises ``(V y_bar + c_0)_a`` with ``y_bar`` the mean of
-``y_l`` and ``c_0`` the mean of ``X_0(l) y_l`` (a pure action for continuous types); a player that did not refine
-(one type) plays its solved mix. Error: the drawn types approximate the continuum; a player's gain from the other's
-draws being a sample is second order where both refined (only types near a threshold switch), first order in the
-mix of a player that did not refine. A player that may refine once values its refine decision against this play
-(:meth:`PrivatePlay.refine_values`), the other assumed to refine no further, as in the public lookahead.
+one round of play), both play the Bayes-Nash equilibrium of the play game under the type law. The public history
+(who split which action, in which order) is read off the view (:func:`public_history`): the other player's payoffs in
+one's own view are the base game with the split actions copied, and one's own offsets are copied across the other's
+variants exactly when one's own refinement came first. The type games are the env's own: a
+:class:`~vvl_env.envs.refine_matrix.core.MatrixCore` replays that history on types drawn from the true laws with a
+fixed seed, so both players solve the same game (cross offsets at their conditional mean, as
+:mod:`agents.private_play`; :func:`type_games`). Each player's view carries only its own offsets, so the truth is
+additive, ``R1(k, l) = V_0(k) + X_0(l)`` (player_0's view when of type k, plus what player_1's refinement of type l
+adds to player_0's payoffs), likewise R2, and player_0 best-responds to two summaries of player_1's play,
+``y_bar = E[y_l]`` and ``c_0 = E[X_0(l) y_l]``: ``argmax_a (V y_bar + c_0)_a`` in its *actual* view (player_1 alike).
+:func:`sampled_equilibrium` finds them: a verified equilibrium of ``SAMPLED_TYPES`` types per refiner
+(:func:`vvl_env.solve.bayes_nash_types.bayesian_equilibrium`) starts the fixed-point polish over ``CONTINUUM_TYPES``
+types (:func:`~vvl_env.solve.bayes_nash_types.continuum_play`), where actions whose payoffs do not move with the type
+(all of a player that did not refine) are mixed in the common proportion that makes the other indifferent. Error:
+the summaries are means over 8,192 drawn types, about 1 % of the payoff scale; a typed player's loss from that is
+second order (only types near a threshold switch), a pooled mix's first order. A player that may refine once values
+its refine decision against this play (:meth:`PrivatePlay.refine_values`), the other assumed to refine no further,
+as in the public lookahead.
 
 The common prior is the informed player's *true* law (``perturbation`` of the env config): this is the
 common-knowledge reference. Where a refiner could refine again (budget > 1), its later decision could reveal its
