@@ -28,7 +28,9 @@ adds to player_0's payoffs), likewise R2, and player_0 best-responds to two summ
 types (:func:`~vvl_env.solve.bayes_nash_types.continuum_play`), where actions whose payoffs do not move with the type
 (all of a player that did not refine) are mixed in the common proportion that makes the other indifferent. Error:
 the summaries are means over 8,192 drawn types, about 1 % of the payoff scale; a typed player's loss from that is
-second order (only types near a threshold switch), a pooled mix's first order. A player that may refine once values
+second order (only types near a threshold switch), a pooled mix's first order. A law with atoms (Rademacher
+gaps) has finitely many equally likely types: all of them are replayed and that finite game is solved exactly
+(:func:`~vvl_env.solve.bayes_nash_types.atomic_play`; a player mixes within its type where it ties). A player that may refine once values
 its refine decision against this play (:meth:`PrivatePlay.refine_values`), the other assumed to refine no further,
 as in the public lookahead.
 
@@ -53,7 +55,8 @@ from vvl_env.model.game import Game
 from vvl_env.model.perturbation import PerturbationModel
 from vvl_env.solve.bayes_nash import expected_other_offsets
 from vvl_env.solve.bayes_nash_continuum import bayes_nash_continuum
-from vvl_env.solve.bayes_nash_types import ContinuumPlay, bayesian_equilibrium, continuum_play
+from vvl_env.solve.bayes_nash_types import (AtomicPlay, ContinuumPlay, atomic_play, bayesian_equilibrium,
+                                             continuum_play)
 
 FloatArray = npt.NDArray[np.float64]
 TYPE_DRAWS, REPLICATIONS = 50_000, 8
@@ -132,7 +135,8 @@ class PrivatePlay:
         if self.R1.shape != (2, 2) or self.budget[other] != 0:
             if self.config is None:
                 return None
-            history = () if extra == (0, 0) else public_history(R1, R2, self.R1, self.R2, player)
+            history = () if extra == (0, 0) else public_history(R1, R2, self.R1, self.R2, player,
+                                                                 self.laws[player].own_atoms(1) is not None)
             if history is None:
                 return None
             return _sampled_refine_values(self.config, player, history, model, int(n), int(seed), self.n_types)
@@ -150,14 +154,17 @@ class PrivatePlay:
 
     def _sampled_strategy(self, R1: FloatArray, R2: FloatArray, player: int) -> FloatArray | None:
         """Play at the sampled-type Bayes-Nash equilibrium of the history read off the view (module docstring)."""
-        history = public_history(R1, R2, self.R1, self.R2, player)
+        history = public_history(R1, R2, self.R1, self.R2, player, self.laws[player].own_atoms(1) is not None)
         if history is None or self.config is None:
             return None
         solved = sampled_equilibrium(self.config, history, self.n_types)
         if solved is None:
             return None
         values = R1 @ solved.y_bar + solved.c0 if player == 0 else solved.x_bar @ R2 + solved.c1
-        return solved.play(values, player, float(np.ptp(self.R1) + np.ptp(self.R2)))
+        scale = float(np.ptp(self.R1) + np.ptp(self.R2))
+        if isinstance(solved, AtomicPlay):
+            return solved.play(values, player, scale, R1 if player == 0 else R2)
+        return solved.play(values, player, scale)
 
 
 _REFINE_VALUES: dict[tuple[object, ...], tuple[FloatArray, FloatArray, float | None] | None] = {}
@@ -211,12 +218,15 @@ def _splits(base: bytes, shape: tuple[int, int], split_row: bool, split_col: boo
     return pairs, np.stack(out).astype(np.float32)
 
 
-def public_history(R1: FloatArray, R2: FloatArray, B1: FloatArray, B2: FloatArray, player: int) -> History | None:
+def public_history(R1: FloatArray, R2: FloatArray, B1: FloatArray, B2: FloatArray, player: int,
+                   atoms: bool = False) -> History | None:
     """The joint refine actions behind ``player``'s view ``(R1, R2)`` (canonical frame) of the base game
     ``(B1, B2)``, each player having split at most one action: in one's view the *other's* payoffs are the base game
     with the split actions copied (their offsets are hidden), and one's own offsets are copied across the other's
     two variants exactly when one's own refinement came first (or at the same step: player_0's applies first).
-    None where nothing fits."""
+    ``atoms``: the player's law has atoms, so its offsets on the other's two variants can agree by chance and agreeing
+    offsets no longer prove that its refinement came first; player_1 then assumes the same step (player_0 first),
+    the order in which both refine at once, as player_0 does when its offsets agree. None where nothing fits."""
     extra = (R1.shape[0] - B1.shape[0], R1.shape[1] - B1.shape[1])
     if extra not in ((0, 1), (1, 0), (1, 1)):
         return None
@@ -232,15 +242,18 @@ def public_history(R1: FloatArray, R2: FloatArray, B1: FloatArray, B2: FloatArra
     if c is None:
         return ((1 + k, 0),)
     mine_first = np.array_equal(R1[:, c], R1[:, c + 1]) if player == 0 else np.array_equal(R2[k], R2[k + 1])
-    return ((1 + k, 1 + c),) if mine_first == (player == 0) else ((0, 1 + c), (1 + k, 0))
+    p0_first = mine_first if player == 0 else not mine_first or atoms
+    return ((1 + k, 1 + c),) if p0_first else ((0, 1 + c), (1 + k, 0))
 
 
-def type_games(config: RefineMatrixConfig, history: History, n_types: int, rng: np.random.Generator
-               ) -> tuple[FloatArray, ...]:
+def type_games(config: RefineMatrixConfig, history: History, n_types: int, rng: np.random.Generator,
+               atoms: bool = False) -> tuple[FloatArray, ...]:
     """The sampled Bayesian game of ``history``: ``(V0, X0, V1, X1)``, each (N, m, n) for N = ``n_types`` drawn
     types of each player (its true law, cross offsets at their conditional mean): player_0's view of R1 and what
     player_1's refinement adds to R1, player_1's view of R2 and what player_0's adds to R2; then
-    ``R1(k, l) = V0[k] + X0[l]`` and ``R2(k, l) = V1[l] + X1[k]``. Replayed in chunks of ``REPLAY_COPIES``."""
+    ``R1(k, l) = V0[k] + X0[l]`` and ``R2(k, l) = V1[l] + X1[k]``. With ``atoms``, a refiner's types are instead
+    every equally likely value of its law (:meth:`~vvl_env.model.perturbation.PerturbationModel.own_atoms`, budget
+    1), repeated to fill the N copies. Replayed in chunks of ``REPLAY_COPIES``."""
     M, parts = config.max_actions, []
     for start in range(0, int(n_types), REPLAY_COPIES):
         N = min(REPLAY_COPIES, int(n_types) - start)
@@ -250,7 +263,11 @@ def type_games(config: RefineMatrixConfig, history: History, n_types: int, rng: 
             if b == 0:
                 draws.append((np.zeros((N, 0)), np.zeros((N, 0, 4, M)), np.zeros((N, 0))))
                 continue
-            out = law.sample(rng=rng, n_opposing=M, size=N * b)
+            every = law.own_atoms(M) if atoms else None
+            if every is not None:
+                out = every[(start + np.arange(N * b)) % every.q.size]
+            else:
+                out = law.sample(rng=rng, n_opposing=M, size=N * b)
             off = np.stack([out.own1, out.own2, *expected_other_offsets(law, out)], axis=1)
             draws.append((out.q.reshape(N, b), off.reshape(N, b, 4, M), np.zeros((N, b))))
         core = MatrixCore(config, N)
@@ -263,7 +280,7 @@ def type_games(config: RefineMatrixConfig, history: History, n_types: int, rng: 
     return tuple(np.concatenate(arrays) for arrays in zip(*parts))
 
 
-_SOLVED: dict[tuple[object, ...], ContinuumPlay | None] = {}
+_SOLVED: dict[tuple[object, ...], ContinuumPlay | AtomicPlay | None] = {}
 
 
 def config_key(config: RefineMatrixConfig) -> tuple[object, ...]:
@@ -273,7 +290,7 @@ def config_key(config: RefineMatrixConfig) -> tuple[object, ...]:
 
 
 def sampled_equilibrium(config: RefineMatrixConfig, history: History, n_types: int = SAMPLED_TYPES
-                        ) -> ContinuumPlay | None:
+                        ) -> ContinuumPlay | AtomicPlay | None:
     """The Bayes-Nash play after ``history`` (module docstring), cached; None if the sampled game's solver fails."""
     key = (config_key(config), history, n_types)
     if key in _SOLVED:
@@ -285,14 +302,22 @@ def sampled_equilibrium(config: RefineMatrixConfig, history: History, n_types: i
         K, L = (n if r else 1 for r in refined)
         return V0[:K], X0[:L], V1[:L], X1[:K]
 
-    small = games(n_types, TYPES_SEED)
-    sV0, sX0, sV1, sX1 = small
+    every = [config.perturbation[i].own_atoms(config.max_actions) if r else None for i, r in enumerate(refined)]
+    counts = [1 if not r else 0 if a is None else a.q.size for r, a in zip(refined, every)]
     try:
-        eq = bayesian_equilibrium(sV0[:, None] + sX0[None, :], sV1[None, :] + sX1[:, None])
+        if all(counts):                                                     # finitely many types: all of them
+            V0, X0, V1, X1 = type_games(config, history, max(counts), np.random.default_rng(TYPES_SEED), atoms=True)
+            _SOLVED[key] = atomic_play(V0[:counts[0]], X0[:counts[1]], V1[:counts[1]], X1[:counts[0]],
+                                       max_types=max(counts))
+            return _SOLVED[key]
+        big = games(CONTINUUM_TYPES, TYPES_SEED + 1)
+        small = games(n_types, TYPES_SEED)
+        sV0, sX0, sV1, sX1 = small
+        atomic = atomic_play(*big)                   # types that repeat (e.g. sigma_own 0): their frequencies
+        _SOLVED[key] = atomic if atomic is not None else continuum_play(
+            *big, bayesian_equilibrium(sV0[:, None] + sX0[None, :], sV1[None, :] + sX1[:, None]), small)
     except RuntimeError:
         _SOLVED[key] = None
-        return None
-    _SOLVED[key] = continuum_play(*games(CONTINUUM_TYPES, TYPES_SEED + 1), eq, small)
     return _SOLVED[key]
 
 

@@ -22,6 +22,8 @@ average. It exists to model miscalibrated beliefs (model.md §4); a true law nor
 
 from __future__ import annotations
 
+import itertools
+
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -192,6 +194,25 @@ class PerturbationModel:
         if self.bias:
             own1, own2 = own1 + self.bias, own2 + self.bias
         return RefinementOutcome(q, own1, own2, other1, other2)
+
+    def own_atoms(self, n_opposing: int, max_atoms: int = 4096) -> RefinementOutcome | None:
+        """Every equally likely value of the refiner's own offsets against ``n_opposing`` opposing actions, where
+        the law has finitely many: Rademacher gaps with a fixed q (each sign pattern of the standardised gaps, 2^n
+        of them, 4^n in the expectation form). None for a continuous law or more than ``max_atoms`` patterns.
+        ``other1, other2`` are 0 (the other player's offsets are not enumerated)."""
+        n_opposing = check_int("n_opposing", n_opposing, 1)
+        if self.gap_law != "rademacher" or isinstance(self.q, Beta):
+            return None
+        shape = self._draw_shape((n_opposing,))
+        if 2 ** int(np.prod(shape)) > max_atoms:
+            return None
+        signs = np.array(list(itertools.product((-1.0, 1.0), repeat=int(np.prod(shape)))))
+        z = np.moveaxis(signs.reshape((len(signs),) + shape), 0, -2) if len(shape) == 2 else signs
+        q = np.full(len(signs), float(self.q))
+        own1, own2 = self._offsets(q[:, None], z, self.sigma_own)
+        if self.bias:
+            own1, own2 = own1 + self.bias, own2 + self.bias
+        return RefinementOutcome(q, own1, own2, np.zeros_like(own1), np.zeros_like(own2))
 
     def sample_own(self, *, rng: np.random.Generator, size: int) -> tuple[FloatArray, FloatArray, FloatArray]:
         """``size`` draws of ``(q, own1, own2)`` for a single option (decision problems): the fast path of Monte

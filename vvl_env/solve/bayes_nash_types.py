@@ -338,3 +338,57 @@ def continuum_play(V0: FloatArray, X0: FloatArray, V1: FloatArray, X1: FloatArra
                 return fallback
     return result(sol.x, worst, f"{start.method}; continuum polish (hybr, {len(V0)} x {len(V1)} types, logit "
                                 f"{temperature:g}, residual {worst:.1e})")
+
+
+@dataclass(frozen=True, slots=True)
+class AtomicPlay:
+    """Bayes-Nash play of a separable Bayesian game whose types take finitely many values (:func:`atomic_play`).
+
+    ``types[i]`` are player i's distinct types (player_0: its view V0, (K, m, n); player_1: V1, (L, m, n)),
+    ``weights[i]`` their probabilities, ``strategies[i]`` each one's equilibrium mix; ``y_bar, c0, x_bar, c1`` the
+    summaries each player best-responds to, as in :class:`ContinuumPlay`.
+    """
+
+    y_bar: FloatArray
+    c0: FloatArray
+    x_bar: FloatArray
+    c1: FloatArray
+    types: tuple[FloatArray, FloatArray]
+    weights: tuple[FloatArray, FloatArray]
+    strategies: tuple[FloatArray, FloatArray]
+    method: str
+
+    def play(self, values: FloatArray, player: int, scale: float, view: FloatArray | None = None) -> FloatArray:
+        """The mix of the type whose view is ``view`` (compared in float32, the precision of observations); a best
+        action against the summaries (``values``) for a view that is none of the types."""
+        if view is not None:
+            same = (np.float32(self.types[player]) == np.float32(view)).all(axis=(1, 2))
+            if same.any():
+                return self.strategies[player][int(np.argmax(same))]
+        return np.eye(values.size)[int(np.argmax(values))]
+
+
+def atomic_play(V0: FloatArray, X0: FloatArray, V1: FloatArray, X1: FloatArray, *, max_types: int = 64,
+                tol: float = 1e-7) -> AtomicPlay | None:
+    """The Bayes-Nash equilibrium of the separable game ``R1(k, l) = V0[k] + X0[l]``, ``R2(k, l) = V1[l] + X1[k]``
+    when the drawn types repeat: a law with atoms (e.g. Rademacher gaps) has finitely many types, and best replies
+    tie *within* a type, so the continuum polish, which plays one action per type, cannot represent its equilibrium.
+    The distinct types (a player's type: its view and what its refinement adds to the other's payoffs) get their
+    sample frequencies as probabilities and :func:`bayesian_equilibrium` solves that finite game exactly. None where a
+    player has more than ``max_types`` distinct types (a continuous law: :func:`continuum_play`). Error: the
+    frequencies of N draws, O(1 / sqrt(N)) each."""
+    found = []
+    for V, X in ((V0, X1), (V1, X0)):
+        flat = np.concatenate([V.reshape(len(V), -1), X.reshape(len(X), -1)], axis=1)
+        uniq, index, counts = np.unique(flat, axis=0, return_index=True, return_counts=True)
+        if len(uniq) > max_types:
+            return None
+        found.append((index, counts / counts.sum()))
+    (i0, p), (i1, q) = found
+    A, B = V0[i0][:, None] + X0[i1][None], V1[i1][None] + X1[i0][:, None]
+    eq = bayesian_equilibrium(A, B, p, q, tol=tol)
+    y_bar, x_bar = q @ eq.y, p @ eq.x
+    c0 = np.einsum("l,lab,lb->a", q, X0[i1], eq.y)
+    c1 = np.einsum("k,ka,kab->b", p, eq.x, X1[i0])
+    return AtomicPlay(y_bar, c0, x_bar, c1, (V0[i0], V1[i1]), (p, q), (eq.x, eq.y),
+                      f"{len(i0)} x {len(i1)} distinct types of {len(V0)} x {len(V1)} draws, {eq.method}")
