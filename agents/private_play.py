@@ -27,8 +27,8 @@ draws, and the maximum over actions of noisy means is biased upward by about the
 ``Q(a)``, O(payoff scale / sqrt(types)). Cost: ``types`` observations of the other's policy per episode and player
 (one batched call; the analytic agents best-respond in each view to their solved Bayes-Nash summaries, tens of
 microseconds a view, or, where that equilibrium is not covered, solve each view's own equilibrium, about 1 ms where
-both players refined: their views are degenerate games). Defined for ``rounds = 1`` (with more rounds the play itself reveals
-types, a game this estimator does not cover).
+both players refined: their views are degenerate games). Defined for ``rounds = 1`` (with more rounds the play
+itself reveals types, a game this estimator does not cover).
 """
 
 from __future__ import annotations

@@ -4,12 +4,12 @@
 Run on demand: ``python benchmarks/private_play.py [--episodes N]`` (about three minutes on 2 cores);
 ``--report`` prints the table the README quotes.
 
-For each case the two ``bayes_optimal`` agents play ``--episodes`` seeded episodes of refine_matrix_v0 (cost 0,
-sigma 1, rho 0, one round) twice: as they do now (Bayes-Nash play, ``agents/analytic/matrix_private.py``) and with
-their Bayes-Nash play switched off (``private = None``: each plays the equilibrium of its own view, the reference
-before it). ``agents.evaluate`` measures the interim NashConv (``agents/private_play.py``: 2,048 Monte Carlo draws of
-the other's refinements per episode and player, biased up by about 0.01 per player at a Bayes-Nash equilibrium).
-Times include the solver's one-off solve of each history.
+For each case the two ``bayes_optimal`` agents play ``--episodes`` seeded episodes of refine_matrix_v0 (cost 0, sigma
+1, rho 0, normal or Rademacher gaps, one round) twice: as they do now (Bayes-Nash play,
+``agents/analytic/matrix_private.py``) and with their Bayes-Nash play switched off (``private = None``: each plays the
+equilibrium of its own view, the reference before it). ``agents.evaluate`` measures the interim NashConv
+(``agents/private_play.py``: 2,048 Monte Carlo draws of the other's refinements per episode and player, biased up by
+about 0.01 per player at a Bayes-Nash equilibrium). Times include the solver's one-off solve of each history.
 """
 
 from __future__ import annotations
@@ -27,13 +27,17 @@ from agents.analytic import make_agent  # noqa: E402
 from agents.evaluate import evaluate  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "private_play.json"
-CASES = [("matching_pennies", (1, 1)), ("rock_paper_scissors", (1, 0)), ("rock_paper_scissors", (1, 1)),
-         ("matching_pennies", (1, 0))]
+CASES = [("matching_pennies", (1, 1), "normal"), ("rock_paper_scissors", (1, 0), "normal"),
+         ("rock_paper_scissors", (1, 1), "normal"), ("matching_pennies", (1, 0), "normal"),
+         ("matching_pennies", (1, 1), "rademacher")]
 LAW = {"sigma_own": 1.0, "sigma_other": 1.0, "rho": 0.0}
+"""The true law of both refiners; a case's gap law ("normal", or "rademacher": finitely many types) is added."""
 
 
-def measure(game: str, budget: tuple[int, int], bayes_nash: bool, episodes: int, seed: int) -> dict[str, object]:
-    env = {"game": game, "budget": list(budget), "visibility": "own", "cost": 0.0, "perturbation": LAW}
+def measure(game: str, budget: tuple[int, int], gap_law: str, bayes_nash: bool, episodes: int, seed: int
+            ) -> dict[str, object]:
+    env = {"game": game, "budget": list(budget), "visibility": "own", "cost": 0.0,
+           "perturbation": {**LAW, "gap_law": gap_law}}
     agents = {a: make_agent("bayes_optimal", "refine_matrix_v0", env_config=env, role=a)
               for a in ("player_0", "player_1")}
     if not bayes_nash:
@@ -41,7 +45,8 @@ def measure(game: str, budget: tuple[int, int], bayes_nash: bool, episodes: int,
             agent.private = None
     start = time.perf_counter()
     summary = evaluate("refine_matrix_v0", env, agents, episodes=episodes, seed=seed).summary()
-    out: dict[str, object] = {"game": game, "budget": list(budget), "play": "bayes_nash" if bayes_nash else "own_view",
+    out: dict[str, object] = {"game": game, "budget": list(budget), "gap_law": gap_law,
+                              "play": "bayes_nash" if bayes_nash else "own_view",
                               "seconds": round(time.perf_counter() - start, 1)}
     for key in ("nash_conv", "nash_conv/player_0", "nash_conv/player_1", "welfare"):
         out[key] = {"mean": summary[f"eval/{key}"]["mean"], "stderr": summary[f"eval/{key}"]["stderr"]}
@@ -49,14 +54,15 @@ def measure(game: str, budget: tuple[int, int], bayes_nash: bool, episodes: int,
 
 
 def report(results: dict[str, object]) -> str:
-    lines = ["| game, budget | own view | Bayes-Nash |", "| --- | --- | --- |"]
+    lines = ["| game, budget, gap law | own view | Bayes-Nash |", "| --- | --- | --- |"]
     runs = results["runs"]
-    for game, budget in CASES:
+    for game, budget, gap_law in CASES:
         cells = []
         for play in ("own_view", "bayes_nash"):
-            run = next(r for r in runs if r["game"] == game and r["budget"] == list(budget) and r["play"] == play)
+            run = next(r for r in runs if r["game"] == game and r["budget"] == list(budget)
+                       and r.get("gap_law", "normal") == gap_law and r["play"] == play)
             cells.append(f"{run['nash_conv']['mean']:.3f} (se {run['nash_conv']['stderr']:.3f})")
-        lines.append(f"| {game}, {tuple(budget)} | {cells[0]} | {cells[1]} |")
+        lines.append(f"| {game}, {tuple(budget)}, {gap_law} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
 
 
@@ -70,9 +76,9 @@ def main() -> None:
         print(report(json.loads(RESULTS.read_text())))
         return
     runs = []
-    for game, budget in CASES:
+    for game, budget, gap_law in CASES:
         for bayes_nash in (False, True):
-            runs.append(measure(game, budget, bayes_nash, args.episodes, args.seed))
+            runs.append(measure(game, budget, gap_law, bayes_nash, args.episodes, args.seed))
             print(json.dumps(runs[-1]), flush=True)
     results = {"settings": {"episodes": args.episodes, "seed": args.seed, "law": LAW, "cost": 0.0}, "runs": runs}
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")

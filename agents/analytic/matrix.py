@@ -20,9 +20,9 @@ the same realised game and the same coin, so they play the same equilibrium: eve
 episodes each extreme equilibrium is played with probability 1/K, so the played payoffs average the "all" statistic in
 expectation. Without a public seed (``act`` in a loop of one's own) the coin is the agent's ``seed``: a realised game
 that repeats (no refinement, discrete laws) then gets the same equilibrium in every episode. Results are cached per
-realised game. Under visibility "own" (``private``), where every refiner refined once and one round is played, both play a
-Bayes-Nash equilibrium of the play game instead (:mod:`agents.analytic.matrix_private`): the equilibrium of one's own
-view is not one of the Bayesian game.
+realised game. Under visibility "own" (``private``), where every refiner refined once and one round is played, both
+play a Bayes-Nash equilibrium of the play game instead (:mod:`agents.analytic.matrix_private`): the equilibrium of
+one's own view is not one of the Bayesian game.
 """
 
 from __future__ import annotations

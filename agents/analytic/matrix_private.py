@@ -28,11 +28,11 @@ adds to player_0's payoffs), likewise R2, and player_0 best-responds to two summ
 types (:func:`~vvl_env.solve.bayes_nash_types.continuum_play`), where actions whose payoffs do not move with the type
 (all of a player that did not refine) are mixed in the common proportion that makes the other indifferent. Error:
 the summaries are means over 8,192 drawn types, about 1 % of the payoff scale; a typed player's loss from that is
-second order (only types near a threshold switch), a pooled mix's first order. A law with atoms (Rademacher
-gaps) has finitely many equally likely types: all of them are replayed and that finite game is solved exactly
-(:func:`~vvl_env.solve.bayes_nash_types.atomic_play`; a player mixes within its type where it ties). A player that may refine once values
-its refine decision against this play (:meth:`PrivatePlay.refine_values`), the other assumed to refine no further,
-as in the public lookahead.
+second order (only types near a threshold switch), a pooled mix's first order. A law with atoms (Rademacher gaps) has
+finitely many equally likely types: all of them are replayed and that finite game is solved exactly
+(:func:`~vvl_env.solve.bayes_nash_types.atomic_play`; a player mixes within its type where it ties). A player that may
+refine once values its refine decision against this play (:meth:`PrivatePlay.refine_values`), the other assumed to
+refine no further, as in the public lookahead.
 
 The common prior is the informed player's *true* law (``perturbation`` of the env config): this is the
 common-knowledge reference. Where a refiner could refine again (budget > 1), its later decision could reveal its
@@ -136,7 +136,7 @@ class PrivatePlay:
             if self.config is None:
                 return None
             history = () if extra == (0, 0) else public_history(R1, R2, self.R1, self.R2, player,
-                                                                 self.laws[player].own_atoms(1) is not None)
+                                                                 _has_atoms(self.laws[player]))
             if history is None:
                 return None
             return _sampled_refine_values(self.config, player, history, model, int(n), int(seed), self.n_types)
@@ -154,17 +154,14 @@ class PrivatePlay:
 
     def _sampled_strategy(self, R1: FloatArray, R2: FloatArray, player: int) -> FloatArray | None:
         """Play at the sampled-type Bayes-Nash equilibrium of the history read off the view (module docstring)."""
-        history = public_history(R1, R2, self.R1, self.R2, player, self.laws[player].own_atoms(1) is not None)
+        history = public_history(R1, R2, self.R1, self.R2, player, _has_atoms(self.laws[player]))
         if history is None or self.config is None:
             return None
         solved = sampled_equilibrium(self.config, history, self.n_types)
         if solved is None:
             return None
         values = R1 @ solved.y_bar + solved.c0 if player == 0 else solved.x_bar @ R2 + solved.c1
-        scale = float(np.ptp(self.R1) + np.ptp(self.R2))
-        if isinstance(solved, AtomicPlay):
-            return solved.play(values, player, scale, R1 if player == 0 else R2)
-        return solved.play(values, player, scale)
+        return solved.play(values, player, float(np.ptp(self.R1) + np.ptp(self.R2)), R1 if player == 0 else R2)
 
 
 _REFINE_VALUES: dict[tuple[object, ...], tuple[FloatArray, FloatArray, float | None] | None] = {}
@@ -201,6 +198,12 @@ def _sampled_refine_values(config: RefineMatrixConfig, player: int, history: His
                        None if stop is None else float(stop.mean()))
         _REFINE_VALUES[key] = out
     return _REFINE_VALUES[key]
+
+
+@lru_cache(maxsize=64)
+def _has_atoms(law: PerturbationModel) -> bool:
+    """Whether ``law`` has finitely many values of the refiner's own offsets."""
+    return law.own_atoms(1) is not None
 
 
 @lru_cache(maxsize=64)

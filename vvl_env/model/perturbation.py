@@ -23,7 +23,6 @@ average. It exists to model miscalibrated beliefs (model.md §4); a true law nor
 from __future__ import annotations
 
 import itertools
-
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, fields

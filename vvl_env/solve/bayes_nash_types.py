@@ -204,9 +204,11 @@ class ContinuumPlay:
     residual: float
     method: str
 
-    def play(self, values: FloatArray, player: int, scale: float, tie: float = 1e-6) -> FloatArray:
+    def play(self, values: FloatArray, player: int, scale: float, view: FloatArray | None = None,
+             tie: float = 1e-6) -> FloatArray:
         """The mixed action of a type with action values ``values`` (its Q or P): the pool's mix where the pool's
-        value is within ``tie * scale`` of the best (the polish's tolerance), else the best action."""
+        value is within ``tie * scale`` of the best (the polish's tolerance), else the best action. ``view`` (the
+        type's own payoffs) is not needed here: :meth:`AtomicPlay.play` takes the same arguments."""
         pool, w = self.pools[player], self.weights[player]
         if pool.size and values[pool].mean() >= values.max() - tie * scale:
             out = np.zeros(values.size)
@@ -359,8 +361,9 @@ class AtomicPlay:
     method: str
 
     def play(self, values: FloatArray, player: int, scale: float, view: FloatArray | None = None) -> FloatArray:
-        """The mix of the type whose view is ``view`` (compared in float32, the precision of observations); a best
-        action against the summaries (``values``) for a view that is none of the types."""
+        """The mix of the type whose view (own payoffs) is ``view``, compared in float32, the precision of
+        observations; a best action against the summaries (``values``) for a view that is none of the types
+        (``scale`` is unused: the signature of :meth:`ContinuumPlay.play`)."""
         if view is not None:
             same = (np.float32(self.types[player]) == np.float32(view)).all(axis=(1, 2))
             if same.any():
