@@ -1,7 +1,7 @@
 """Interim NashConv of the analytic reference under private refinements (visibility "own"); writes
 ``benchmarks/results/private_play.json``.
 
-Run on demand: ``python benchmarks/private_play.py [--episodes N]`` (about three minutes on 2 cores);
+Run on demand: ``python benchmarks/private_play.py [--episodes N]`` (about five minutes on 2 cores);
 ``--report`` prints the table the README quotes.
 
 For each case the two ``bayes_optimal`` agents play ``--episodes`` seeded episodes of refine_matrix_v0 (cost 0, sigma
