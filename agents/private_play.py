@@ -42,6 +42,7 @@ import numpy.typing as npt
 from agents.policy import Policy, probabilities_batch
 from vvl_env.envs.refine_matrix.config import RefineMatrixConfig
 from vvl_env.envs.refine_matrix.core import MatrixCore
+from vvl_env.model.perturbation import PerturbationModel, RefinementOutcome
 from vvl_env.solve.bayes_nash import expected_other_offsets
 
 FloatArray = npt.NDArray[np.float64]
@@ -113,17 +114,24 @@ def interim_gains(config: RefineMatrixConfig, policies: Sequence[Policy], seeds:
     return out
 
 
+def private_draws(law: PerturbationModel, outcome: RefinementOutcome, copies: int, costs: npt.ArrayLike
+                  ) -> tuple[np.ndarray, ...]:
+    """One player's refinement draws for ``copies`` copies of :meth:`MatrixCore.restart`, ``(q, offsets, costs)``,
+    from ``copies * b`` outcomes of its law: its own offsets as drawn, the cross offsets (the other's payoffs) at
+    their conditional mean given them (module docstring); ``costs`` broadcast to (copies, b)."""
+    b = outcome.q.size // copies
+    off = np.stack([outcome.own1, outcome.own2, *expected_other_offsets(law, outcome)], axis=1)
+    return (np.reshape(outcome.q, (copies, b)), off.reshape(copies, b, 4, -1), np.broadcast_to(costs, (copies, b)))
+
+
 def _redrawn(config: RefineMatrixConfig, actual: list[tuple[np.ndarray, ...]], j: int, copies: int,
              rng: np.random.Generator) -> list[tuple[np.ndarray, ...]]:
     """The episode's draws in ``copies`` copies, with player j's refinements drawn afresh (cross offsets at their
     conditional mean, module docstring)."""
-    M, b = config.max_actions, config.budget[j]
     law = config.perturbation[j]
-    fresh = law.sample(rng=rng, n_opposing=M, size=copies * b)
-    off = np.stack([fresh.own1, fresh.own2, *expected_other_offsets(law, fresh)], axis=1)
+    fresh = law.sample(rng=rng, n_opposing=config.max_actions, size=copies * config.budget[j])
     draws = [tuple(np.broadcast_to(a, (copies, *a.shape)) for a in actual[k]) for k in (0, 1)]
-    draws[j] = (np.reshape(fresh.q, (copies, b)), off.reshape(copies, b, 4, M),
-                np.broadcast_to(actual[j][2], (copies, b)))
+    draws[j] = private_draws(law, fresh, copies, actual[j][2])
     return draws
 
 

@@ -49,11 +49,11 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from agents.private_play import private_draws
 from vvl_env.envs.refine_matrix.config import RefineMatrixConfig
 from vvl_env.envs.refine_matrix.core import MatrixCore
 from vvl_env.model.game import Game
 from vvl_env.model.perturbation import PerturbationModel
-from vvl_env.solve.bayes_nash import expected_other_offsets
 from vvl_env.solve.bayes_nash_continuum import bayes_nash_continuum
 from vvl_env.solve.bayes_nash_types import (AtomicPlay, ContinuumPlay, atomic_play, bayesian_equilibrium,
                                              continuum_play)
@@ -105,9 +105,10 @@ class PrivatePlay:
         if (m0, n0) != (2, 2) or sum(extra) != 1:
             return self._sampled_strategy(R1, R2, player)
         informed = 0 if extra[0] == 1 else 1
-        k = _refined_action(R1, R2, self.R1, self.R2, informed, player)
-        if k is None:
+        history = public_history(R1, R2, self.R1, self.R2, player)
+        if history is None:
             return None
+        k = history[0][informed] - 1
         y = _uninformed_first(self.R1.tobytes(), self.R2.tobytes(), informed, k, self.laws[informed])
         if y is None:
             return None
@@ -271,8 +272,7 @@ def type_games(config: RefineMatrixConfig, history: History, n_types: int, rng: 
                 out = every[(start + np.arange(N * b)) % every.q.size]
             else:
                 out = law.sample(rng=rng, n_opposing=M, size=N * b)
-            off = np.stack([out.own1, out.own2, *expected_other_offsets(law, out)], axis=1)
-            draws.append((out.q.reshape(N, b), off.reshape(N, b, 4, M), np.zeros((N, b))))
+            draws.append(private_draws(law, out, N, 0.0))
         core = MatrixCore(config, N)
         core.restart(np.arange(N), draws)
         for joint in history:
@@ -322,27 +322,6 @@ def sampled_equilibrium(config: RefineMatrixConfig, history: History, n_types: i
     except RuntimeError:
         _SOLVED[key] = None
     return _SOLVED[key]
-
-
-def _refined_action(R1: FloatArray, R2: FloatArray, B1: FloatArray, B2: FloatArray, informed: int, player: int
-                    ) -> int | None:
-    """Which base action (0 or 1) the informed player split, from the view of ``player``: the uninformed player
-    sees the two variants as copies of each other; the informed one sees the base game's other action unchanged.
-    None where the view does not fit the base game."""
-    if informed == 1:
-        R1, R2, B1, B2 = R1.T, R2.T, B1.T, B2.T
-
-    def same(a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> bool:
-        """Equal as the float32 observations carry them (views may come from one)."""
-        return bool(np.array_equal(np.float32(a), np.float32(b)) and np.array_equal(np.float32(c), np.float32(d)))
-
-    for k, (a, b) in enumerate(((0, 1), (1, 2))):
-        if player != informed and same(R1[a], R1[b], R2[a], R2[b]):
-            return k
-        unchanged, base = (2, 1) if k == 0 else (0, 0)
-        if player == informed and same(R1[unchanged], B1[base], R2[unchanged], B2[base]):
-            return k
-    return None
 
 
 @lru_cache(maxsize=256)
