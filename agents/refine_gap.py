@@ -5,7 +5,9 @@ reference analytic agent values its options (its solver record under its belief,
 refine; then act or play on, as the reference would) and ``q[k]`` (refine own option/action k now, net of the cost,
 then continue optimally). With the evaluated policy's probabilities pi at that state:
 
-* ``refine_rate_gap/<a> = pi(refine) - 1[reference refines]`` (refining: ``q.max() > stop``);
+* ``refine_rate_gap/<a> = pi(refine) - P[reference refines]`` (1 where ``q.max() > stop``, else 0; in
+  refine_matrix_v0 where both players may still refine, the reference's probability at its equilibrium of the refine
+  stage, :mod:`agents.analytic.refine_stage`, whose values are then against the other's equilibrium mix);
 * ``refine_gap/<a> = max(stop, q.max()) - [pi(no refine) stop + sum_k pi(refine k) q[k]]``, the expected value the
   policy's refine decision loses against the Bayes-optimal one (>= 0; Monte Carlo values carry their noise).
 
@@ -28,18 +30,22 @@ from vvl_env.envs.refine_matrix.layout import REFINE
 FloatArray = npt.NDArray[np.float64]
 
 
-def decision_values(agent: Any, observation: Any) -> tuple[float, FloatArray] | None:
-    """``(stop, q)`` of the reference ``agent`` at ``observation``, or None where it has no refine decision."""
+def decision_values(agent: Any, observation: Any) -> tuple[float, FloatArray, float] | None:
+    """``(stop, q, p)`` of the reference ``agent`` at ``observation`` (p: its probability of refining), or None where
+    it has no refine decision."""
     if isinstance(agent, RefineOrActAgent):
         record = agent.record(observation)
-        return None if record is None else (float(record.stop_value), np.asarray(record.q_values, dtype=np.float64))
+        if record is None:
+            return None
+        q = np.asarray(record.q_values, dtype=np.float64)
+        return float(record.stop_value), q, float(q.size > 0 and q.max() > record.stop_value + 1e-12)
     if isinstance(agent, MatrixAgent) and agent.mode in ("myopic", "optimal"):
         obs = observation["observation"] if isinstance(observation, dict) else observation
         view = parse_view(obs)
         if view.phase != REFINE or view.budget <= 0:
             return None
         look = agent.evaluate(view)
-        return float(look.stop), np.asarray(look.q_values, dtype=np.float64)
+        return float(look.stop), np.asarray(look.q_values, dtype=np.float64), look.refine_probability
     return None
 
 
@@ -56,7 +62,7 @@ def refine_gap(env_id: str, agent: Any, observation: Any, mask: npt.ArrayLike, p
     values = decision_values(agent, observation)
     if values is None:
         return {}
-    stop, q = values
+    stop, q, rate = values
     where = refine_slice(env_id, q.size)
     legal = (np.asarray(mask)[where] > 0) & np.isfinite(q)
     if not legal.any():
@@ -65,4 +71,4 @@ def refine_gap(env_id: str, agent: Any, observation: Any, mask: npt.ArrayLike, p
     p = np.where(legal, np.asarray(probs, dtype=np.float64)[where], 0.0)
     top = float(q[legal].max())
     learned = (1.0 - p.sum()) * stop + float(p @ q)
-    return {"refine_gap": max(stop, top) - learned, "refine_rate_gap": float(p.sum()) - float(top > stop + 1e-12)}
+    return {"refine_gap": max(stop, top) - learned, "refine_rate_gap": float(p.sum()) - rate}

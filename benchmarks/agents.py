@@ -266,6 +266,9 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="ignore runs already in the result file")
     parser.add_argument("--report", action="store_true",
                         help="train nothing: summarise the runs in the file, add the dynamics baselines, draw")
+    parser.add_argument("--reference", action="store_true",
+                        help="train nothing: recompute the analytic reference of the cases (its row, the exact "
+                             "dynamics on its games, its welfare by selection), then report")
     parser.add_argument("--quick", action="store_true", help="smoke run: 4,000 steps, 1 seed, 100 episodes")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads per training run (TrainConfig.torch_threads; default 1: one run per core)")
@@ -301,11 +304,16 @@ def main() -> None:
             tmp.write_text(json.dumps(results, indent=1, default=float))
             tmp.replace(out)
 
+    if args.reference:
+        for case in args.cases:
+            if case in phases:
+                refs[case] = phases[case].reference_row()
+        save()
     for seed in args.seeds:
         for case in args.cases:
             for learner in args.learners:
                 key = f"{case}/{learner}/{seed}"
-                if args.report or key in runs or not applies(case, learner):
+                if args.report or args.reference or key in runs or not applies(case, learner):
                     continue
                 runs[key] = run_one(case, learner, seed, args.steps, args.episodes, phases.get(case),
                                     args.threads)

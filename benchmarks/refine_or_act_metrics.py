@@ -61,7 +61,7 @@ def second_decision(policy: Any, reference: Any, env_config: dict[str, Any], *, 
         mask = info["action_mask"]
         probs = policy.action_probabilities(obs, mask)
         gaps.append(refine_gap("refine_or_act", reference, obs, mask, probs)["refine_gap"])
-        stop, q = decision_values(reference, obs)
+        stop, q, _ = decision_values(reference, obs)
         if q.max() > stop:
             right.setdefault(int(q.argmax()), []).append(probs[q.argmax()])
     return {"second_gap": float(np.mean(gaps)), **{f"second_right/{k}": float(np.mean(v)) for k, v in right.items()}}

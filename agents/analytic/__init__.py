@@ -11,6 +11,7 @@ from agents.analytic.baselines import UniformRandom
 from agents.analytic.belief_options import resolve_belief
 from agents.analytic.matrix import MatrixAgent
 from agents.analytic.matrix_private import PrivatePlay
+from agents.analytic.refine_stage import StageBeliefs
 from agents.analytic.refine_or_act import RefineOrActAgent, cost_law_of
 from agents.policy import Policy
 
@@ -29,8 +30,11 @@ def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None =
     env_id : "refine_or_act", "refine_matrix_v0" or "refine_bargain_v0"
     env_config : mapping, optional
         The environment's keyword arguments; read for what the observation does not carry (``rounds`` in
-        refine_matrix_v0, and under ``visibility = "own"`` the base game, laws and budgets of its Bayes-Nash play,
-        :mod:`agents.analytic.matrix_private`; delta, horizon, d, grid, first proposer and the weight laws in refine_bargain_v0).
+        refine_matrix_v0; under ``visibility = "own"`` the base game, laws and budgets of its Bayes-Nash play,
+        :mod:`agents.analytic.matrix_private`; under "public", for ``bayes_optimal`` without a ``belief`` or
+        ``cost`` option, both players' laws and mean costs, for its equilibrium of the refine stage,
+        :mod:`agents.analytic.refine_stage`; delta, horizon, d, grid, first proposer and the weight laws in
+        refine_bargain_v0).
     role : str, optional
         The agent's role ("agent", "player_0" or "player_1"); required in refine_matrix_v0 (the frame of the
         equilibrium both players play, and ``belief = "truth"``).
@@ -77,10 +81,14 @@ def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None =
         if role is None:
             raise ValueError("role: a refine_matrix_v0 analytic agent needs its role, 'player_0' or 'player_1' "
                              "(it fixes the frame of the equilibrium both players play), got None")
-        if config.get("visibility") == "own" and "private" not in options:
+        if env_config is not None:
             from vvl_env.envs.refine_matrix.config import make_config
-            options["private"] = PrivatePlay.from_config(
-                make_config(**{k: v for k, v in config.items() if k != "render_mode"}))
+            parsed = make_config(**{k: v for k, v in config.items() if k != "render_mode"})
+            if parsed.visibility == "own" and "private" not in options:
+                options["private"] = PrivatePlay.from_config(parsed)
+            if (parsed.visibility == "public" and mode == "optimal" and "stage" not in options
+                    and options.get("belief") is None and options.get("cost") is None):
+                options["stage"] = StageBeliefs.from_config(parsed)
         return MatrixAgent(mode, role=role, **options)  # type: ignore[arg-type]
     config.pop("render_mode", None)
     return BargainAgent(mode, config=config, **options)  # type: ignore[arg-type]

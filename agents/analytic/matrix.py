@@ -9,6 +9,10 @@ with ``adaptive`` it stops drawing once the decision is settled at 4 standard er
 own refinement from the observation; ``"optimal"`` follows
 :func:`agents.analytic.matrix_value.lookahead` (backward induction over its own refinements, opponent's fixed);
 ``"never"`` passes; ``"always"`` refines its action of largest equilibrium weight while budget and mask allow.
+Under ``"optimal"`` with ``stage`` (public visibility; :func:`agents.analytic.make_agent` sets it from the env config),
+at the first turn of budgets (1, 1) the decision is the agent's part of an equilibrium of the refine stage instead
+(:mod:`agents.analytic.refine_stage`: the other may refine too, now or in answer to one's refinement), possibly
+mixed.
 
 Play: both players take their part of one equilibrium of the realised game, stated in the canonical frame
 ``(R1, R2)`` (rows: player_0) that each rebuilds from its own-first view and its ``role``; ``selection`` picks it:
@@ -38,6 +42,7 @@ from agents.analytic._common import LRUCache, array_key, draw, point_mass
 from agents.analytic.matrix_private import PrivatePlay
 from agents.analytic.matrix_value import (Lookahead, MatrixView, lookahead, observation_layout, own_payoff,
                                           parse_view)
+from agents.analytic.refine_stage import StageBeliefs, refine_stage
 from vvl_env.envs.refine_matrix.config import AGENTS as ROLES
 from vvl_env.envs.refine_matrix.layout import PLAY, REFINE
 from vvl_env.model._validate import readonly
@@ -116,8 +121,8 @@ class MatrixAgent:
     rounds : int
         Rounds of play (the env's ``rounds``): gains are per round, costs per episode.
     n, n_outer, n_inner, seed : int
-        Monte Carlo sizes of the one-step gain (at most ``n`` draws) and of the depth-2 lookahead; the seed of every
-        estimate.
+        Monte Carlo sizes of the one-step gain (at most ``n`` draws) and of the depth-2 lookahead and the refine stage
+        (``stage``); the seed of every estimate.
     adaptive : bool
         Stop the one-step gain's draws once the refine decision is settled (:mod:`agents.analytic.matrix_gains`).
     cost : float, optional
@@ -125,12 +130,17 @@ class MatrixAgent:
     private : PrivatePlay, optional
         Under visibility "own": play the continuum-type Bayes-Nash equilibrium where it is solved
         (:mod:`agents.analytic.matrix_private`; :func:`agents.analytic.make_agent` sets it from the env config).
+    stage : StageBeliefs, optional
+        Both players' laws, mean costs and base shape: mode "optimal" then decides at an equilibrium of the refine
+        stage at the first turn of budgets (1, 1) (module docstring), its values from ``n_outer`` x ``n_inner``
+        draws.
     """
 
     def __init__(self, mode: Mode = "myopic", *, belief: PerturbationModel | None = None,
                  selection: str = "max_welfare", role: str = "player_0", rounds: int = 1, n: int = 2000,
                  n_outer: int = 200, n_inner: int = 200, seed: int = 0, cost: float | None = None,
-                 adaptive: bool = True, name: str | None = None, private: PrivatePlay | None = None) -> None:
+                 adaptive: bool = True, name: str | None = None, private: PrivatePlay | None = None,
+                 stage: StageBeliefs | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode: must be one of {MODES}, got {mode!r}")
         try:
@@ -148,6 +158,9 @@ class MatrixAgent:
         if private is not None and not isinstance(private, PrivatePlay):
             raise ValueError(f"private: must be a PrivatePlay or None, got {private!r}")
         self.private = private
+        if stage is not None and not isinstance(stage, StageBeliefs):
+            raise ValueError(f"stage: must be a StageBeliefs or None, got {stage!r}")
+        self.stage = stage
         self.name = name or f"refine_matrix/{mode}"
         self._cache = LRUCache()
 
@@ -160,6 +173,13 @@ class MatrixAgent:
         cost = view.cost if self.cost is None else self.cost
         budget = 1 if self.mode == "myopic" else view.budget
         key = ("look", model, cost, budget) + array_key(view.own, view.other)
+        if (self.stage is not None and self.mode == "optimal" and view.phase == REFINE
+                and self.stage.applies(view.own.shape[::-1] if self.player else view.own.shape, view.budget,
+                                       view.other_budget)):   # the other may refine too: the refine stage's game
+            game = refine_stage(*view.canonical(self.player), self.stage.laws, self.stage.costs, rounds=self.rounds,
+                                selection=self.selection, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed)
+            stop, q, se = game.option_values(self.player)
+            return Lookahead(stop, q, se, 1, self.n_outer, self.n_inner, probabilities=game.mix(self.player))
         if self.private is not None and view.phase == REFINE:
             R1, R2 = view.canonical(self.player)
             private = self.private.refine_values(R1, R2, self.player, model, n=self.n, seed=self.seed)
@@ -206,6 +226,13 @@ class MatrixAgent:
             x = self.strategy(view, public_seed)
             probs[1 + M:1 + M + x.size] = x
             return probs
+        if view.phase == REFINE and view.budget > 0 and self.mode in ("myopic", "optimal"):
+            mix = self.evaluate(view).probabilities
+            if mix is not None:                               # an equilibrium of the refine stage, maybe mixed
+                probs = np.zeros(mask.size)
+                probs[:mix.size] = mix
+                probs *= mask
+                return probs / probs.sum() if probs.sum() > 0 else point_mass(0, mask.size)
         k = self.refine_choice(view)
         if k is not None and mask[1 + k]:
             return point_mass(1 + k, mask.size)

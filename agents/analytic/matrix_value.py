@@ -103,7 +103,9 @@ def own_payoff(R1: FloatArray, R2: FloatArray, player: int, selection: str) -> f
 @dataclass(frozen=True, slots=True)
 class Lookahead:
     """Backward-induction values: ``stop`` (act now), ``q_values[k]`` (refine own action k, net of cost, in units of
-    the episode's play payoff), their standard errors, and the depth and sample sizes used."""
+    the episode's play payoff), their standard errors, and the depth and sample sizes used; ``probabilities``, where
+    the decision is a (possibly mixed) equilibrium of the refine stage (:mod:`agents.analytic.refine_stage`), its
+    probabilities of (stop, refine own action 0, 1, ...), else None (refine ``best_action``)."""
 
     stop: float
     q_values: FloatArray
@@ -111,6 +113,14 @@ class Lookahead:
     depth: int
     n_outer: int
     n_inner: int
+    probabilities: FloatArray | None = None
+
+    @property
+    def refine_probability(self) -> float:
+        """The probability of refining at all."""
+        if self.probabilities is not None:
+            return float(1.0 - self.probabilities[0])
+        return float(self.best_action is not None)
 
     @property
     def best_action(self) -> int | None:

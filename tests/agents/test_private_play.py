@@ -198,7 +198,7 @@ def test_the_refine_decision_values_the_bayes_nash_play_that_follows():
         results[visibility] = s["eval/refine_rate/player_0"]["mean"]
         if visibility == "own":
             obs, _ = parallel_env(**config).reset(seed=0)
-            stop, q = decision_values(agents["player_0"], obs["player_0"])
+            stop, q, _ = decision_values(agents["player_0"], obs["player_0"])
             bne = bayes_nash_continuum(Game(PENNIES, -PENNIES), 0, 0, PerturbationModel(**LAW), n=50_000,
                                        replications=8, rng=np.random.default_rng(2))
             err = agents["player_0"].evaluate(parse_view(obs["player_0"]["observation"])).stderr[0]
