@@ -11,13 +11,21 @@ Actions (the env's docstring): 0 pass/wait, 1 refine, 2 accept, 3 reject, ``4 + 
 * Problem as known: its own weights (revealed, or its prior mean) and the other's as shown (revealed under public
   visibility, else the prior mean under its belief), with the configured d, delta, horizon and first proposer. Who
   it is follows from the observation (round t, "I propose at t") and ``first_proposer``.
-* Value of refining (``"myopic"`` and ``"optimal"`` coincide: the budget is at most 1, so the one-step rule is the
-  Bellman rule): ``E_w[u_own(SPE(w, w_other))] - u_own(SPE(w_bar, w_other))``, w drawn from its believed law of its
+* Value of refining (``"myopic"``; also ``"optimal"`` where the refine stage below does not apply: the budget is at
+  most 1, so the one-step rule is the Bellman rule): ``E_w[u_own(SPE(w, w_other))] - u_own(SPE(w_bar, w_other))``, w drawn from its believed law of its
   own weights (``n`` draws from ``seed``; 0 exactly for a point-mass law), with the other's weights at their believed
   value and the revealed weights treated as known to both (exact for public visibility; an approximation under
   "own").
   Not refining, its expected true utility is ``w_bar . x_bar`` (utilities are linear in w), the second term.
   Refine iff the value exceeds its cost.
+* The refine stage as a game (``"optimal"``, public visibility, common beliefs, both parties with budget): both
+  decide at once, and what refining is worth to one depends on whether the other's weights get revealed too, so the
+  one-party rule above (the other's weights at their prior mean) need not be a best reply. Both parties then play an
+  equilibrium of the 2 x 2 game of expected SPE utilities net of costs, ``V(a_0, a_1)`` with
+  ``V(pass, pass) = u(SPE(w_bar_0, w_bar_1))``, ``V(refine, pass) = E_w0[u(SPE(w_0, w_bar_1))] - (c_0, 0)``,
+  ``V(refine, refine) = E[u(SPE(w_0, w_1))] - (c_0, c_1)`` (``n`` joint draws from ``seed``), the welfare-maximising
+  one (:func:`agents.analytic.refine_stage.solve_stage`; possibly mixed). Both build the same game from the
+  configuration, so they play the same equilibrium (:meth:`BargainAgent.refine_stage`).
 * Offers: the grid offer maximising its own utility among those giving the responder at least the SPE threshold
   (its continuation value, :func:`vvl_env.solve.alternating_offers_spe`); ties go to the responder. Responses:
   accept iff the offer gives it at least its own continuation value (tolerance 1e-6 for float32 observations).
@@ -34,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agents.analytic._common import TOL, LRUCache, draw, point_mass
+from agents.analytic.refine_stage import solve_stage
 from vvl_env.envs.refine_bargain.config import ACCEPT, OFFSET, REFINE, REJECT, WAIT, BargainConfig
 from vvl_env.envs.refine_bargain.core import proposer
 from vvl_env.model.bargaining import BargainingProblem, FixedWeights, WeightLaw
@@ -148,6 +157,49 @@ class BargainAgent:
 
         return self._cache.get(key, compute)
 
+    def refine_stage(self, obs: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray] | None:
+        """``(values (2, 2, 2), x, y)``: the refine stage's game and the equilibrium both parties play, where it applies
+        (module docstring; index 0 pass, 1 refine), else None. Cached."""
+        c, K = self.config, self.config.K
+        if (self.mode != "optimal" or c.visibility != "public" or c.beliefs != "common"
+                or (self.belief is not None and self.belief != tuple(c.weights))
+                or obs[9 + 5 * K] < 0.5 or obs[10 + 5 * K] < 0.5):
+            return None
+
+        def compute() -> tuple[FloatArray, FloatArray, FloatArray]:
+            laws = c.weights
+            means = [_simplex(law.mean()) for law in laws]
+            draws = [np.array([_simplex(w) for w in law.sample(self.n, rng=np.random.default_rng([self.seed, i]))])
+                     for i, law in enumerate(laws)]
+
+            def u(w0: FloatArray, w1: FloatArray) -> FloatArray:
+                spe = alternating_offers_spe(BargainingProblem(w0, w1, c.d), c.delta, c.horizon, c.first_proposer,
+                                             c.offers)
+                return np.asarray(spe.u, dtype=np.float64)
+
+            cost = np.asarray(c.cost, dtype=np.float64)
+            V = np.zeros((2, 2, 2))
+            V[0, 0] = u(*means)
+            V[1, 0] = np.mean([u(w, means[1]) for w in draws[0]], axis=0) - cost * [1, 0]
+            V[0, 1] = np.mean([u(means[0], w) for w in draws[1]], axis=0) - cost * [0, 1]
+            V[1, 1] = np.mean([u(a, b) for a, b in zip(*draws)], axis=0) - cost
+            x, y = solve_stage(V)
+            return V, x, y
+
+        return self._cache.get(("stage",), compute)
+
+    def probabilities(self, obs: FloatArray, mask: npt.NDArray[np.bool_]) -> FloatArray:
+        """The agent's action probabilities: its part of the refine stage's equilibrium where that applies, else
+        the point mass on :meth:`choose`."""
+        if obs[0] > 0.5 and mask[REFINE]:
+            stage = self.refine_stage(obs)
+            if stage is not None:
+                mix = stage[1 + self.identity(obs)]
+                probs = np.zeros(mask.size)
+                probs[WAIT], probs[REFINE] = mix[0], mix[1]
+                return probs
+        return point_mass(self.choose(obs, mask), mask.size)
+
     # --- bargaining ------------------------------------------------------------------------------------------
 
     def offer(self, obs: FloatArray, me: int) -> int:
@@ -196,7 +248,7 @@ class BargainAgent:
     def action_probabilities(self, observation: Any, action_mask: npt.ArrayLike) -> FloatArray:
         obs = np.asarray(observation["observation"] if isinstance(observation, dict) else observation, np.float64)
         mask = np.asarray(action_mask) > 0
-        return point_mass(self.choose(obs, mask), mask.size)
+        return self.probabilities(obs, mask)
 
     def action_probabilities_batch(self, observations: Any, masks: npt.ArrayLike) -> FloatArray:
         """:meth:`action_probabilities` of many rows. Rows that differ only in the offer on the table share every
@@ -218,7 +270,7 @@ class BargainAgent:
                 ok = obs[rows, 6:6 + K] @ own >= bar
                 out[rows, np.where(ok, ACCEPT, REJECT)] = 1.0
             else:
-                out[rows, self.choose(first, mask[rows[0]])] = 1.0
+                out[rows] = self.probabilities(first, mask[rows[0]])
         return out
 
     def act(self, observation: Any, action_mask: npt.ArrayLike, *, rng: np.random.Generator) -> int:

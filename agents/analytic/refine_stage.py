@@ -21,8 +21,8 @@ Lemke-Howson pick the welfare-maximising one), possibly mixed. Both players buil
 view, the common laws and the same seed, so they play the same equilibrium. Solved where it is exact and cheap: the
 first turn of budgets (1, 1), where nothing has been refined yet (:meth:`StageBeliefs.applies`); the game is the same
 in every episode, so it is solved once per process (cached; on 2 cores about 3 s for matching pennies and 20 s for
-rock-paper-scissors at 200 x 200 draws). Elsewhere (larger budgets) the agents keep the one-player lookahead, which
-assumes the other refines no further.
+rock-paper-scissors at 200 x 200 draws). Elsewhere (larger budgets, base games of more than :data:`MAX_CELLS`
+cells) the agents keep the one-player lookahead, which assumes the other refines no further.
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ from vvl_env.solve.equilibria_batch import equilibrium_payoffs
 from vvl_env.solve.selection import SelectionRule
 
 FloatArray = npt.NDArray[np.float64]
+MAX_CELLS = 9
+"""Largest base game (m x n cells) whose refine stage is solved: 3 x 3 takes about 20 s at 200 x 200 draws, a 4 x 4
+game about 150 s (the work grows as ``m n (m + 1) (n + 1)``, and each solve with the size)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +65,9 @@ class StageBeliefs:
 
     def applies(self, shape: tuple[int, int], budget: int, other_budget: int) -> bool:
         """Whether a refine state is the one this module solves exactly: nothing refined yet (the base game's
-        ``shape``) and one refinement left to each player."""
-        return tuple(shape) == self.shape and budget == 1 and other_budget == 1
+        ``shape``), one refinement left to each player, and a base game of at most :data:`MAX_CELLS` cells."""
+        return (tuple(shape) == self.shape and budget == 1 and other_budget == 1
+                and shape[0] * shape[1] <= MAX_CELLS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,6 +174,8 @@ def test_make_agent_sets_the_stage_only_where_it_applies():
     stage = make_agent("bayes_optimal", "refine_matrix_v0", env_config=base, role="player_0").stage
     assert stage == StageBeliefs((LAW, LAW), (0.05, 0.05), (2, 2))
     assert stage.applies((2, 2), 1, 1) and not stage.applies((3, 2), 1, 1) and not stage.applies((2, 2), 2, 1)
+    big = StageBeliefs((LAW, LAW), (0.05, 0.05), (4, 3))
+    assert not big.applies((4, 3), 1, 1)                     # beyond MAX_CELLS: the one-player lookahead
     wide = make_agent("bayes_optimal", "refine_matrix_v0", env_config={**base, "budget": (2, 2)}, role="player_0")
     probs, _ = turn_one({"player_0": wide}, {**base, "budget": (2, 2)})
     assert np.max(probs["player_0"]) == 1.0                  # budgets beyond (1, 1): the one-player lookahead
