@@ -165,7 +165,11 @@ class MatrixAgent:
         self._cache = LRUCache()
 
     def _model(self, view: MatrixView) -> PerturbationModel:
-        return self.belief if self.belief is not None else view.model
+        """The law of the agent's own refinements: its ``belief``, else the configured one of ``stage`` (the law the
+        refine stage's game assumes it answers with), else the normal-gap law its observation's parameters name."""
+        if self.belief is not None:
+            return self.belief
+        return self.stage.laws[self.player] if self.stage is not None else view.model
 
     def evaluate(self, view: MatrixView) -> Any:
         """The cached lookahead record of ``view`` (depth 1 for "myopic", ``min(budget, 2)`` for "optimal")."""
