@@ -37,7 +37,9 @@ Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
   welfare that acting on miscalibrated beliefs costs, model.md §4); and, for the agents the reference covers with
   an analytic agent, the refine-decision gap at the agent's first step, ``refine_gap/<a>`` (expected value lost
   against the Bayes-optimal refine decision) and ``refine_rate_gap/<a>`` (refine probability minus the
-  reference's), :mod:`agents.refine_gap`;
+  reference's), :mod:`agents.refine_gap`; where the reference plays the refine stage as a game, also
+  ``refine_nash_conv``, the NashConv of both players' first decisions in the reference's first-turn game (0 at any
+  of its equilibria, not only the reference's own);
 * ``invalid`` (a masked action was taken) and ``length`` (steps).
 
 All episodes advance together: one policy call per agent and step over a chunk of episodes (:mod:`agents.rollout`);
@@ -56,7 +58,7 @@ import numpy as np
 
 from agents.metrics import analytic_outcomes, summarise, summary_rows
 from agents.policy import Policy
-from agents.refine_gap import refine_gap
+from agents.refine_gap import refine_gap, stage_nash_conv
 from agents.rollout import row_key, run_episodes
 from vvl_env.envs import RefineOrAct, refine_bargain_v0, refine_matrix_v0
 
@@ -209,5 +211,11 @@ def compare_with_reference(env_id: str, records: list[dict[str, Any]], firsts: l
                     gaps[key] = {f"{k}/{a}": v for k, v in refine_gap(env_id, ref.players[a], obs, mask,
                                                                       probs).items()}
                 rec.update(gaps[key])
+        if len(first) == 2 and all(a in ref.players for a in first):
+            key = ("stage",) + tuple(row_key(first[a][2]) for a in sorted(first))
+            if key not in gaps:
+                value = stage_nash_conv(env_id, ref.players, first)
+                gaps[key] = {} if value is None else {"refine_nash_conv": value}
+            rec.update(gaps[key])
         rec["reference_welfare"] = other["welfare"]
         rec["welfare_cost"] = other["welfare"] - rec["welfare"]

@@ -11,6 +11,14 @@ then continue optimally). With the evaluated policy's probabilities pi at that s
 * ``refine_gap/<a> = max(stop, q.max()) - [pi(no refine) stop + sum_k pi(refine k) q[k]]``, the expected value the
   policy's refine decision loses against the Bayes-optimal one (>= 0; Monte Carlo values carry their noise).
 
+Where the reference plays the refine stage as a game (:mod:`agents.analytic.refine_stage`; refine_bargain_v0's
+``BargainAgent.refine_stage``), the per-agent gap is against the reference's own equilibrium of it, and the learned
+pair may sit at another one (the stage has several: whoever refines first, the other waits). :func:`stage_nash_conv`
+judges the pair's first decisions together instead: with ``V`` the reference's first-turn game (both players'
+expected payoffs, the answer and the play that follow at equilibrium) and ``(x, y)`` the learned first-turn mixes,
+``refine_nash_conv = max_a (V_0 y)_a - x V_0 y + max_b (x V_1)_b - x V_1 y``, 0 at every equilibrium of the refine
+stage.
+
 In RefineOrAct "no refine" is every act action (valued at ``stop``: what the act choice loses is the regret metric);
 in refine_matrix_v0 it is "pass". Defined where the reference agent exposes its values (the analytic agents of
 refine_or_act and refine_matrix_v0 in a refine state with budget); undefined (absent) otherwise.
@@ -23,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from agents.analytic import MatrixAgent, RefineOrActAgent
+from agents.analytic import BargainAgent, MatrixAgent, RefineOrActAgent
 from agents.analytic.matrix_value import parse_view
 from vvl_env.envs.refine_matrix.layout import REFINE
 
@@ -72,3 +80,33 @@ def refine_gap(env_id: str, agent: Any, observation: Any, mask: npt.ArrayLike, p
     top = float(q[legal].max())
     learned = (1.0 - p.sum()) * stop + float(p @ q)
     return {"refine_gap": max(stop, top) - learned, "refine_rate_gap": float(p.sum()) - rate}
+
+
+def stage_nash_conv(env_id: str, reference: Any, firsts: Any) -> float | None:
+    """``refine_nash_conv`` of the first decisions ``firsts`` (agent -> (observation, mask, probabilities), both
+    players at the first step) in the reference's refine-stage game (module docstring), or None where the reference
+    (agent -> analytic agent) does not play one there."""
+    if set(firsts) != {"player_0", "player_1"} or not all(a in reference for a in firsts):
+        return None
+    obs = {a: np.asarray(o["observation"] if isinstance(o, dict) else o, dtype=np.float64)
+           for a, (o, _, _) in firsts.items()}
+    agent = reference["player_0"]
+    if env_id == "refine_matrix_v0" and isinstance(agent, MatrixAgent):
+        game = agent.stage_game(parse_view(obs["player_0"]))
+        if game is None:
+            return None
+        V = game.values
+        mixes = [np.asarray(firsts[a][2], dtype=np.float64)[:V.shape[i]] for i, a in enumerate(("player_0",
+                                                                                              "player_1"))]
+    elif env_id == "refine_bargain_v0" and isinstance(agent, BargainAgent):
+        stage = agent.refine_stage(obs["player_0"])
+        if stage is None:
+            return None
+        V = stage[0]
+        mixes = [np.asarray(firsts[a][2], dtype=np.float64)[:2] for a in ("player_0", "player_1")]
+    else:
+        return None
+    if any(m.sum() <= 0 for m in mixes):
+        return None
+    x, y = (m / m.sum() for m in mixes)
+    return float(np.max(V[:, :, 0] @ y) - x @ V[:, :, 0] @ y + np.max(x @ V[:, :, 1]) - x @ V[:, :, 1] @ y)

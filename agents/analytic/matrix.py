@@ -42,7 +42,7 @@ from agents.analytic._common import LRUCache, array_key, draw, point_mass
 from agents.analytic.matrix_private import PrivatePlay
 from agents.analytic.matrix_value import (Lookahead, MatrixView, lookahead, observation_layout, own_payoff,
                                           parse_view)
-from agents.analytic.refine_stage import StageBeliefs, refine_stage
+from agents.analytic.refine_stage import StageBeliefs, StageGame, refine_stage
 from vvl_env.envs.refine_matrix.config import AGENTS as ROLES
 from vvl_env.envs.refine_matrix.layout import PLAY, REFINE
 from vvl_env.model._validate import readonly
@@ -171,17 +171,24 @@ class MatrixAgent:
             return self.belief
         return self.stage.laws[self.player] if self.stage is not None else view.model
 
+    def stage_game(self, view: MatrixView) -> StageGame | None:
+        """The refine stage's first-turn game at ``view`` and its equilibrium (:mod:`agents.analytic.refine_stage`),
+        where this agent decides by it (mode "optimal" with ``stage``, where :meth:`StageBeliefs.applies`)."""
+        if (self.stage is None or self.mode != "optimal" or view.phase != REFINE
+                or not self.stage.applies(view.own.shape[::-1] if self.player else view.own.shape, view.budget,
+                                          view.other_budget)):
+            return None
+        return refine_stage(*view.canonical(self.player), self.stage.laws, self.stage.costs, rounds=self.rounds,
+                            selection=self.selection, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed)
+
     def evaluate(self, view: MatrixView) -> Any:
         """The cached lookahead record of ``view`` (depth 1 for "myopic", ``min(budget, 2)`` for "optimal")."""
         model = self._model(view)
         cost = view.cost if self.cost is None else self.cost
         budget = 1 if self.mode == "myopic" else view.budget
         key = ("look", model, cost, budget) + array_key(view.own, view.other)
-        if (self.stage is not None and self.mode == "optimal" and view.phase == REFINE
-                and self.stage.applies(view.own.shape[::-1] if self.player else view.own.shape, view.budget,
-                                       view.other_budget)):   # the other may refine too: the refine stage's game
-            game = refine_stage(*view.canonical(self.player), self.stage.laws, self.stage.costs, rounds=self.rounds,
-                                selection=self.selection, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed)
+        game = self.stage_game(view)
+        if game is not None:                                  # the other may refine too: the refine stage's game
             stop, q, se = game.option_values(self.player)
             return Lookahead(stop, q, se, 1, self.n_outer, self.n_inner, probabilities=game.mix(self.player))
         if self.private is not None and view.phase == REFINE:

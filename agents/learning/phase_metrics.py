@@ -110,8 +110,8 @@ class PhaseMetrics:
                           reference=self._report if reference else None,
                           nash_conv_episodes=self.nash_conv_episodes if reference else 0)
         s = report.summary()
-        keys = ["nash_conv", "spe_gap", "welfare", *(f"{k}/{a}" for k in ("payoff", "refine_rate", "refine_gap",
-                                                               "refine_rate_gap") for a in AGENTS)]
+        keys = ["nash_conv", "spe_gap", "welfare", "refine_nash_conv",
+                *(f"{k}/{a}" for k in ("payoff", "refine_rate", "refine_gap", "refine_rate_gap") for a in AGENTS)]
         return {k: s[f"eval/{k}"]["mean"] for k in keys if f"eval/{k}" in s}
 
     def __call__(self, policies: Mapping[str, Any], prefix: str) -> dict[str, float]:

@@ -77,3 +77,16 @@ def test_batch_probabilities_agree(player):
     agents, probs, obs = first_step(CONFIG, "bayes_optimal")
     batch = agents[player].action_probabilities_batch([obs[player]] * 3, np.stack([obs[player]["action_mask"]] * 3))
     assert np.array_equal(batch, np.stack([probs[player]] * 3))
+
+
+def test_refine_nash_conv_of_the_one_party_rule():
+    """The one-party rule's pair (both refine) is off the stage's equilibrium by player_0's loss from refining;
+    the equilibrium pair scores 0."""
+    from agents.refine_gap import stage_nash_conv
+
+    agents, probs, obs = first_step(CONFIG, "bayes_optimal")
+    V, _, _ = agents["player_0"].refine_stage(np.asarray(obs["player_0"]["observation"], np.float64))
+    firsts = lambda p: {a: (obs[a], obs[a]["action_mask"], p[a]) for a in AGENTS}  # noqa: E731
+    assert stage_nash_conv("refine_bargain_v0", agents, firsts(probs)) == pytest.approx(0.0, abs=1e-12)
+    _, old, _ = first_step(CONFIG, "bayes_myopic")
+    assert stage_nash_conv("refine_bargain_v0", agents, firsts(old)) == pytest.approx(V[0, 1, 0] - V[1, 1, 0])

@@ -15,7 +15,7 @@ from agents.analytic.matrix import MatrixAgent
 from agents.analytic.matrix_value import parse_view
 from agents.analytic.refine_stage import StageBeliefs, refine_stage, solve_stage, stage_values
 from agents.evaluate import evaluate
-from agents.refine_gap import refine_gap
+from agents.refine_gap import refine_gap, stage_nash_conv
 from vvl_env.envs import refine_matrix_v0
 from vvl_env.model import PerturbationModel
 from vvl_env.model.perturbation import RefinementOutcome
@@ -195,3 +195,27 @@ def test_stage_is_seeded_and_shared():
     values, _ = stage_values(PENNIES, -PENNIES, laws, (0.05, 0.05), n_outer=50, n_inner=20, seed=1)
     assert np.array_equal(a.values, values)
     assert refine_stage(PENNIES, -PENNIES, laws, (0.05, 0.05), n_outer=50, n_inner=20, seed=1) is a
+
+
+def test_refine_nash_conv_is_zero_at_any_stage_equilibrium_and_positive_off_it():
+    """``refine_nash_conv`` (agents.refine_gap.stage_nash_conv, recorded by evaluate against a reference): 0 for the
+    reference pair and for the other pure equilibrium (player_0 refines, player_1 answers), positive for "both refine
+    at once", where it agrees with the same profile's regret in the exact game within Monte Carlo error."""
+    config = pennies_config()
+    agents = {a: make_agent("bayes_optimal", "refine_matrix_v0", env_config=config, role=a) for a in
+              ("player_0", "player_1")}
+    exact, _ = exact_stage(PENNIES, -PENNIES, ((1.0, 0.0), (1.0, 0.0)), (0.05, 0.05))
+    probs, obs = turn_one(agents, config)
+    first = lambda p0, p1: {a: (obs[a], obs[a]["action_mask"], p) for a, p in (("player_0", p0),  # noqa: E731
+                                                                               ("player_1", p1))}
+    point = lambda k: np.eye(5)[k]                                                               # noqa: E731
+    assert stage_nash_conv("refine_matrix_v0", agents, first(probs["player_0"], probs["player_1"])) == \
+        pytest.approx(0.0, abs=1e-12)
+    swapped = stage_nash_conv("refine_matrix_v0", agents, first(point(1), point(0)))
+    assert regret(exact, np.eye(3)[1], np.eye(3)[0]) < 1e-9 and swapped < 0.01   # an equilibrium, up to MC error
+    eager = stage_nash_conv("refine_matrix_v0", agents, first(point(1), point(1)))
+    assert eager > 0.02 and abs(eager - regret(exact, np.eye(3)[1], np.eye(3)[1])) < 0.03
+    alone = {a: MatrixAgent("optimal", role=a) for a in ("player_0", "player_1")}
+    s = evaluate("refine_matrix_v0", config, alone, episodes=20, seed=1, reference=agents).summary()
+    assert s["eval/refine_nash_conv"]["mean"] == pytest.approx(eager)
+    assert stage_nash_conv("refine_matrix_v0", alone, first(point(1), point(1))) is None   # no stage: undefined
