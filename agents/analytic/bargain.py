@@ -12,10 +12,10 @@ Actions (the env's docstring): 0 pass/wait, 1 refine, 2 accept, 3 reject, ``4 + 
   visibility, else the prior mean under its belief), with the configured d, delta, horizon and first proposer. Who
   it is follows from the observation (round t, "I propose at t") and ``first_proposer``.
 * Value of refining (``"myopic"``; also ``"optimal"`` where the refine stage below does not apply: the budget is at
-  most 1, so the one-step rule is the Bellman rule): ``E_w[u_own(SPE(w, w_other))] - u_own(SPE(w_bar, w_other))``, w drawn from its believed law of its
-  own weights (``n`` draws from ``seed``; 0 exactly for a point-mass law), with the other's weights at their believed
-  value and the revealed weights treated as known to both (exact for public visibility; an approximation under
-  "own").
+  most 1, so the one-step rule is the Bellman rule): ``E_w[u_own(SPE(w, w_other))] - u_own(SPE(w_bar, w_other))``,
+  w drawn from its believed law of its own weights (``n`` draws from ``seed``; 0 exactly for a point-mass law),
+  with the other's weights at their believed value and the revealed weights treated as known to both (exact for
+  public visibility; an approximation under "own").
   Not refining, its expected true utility is ``w_bar . x_bar`` (utilities are linear in w), the second term.
   Refine iff the value exceeds its cost.
 * The refine stage as a game (``"optimal"``, public visibility, common beliefs, both parties with budget): both

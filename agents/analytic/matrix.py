@@ -175,22 +175,21 @@ class MatrixAgent:
         """The refine stage's first-turn game at ``view`` and its equilibrium (:mod:`agents.analytic.refine_stage`),
         where this agent decides by it (mode "optimal" with ``stage``, where :meth:`StageBeliefs.applies`)."""
         if (self.stage is None or self.mode != "optimal" or view.phase != REFINE
-                or not self.stage.applies(view.own.shape[::-1] if self.player else view.own.shape, view.budget,
-                                          view.other_budget)):
+                or not self.stage.applies(view.canonical(self.player)[0].shape, view.budget, view.other_budget)):
             return None
         return refine_stage(*view.canonical(self.player), self.stage.laws, self.stage.costs, rounds=self.rounds,
                             selection=self.selection, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed)
 
     def evaluate(self, view: MatrixView) -> Any:
         """The cached lookahead record of ``view`` (depth 1 for "myopic", ``min(budget, 2)`` for "optimal")."""
-        model = self._model(view)
-        cost = view.cost if self.cost is None else self.cost
-        budget = 1 if self.mode == "myopic" else view.budget
-        key = ("look", model, cost, budget) + array_key(view.own, view.other)
         game = self.stage_game(view)
         if game is not None:                                  # the other may refine too: the refine stage's game
             stop, q, se = game.option_values(self.player)
             return Lookahead(stop, q, se, 1, self.n_outer, self.n_inner, probabilities=game.mix(self.player))
+        model = self._model(view)
+        cost = view.cost if self.cost is None else self.cost
+        budget = 1 if self.mode == "myopic" else view.budget
+        key = ("look", model, cost, budget) + array_key(view.own, view.other)
         if self.private is not None and view.phase == REFINE:
             R1, R2 = view.canonical(self.player)
             private = self.private.refine_values(R1, R2, self.player, model, n=self.n, seed=self.seed)
