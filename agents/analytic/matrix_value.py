@@ -15,7 +15,8 @@ as rows, which both players rebuild from their own-first observations (player_1 
   stage as a game instead, :mod:`agents.analytic.refine_stage`) and the payoff of one round scaled by ``rounds``.
   Depth 1 is the myopic rule (the same numbers). Depth 2 is nested Monte Carlo (``n_outer`` outer draws, ``n_inner``
   inner draws shared across outer draws; identical outer games, as under discrete laws, are solved once); the
-  reported standard error is the outer one, and the inner maximum adds an upward bias of order ``sd / sqrt(n_inner)``. Budgets beyond 2 use this depth-2 lookahead (a rolling horizon).
+  reported standard error is the outer one, and the inner maximum adds an upward bias of order
+  ``sd / sqrt(n_inner)``. Budgets beyond 2 use this depth-2 lookahead (a rolling horizon).
 """
 
 from __future__ import annotations
