@@ -212,7 +212,7 @@ def compare_with_reference(env_id: str, records: list[dict[str, Any]], firsts: l
                                                                       probs).items()}
                 rec.update(gaps[key])
         if len(first) == 2 and all(a in ref.players for a in first):
-            key = ("stage",) + tuple(row_key(first[a][2]) for a in sorted(first))
+            key = ("stage",) + tuple(row_key(v) for a in sorted(first) for v in (first[a][0], first[a][2]))
             if key not in gaps:
                 value = stage_nash_conv(env_id, ref.players, first)
                 gaps[key] = {} if value is None else {"refine_nash_conv": value}

@@ -34,6 +34,7 @@ import numpy.typing as npt
 from agents.analytic import BargainAgent, MatrixAgent, RefineOrActAgent
 from agents.analytic.matrix_value import parse_view
 from vvl_env.envs.refine_matrix.layout import REFINE
+from vvl_env.solve.exploitability import nash_conv
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -109,4 +110,4 @@ def stage_nash_conv(env_id: str, reference: Any, firsts: Any) -> float | None:
     if any(m.sum() <= 0 for m in mixes):
         return None
     x, y = (m / m.sum() for m in mixes)
-    return float(np.max(V[:, :, 0] @ y) - x @ V[:, :, 0] @ y + np.max(x @ V[:, :, 1]) - x @ V[:, :, 1] @ y)
+    return float(nash_conv((V[:, :, 0], V[:, :, 1]), x, y).total)

@@ -14,8 +14,8 @@ from vvl_env.envs.refine_bargain.config import make_config
 from vvl_env.model.bargaining import BargainingProblem
 from vvl_env.solve.bargaining import alternating_offers_spe
 
-# K = 2, two rounds: player_0 gains 0.050 from refining if player_1 does not, 0.015 if it does; player_1 gains about
-# 0.01 either way. At costs (0.03, 0.005) player_1 refines, so player_0 should not; the one-party rule, which values
+# K = 2, two rounds: player_0 gains 0.050 from refining if player_1 does not, 0.020 if it does; player_1 gains about
+# 0.01 either way (the agent's estimates at its default 2,000 draws, asserted below; README). At costs (0.03, 0.005) player_1 refines, so player_0 should not; the one-party rule, which values
 # player_0's refinement against player_1's prior mean, refines.
 CONFIG = dict(K=2, weights="uniform", cost=(0.03, 0.005), grid=21, delta=0.9, horizon=2, visibility="public",
               budget=1)
@@ -36,6 +36,8 @@ def test_stage_values_and_the_equilibrium_played():
                                  cfg.horizon, cfg.first_proposer, cfg.offers)
     assert np.allclose(V[0, 0], spe.u)                                     # nothing revealed: the SPE of the means
     assert V[1, 0, 0] > V[0, 0, 0] and V[0, 1, 0] > V[1, 1, 0]             # player_0 refines only if 1 does not
+    gains = (V[1, 0, 0] - V[0, 0, 0] + 0.03, V[1, 1, 0] - V[0, 1, 0] + 0.03)
+    assert gains == pytest.approx((0.050, 0.020), abs=0.0005)
     assert V[0, 1, 1] > V[0, 0, 1] and V[1, 1, 1] > V[1, 0, 1]             # player_1 refines either way
     assert np.allclose(x, [1, 0]) and np.allclose(y, [0, 1])
     assert np.allclose(probs["player_0"][:2], [1, 0]) and np.allclose(probs["player_1"][:2], [0, 1])

@@ -122,6 +122,7 @@ def test_the_agents_refine_at_an_equilibrium_of_the_refine_stage_where_the_old_r
     (the other assumed to refine no further) chooses, is no equilibrium; the agents' first-turn mixes are one."""
     config = pennies_config()
     exact, _ = exact_stage(PENNIES, -PENNIES, ((1.0, 0.0), (1.0, 0.0)), (0.05, 0.05))
+    assert exact[0, 1, 0] == pytest.approx(0.10625) and exact[1, 1, 0] == pytest.approx(0.075)   # README
     agents = {a: make_agent("bayes_optimal", "refine_matrix_v0", env_config=config, role=a) for a in
               ("player_0", "player_1")}
     probs, obs = turn_one(agents, config)
