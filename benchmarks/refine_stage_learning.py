@@ -4,10 +4,15 @@ sigma 1, rho 0, public: the benchmarks/agents.py case.)
 The analytic reference plays the refine stage as a game (``agents/analytic/refine_stage.py``): whoever refines
 second refines in answer to the first split, which is worth more than refining at once, so one player waits. The
 learner's refine decision is an MMD step on a sampled-return critic at temperature ``alpha`` (``EDConfig.alpha``,
-default 0.5); the value differences at stake are 0.004-0.04, so a lower temperature is tried too. Reported per run:
+default 0.5); the value differences at stake are 0.004-0.04, so a lower temperature is tried too, and the decision
+taken on branch values (``--values counterfactual``, ``EDConfig.refine_values``) instead of a sampled-return
+critic, with the welfare weight of play held (``--welfare``) or annealed (``--welfare-final``). Reported per run:
 play NashConv, welfare, the refine-stage NashConv of the learned first decisions (``refine_nash_conv``: 0 at any
 equilibrium of the stage), the first-turn refine rates and the refine gaps against the reference's own
-equilibrium. 10^6 agent-steps per learner, 1,000 evaluation episodes (seed 10,000), one torch thread.
+equilibrium. 10^6 agent-steps per learner, 1,000 evaluation episodes (seed 10,000), one torch thread. Each run keeps
+the reference row it was scored against (``scored_against``): the reference's estimate of the stage game has
+changed (``agents/analytic/refine_stage.py``: nested draws, near-ties by margin), and the runs made before that
+change were scored against its earlier choice, player_0 waiting.
 
 Usage: ``python benchmarks/refine_stage_learning.py --alphas 0.5 0.05 --seeds 0`` (resumable: runs already in the
 result file are kept) -> ``benchmarks/results/refine_stage_learning.json``.
@@ -39,15 +44,19 @@ KEEP = ("nash_conv", "welfare", "refine_nash_conv", "refine_rate_gap/player_0", 
         "refine_gap/player_0", "refine_gap/player_1")
 
 
-def run(alpha: float, seed: int, steps: int) -> dict[str, Any]:
+def run(alpha: float, seed: int, steps: int, explore: float = 0.0, welfare: float = 0.0,
+        values: str = "critic", welfare_final: float | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
-    result = train_exploitability_descent(CONFIG, 2 * steps, seed=seed, config=EDConfig(alpha=alpha))
+    config = EDConfig(alpha=alpha, refine_explore=explore, welfare_weight=welfare, refine_values=values,
+                      welfare_final=welfare_final)
+    result = train_exploitability_descent(CONFIG, 2 * steps, seed=seed, config=config)
     wall = time.perf_counter() - t0
     phase = PhaseMetrics("refine_matrix_v0", CONFIG, episodes=1000, seed=10_000)
     metrics = phase(result.policies, "")
     summary = evaluate("refine_matrix_v0", CONFIG, result.policies, episodes=1000, seed=10_000).summary()
     turns = {k.removeprefix("eval/"): summary[k]["mean"] for k in summary if "/turn_" in k}
-    return {"alpha": alpha, "seed": seed, "steps_per_learner": steps, "wall_s": wall,
+    return {"alpha": alpha, "refine_values": values, "refine_explore": explore, "welfare_weight": welfare,
+            "welfare_final": welfare_final, "seed": seed, "steps_per_learner": steps, "wall_s": wall,
             **{k: metrics[k] for k in KEEP if k in metrics}, **turns}
 
 
@@ -55,6 +64,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--alphas", type=float, nargs="+", default=[0.5, 0.05])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--values", choices=("critic", "counterfactual"), default="critic",
+                        help="EDConfig.refine_values")
+    parser.add_argument("--explore", type=float, default=0.0, help="EDConfig.refine_explore")
+    parser.add_argument("--welfare", type=float, default=0.0, help="EDConfig.welfare_weight")
+    parser.add_argument("--welfare-final", type=float, default=None, help="EDConfig.welfare_final")
     parser.add_argument("--steps", type=int, default=1_000_000, help="agent-steps per learner")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -64,10 +78,14 @@ def main() -> None:
     results["reference"] = reference
     for alpha in args.alphas:
         for seed in args.seeds:
-            key = f"alpha={alpha}/seed={seed}/steps={args.steps}"
+            parts = {"values": None if args.values == "critic" else args.values, "explore": args.explore or None,
+                     "welfare": args.welfare or None, "welfare_final": args.welfare_final}
+            extra = "".join(f"/{name}={value}" for name, value in parts.items() if value is not None)
+            key = f"alpha={alpha}{extra}/seed={seed}/steps={args.steps}"
             if key in results["runs"]:
                 continue
-            results["runs"][key] = run(alpha, seed, args.steps)
+            results["runs"][key] = {**run(alpha, seed, args.steps, args.explore, args.welfare, args.values,
+                                         args.welfare_final), "scored_against": reference}
             print(key, {k: round(v, 4) for k, v in results["runs"][key].items() if isinstance(v, float)}, flush=True)
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(results, indent=1))

@@ -121,8 +121,8 @@ class MatrixAgent:
     rounds : int
         Rounds of play (the env's ``rounds``): gains are per round, costs per episode.
     n, n_outer, n_inner, seed : int
-        Monte Carlo sizes of the one-step gain (at most ``n`` draws) and of the depth-2 lookahead and the refine stage
-        (``stage``); the seed of every estimate.
+        Monte Carlo sizes of the one-step gain (at most ``n`` draws) and of the depth-2 lookahead (the refine stage's
+        are ``stage.draws``); the seed of every estimate.
     adaptive : bool
         Stop the one-step gain's draws once the refine decision is settled (:mod:`agents.analytic.matrix_gains`).
     cost : float, optional
@@ -132,8 +132,7 @@ class MatrixAgent:
         (:mod:`agents.analytic.matrix_private`; :func:`agents.analytic.make_agent` sets it from the env config).
     stage : StageBeliefs, optional
         Both players' laws, mean costs and base shape: mode "optimal" then decides at an equilibrium of the refine
-        stage at the first turn of budgets (1, 1) (module docstring), its values from ``n_outer`` x ``n_inner``
-        draws.
+        stage at the first turn of budgets (1, 1) (module docstring), its values from ``stage.draws``.
     """
 
     def __init__(self, mode: Mode = "myopic", *, belief: PerturbationModel | None = None,
@@ -178,14 +177,15 @@ class MatrixAgent:
                 or not self.stage.applies(view.canonical(self.player)[0].shape, view.budget, view.other_budget)):
             return None
         return refine_stage(*view.canonical(self.player), self.stage.laws, self.stage.costs, rounds=self.rounds,
-                            selection=self.selection, n_outer=self.n_outer, n_inner=self.n_inner, seed=self.seed)
+                            selection=self.selection, n_outer=self.stage.draws[0], n_inner=self.stage.draws[1],
+                            seed=self.seed)
 
     def evaluate(self, view: MatrixView) -> Any:
         """The cached lookahead record of ``view`` (depth 1 for "myopic", ``min(budget, 2)`` for "optimal")."""
         game = self.stage_game(view)
         if game is not None:                                  # the other may refine too: the refine stage's game
             stop, q, se = game.option_values(self.player)
-            return Lookahead(stop, q, se, 1, self.n_outer, self.n_inner, probabilities=game.mix(self.player))
+            return Lookahead(stop, q, se, 1, *self.stage.draws, probabilities=game.mix(self.player))
         model = self._model(view)
         cost = view.cost if self.cost is None else self.cost
         budget = 1 if self.mode == "myopic" else view.budget

@@ -71,21 +71,42 @@ class EDConfig:
     """Passes of the refine critic over each rollout's refine steps."""
     snapshots: int = 20
     """Snapshots of the networks, evenly over the run, that the time-averaged policy mixes."""
+    refine_values: str = "critic"
+    """What the refine decision's MMD step is taken on: ``"critic"``, a critic regressed on the sampled returns of
+    the actions taken, or ``"counterfactual"``, every legal option's return on branches of the same episode that
+    share its refinement draws (:mod:`agents.learning.refine_counterfactual`; full information, no critic)."""
+    refine_explore: float = 0.0
+    """Share of refine decisions the rollouts take uniformly at random over the legal actions (behaviour only: the
+    critic's ``Q(s, a)`` is the value of the action taken, so it needs no correction), decaying linearly to 0 over
+    the run; it keeps rarely chosen options (waiting, then answering) sampled, so their values are learned."""
     welfare_weight: float = 0.0
     """Weight of the welfare ``x (R1 + R2) y`` subtracted from the play loss (0: plain NashConv descent); a small
     weight steers the descent towards high-welfare equilibria, the learned counterpart of ``max_welfare``
     selection, at some cost in NashConv."""
+    welfare_final: float | None = None
+    """Where the welfare weight ends: it goes linearly from ``welfare_weight`` to this over the run (None: it stays
+    at ``welfare_weight``). Annealed to 0, the weight chooses among equilibria early and the descent then settles on
+    an equilibrium of the basin chosen, the learned counterpart of ``max_welfare`` selection; held, it keeps
+    trading NashConv for welfare, up to play that is no equilibrium."""
 
     def __post_init__(self) -> None:
         for name in ("n_steps", "replay", "grad_steps", "batch_size", "magnet_every", "critic_epochs", "snapshots"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name}: must be an integer >= 1, got {value!r}")
-        for name in ("learning_rate", "eta", "alpha", "welfare_weight"):
-            value, zero_ok = getattr(self, name), name == "welfare_weight"
+        for name in ("learning_rate", "eta", "alpha", "welfare_weight", "refine_explore"):
+            value, zero_ok = getattr(self, name), name in ("welfare_weight", "refine_explore")
             number = not isinstance(value, bool) and isinstance(value, (int, float)) and bool(np.isfinite(value))
             if not number or value < 0 or (value == 0 and not zero_ok):
                 raise ValueError(f"{name}: must be a finite number {'>= 0' if zero_ok else '> 0'}, got {value!r}")
+        if self.welfare_final is not None and (isinstance(self.welfare_final, bool)
+                                               or not isinstance(self.welfare_final, (int, float))
+                                               or not np.isfinite(self.welfare_final) or self.welfare_final < 0):
+            raise ValueError(f"welfare_final: must be a finite number >= 0 or None, got {self.welfare_final!r}")
+        if self.refine_values not in ("critic", "counterfactual"):
+            raise ValueError(f"refine_values: must be 'critic' or 'counterfactual', got {self.refine_values!r}")
+        if self.refine_explore > 1:
+            raise ValueError(f"refine_explore: must be a share in [0, 1], got {self.refine_explore!r}")
         arch = self.net_arch
         if not isinstance(arch, tuple) or not arch or any(isinstance(h, bool) or not isinstance(h, int) or h < 1
                                                             for h in arch):

@@ -35,6 +35,7 @@ SB3_ARGS: dict[str, dict[str, str]] = {
     "exploitability_descent": {"learning_rate": "float", "n_steps": "int", "batch_size": "int", "replay": "int",
                                "grad_steps": "int", "eta": "float", "alpha": "float", "magnet_every": "int",
                                "critic_epochs": "int", "snapshots": "int", "welfare_weight": "float",
+                               "welfare_final": "float?", "refine_values": "str", "refine_explore": "float",
                                "policy_kwargs": "table?"},
     "dqn": {"learning_rate": "schedule", "buffer_size": "int", "learning_starts": "int", "batch_size": "int",
             "tau": "float", "gamma": "float", "train_freq": "int", "gradient_steps": "int",
@@ -43,7 +44,7 @@ SB3_ARGS: dict[str, dict[str, str]] = {
             "exploration_initial_eps": "float", "exploration_final_eps": "float", "max_grad_norm": "float",
             "stats_window_size": "int", "policy_kwargs": "table?"},
 }
-_ALLOWED = {"int": "an integer", "float": "a number", "schedule": "a number or a schedule (a callable)",
+_ALLOWED = {"int": "an integer", "float": "a number", "str": "a string", "schedule": "a number or a schedule (a callable)",
             "bool": "true or false", "table": "a table of keyword arguments",
             "class": "a Python class (not settable from a scenario file)"}
 
@@ -85,7 +86,8 @@ def check_sb3_arg(algo: str, key: str, value: Any) -> str | None:
         return None
     number = not isinstance(value, bool) and isinstance(value, Real)
     ok = {"int": number and isinstance(value, Integral), "float": number, "schedule": number or callable(value),
-          "bool": isinstance(value, bool), "table": isinstance(value, dict), "class": isinstance(value, type)}[kind]
+          "bool": isinstance(value, bool), "table": isinstance(value, dict), "class": isinstance(value, type),
+          "str": isinstance(value, str)}[kind]
     if ok and key == "policy_kwargs" and value and "activation_fn" in value:
         problem = check_activation(value["activation_fn"])
         return None if problem is None else f"activation_fn: {problem}"

@@ -220,3 +220,23 @@ def test_refine_nash_conv_is_zero_at_any_stage_equilibrium_and_positive_off_it()
     s = evaluate("refine_matrix_v0", config, alone, episodes=20, seed=1, reference=agents).summary()
     assert s["eval/refine_nash_conv"]["mean"] == pytest.approx(eager)
     assert stage_nash_conv("refine_matrix_v0", alone, first(point(1), point(1))) is None   # no stage: undefined
+
+
+def test_near_ties_in_welfare_go_to_the_clearest_equilibrium_and_clear_welfare_wins():
+    """A hand-made first-turn game (options pass, refine) with two pure equilibria, (refine, pass) and (pass,
+    refine): player_0 barely prefers waiting when player_1 refines (by 0.002), player_1 clearly does (by 0.03).
+    Without standard errors the welfare rule picks the higher-welfare one; with standard errors that cannot tell
+    their welfare apart, the reference plays the one whose incentives hold by the wider margin; where the welfare
+    difference is well beyond the errors, welfare decides again."""
+    V = np.zeros((2, 2, 2))
+    V[1, 0] = (0.14, 0.16)          # player_0 refines, player_1 waits and answers (welfare 0.30)
+    V[0, 1] = (0.142, 0.17)         # player_1 refines, player_0 waits and answers (welfare 0.312)
+    V[1, 1] = (0.14, 0.13)          # both at once
+    wide = np.full_like(V, 0.01)
+    assert solve_stage(V)[0] @ [0, 1] == 0                           # welfare alone: player_0 waits
+    x, y = solve_stage(V, "max_welfare", wide)
+    np.testing.assert_array_equal(x, [0, 1]), np.testing.assert_array_equal(y, [1, 0])
+    x, y = solve_stage(V, "max_welfare", np.full_like(V, 0.001))     # 0.012 apart: beyond two errors
+    np.testing.assert_array_equal(x, [1, 0]), np.testing.assert_array_equal(y, [0, 1])
+    x, y = solve_stage(V, "min_welfare", wide)                       # the rule's sign, same near-tie
+    np.testing.assert_array_equal(x, [0, 1])

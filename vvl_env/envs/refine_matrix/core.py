@@ -188,6 +188,28 @@ class MatrixCore:
         self.obs[ids] = self._obs0
         self.mask[ids] = self._mask0
 
+    def fork(self, src: MatrixCore, copies: IntArray, into: IntArray) -> None:
+        """Continue the current episodes of ``src``'s copies ``copies`` (a core of the same config) in this core's
+        copies ``into``: state, payoffs, observations, masks and the refinement draws their episodes have left, so
+        the branches can be stepped with other actions (counterfactual branches on common draws; ``src`` is not
+        changed, this core's Generators are not used)."""
+        copies, into = np.asarray(copies, dtype=np.int64), np.asarray(into, dtype=np.int64)
+        self.ep[into] = 0
+        used = src.next_draw[copies] - (src._draw0[copies] + src.ep[copies][:, None] * src.budgets)
+        for i, b in enumerate(self.config.budget):
+            if b == 0:
+                continue
+            rows_src = ((src._draw0[copies, i] + src.ep[copies] * b)[:, None] + np.arange(b)).ravel()
+            rows_dst = (self._draw0[into, i][:, None] + np.arange(b)).ravel()
+            self._q[i][rows_dst] = src._q[i][rows_src]
+            self._off[i][rows_dst] = src._off[i][rows_src]
+            self._cost[i][rows_dst] = src._cost[i][rows_src]
+        self.state[into] = src.state[copies]
+        self.state[into, 8:10] = self._draw0[into] + used
+        self.W[into] = src.W[copies]
+        self.obs[into] = src.obs[copies]
+        self.mask[into] = src.mask[copies]
+
     # --- dynamics ---------------------------------------------------------------------------------------------
 
     def _refine(self, S: IntArray, p: int, k: IntArray, rew: npt.NDArray[np.float64]) -> None:

@@ -1,0 +1,80 @@
+"""Counterfactual values of refine decisions for a full-information learner on ``refine_matrix_v0``.
+
+At a refine step of copy c, agent i's value of option o (pass, or refine own action k) is estimated by branching the
+episode: the copy's state and the refinement draws its episode has left are forked into a scratch core
+(:meth:`vvl_env.envs.refine_matrix.core.MatrixCore.fork`), agent i takes o, the other agent the action it actually
+took, and both then follow their current policies to the end of the episode, every play step valued at its
+expectation ``x R y`` (as :mod:`agents.learning.exploitability_descent` values its returns). The branches of one copy
+share everything random: the refinement draws (which do not depend on which action is split), the other's action and
+the uniforms that sample later decisions. So ``Q_i(s, o) - Q_i(s, o')`` is one sample of a value difference without
+the between-episode noise of a sampled-return critic, which in matching pennies (options 0.004-0.04 apart, returns
+with a standard deviation near 0.5) is what decides whether a learner finds the refine stage's equilibrium.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vvl_env.envs.refine_matrix.core import MatrixCore
+from vvl_env.envs.refine_matrix.layout import DONE, PLAY, REFINE
+
+Policy = Callable[[npt.NDArray[np.float32], npt.NDArray[np.bool_]], npt.NDArray[np.float64]]
+
+
+class RefineBrancher:
+    """Branches refine steps of a source core (module docstring); keeps one scratch core, grown as needed."""
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+        self.core: MatrixCore | None = None
+
+    def _scratch(self, n: int) -> MatrixCore:
+        if self.core is None or self.core.B < n:
+            self.core = MatrixCore(self.config, max(n, 2 * (self.core.B if self.core else 0)), agent_id=True)
+        return self.core
+
+    def values(self, src: MatrixCore, actions: npt.NDArray[np.int64], policy: Policy,
+               rng: np.random.Generator) -> npt.NDArray[np.float64]:
+        """``Q`` (B, 2, A): for every copy of ``src`` in the refine phase, agent i's return from now on after each
+        legal option o < 1 + M (pass, refine) with the other agent at ``actions[c, 1 - i]`` (``actions`` (B, 2): the
+        joint action about to be taken), later decisions drawn from ``policy`` (observations (n, 2, L) and masks
+        (n, 2, A) -> both agents' probabilities (n, 2, A)); NaN elsewhere."""
+        M, A = src.M, src.A
+        q = np.full((src.B, 2, A), np.nan)
+        legal = src.mask[:, :, :1 + M].astype(bool) & (src.phase == REFINE)[:, None, None]
+        copy, agent, option = np.nonzero(legal)
+        n = copy.size
+        if n == 0:
+            return q
+        core = self._scratch(n)
+        rows = np.arange(n)
+        core.fork(src, copy, rows)
+        core.phase[n:] = DONE                                   # scratch copies not in use stay put
+        joint = np.zeros((core.B, 2), dtype=np.int64)
+        joint[rows] = actions[copy]
+        joint[rows, agent] = option
+        ret, alive, refining = np.zeros(n), np.ones(n, dtype=bool), np.ones(n, dtype=bool)
+        while True:
+            rew, done = core.step(joint)
+            ret += np.where(refining, rew[rows, agent], 0.0)     # costs; play rewards are taken in expectation
+            alive &= ~done[rows]
+            if not alive.any():
+                break
+            probs = policy(core.obs[:n], core.mask[:n].astype(bool))
+            play = alive & (core.phase[rows] == PLAY)
+            if play.any():                                      # the play step at its expectation x R y
+                x, y = probs[:, 0, 1 + M:], probs[:, 1, 1 + M:]
+                ret += np.where(play, np.einsum("bi,bij,bj->b", x, core.W[rows, 0, agent], y), 0.0)
+            refining = alive & (core.phase[rows] == REFINE)
+            if core.rounds == 1 and not refining.any():
+                break                                           # every live branch's only play step is valued
+            u = rng.random((src.B, 2))[copy]                    # common to a copy's branches
+            cdf = np.cumsum(probs, axis=2)
+            pick = np.minimum((cdf <= u[:, :, None] * cdf[:, :, -1:]).sum(axis=2), A - 1)
+            joint[:n] = np.where(alive[:, None], pick, 0)
+        q[copy, agent, option] = ret
+        return q
