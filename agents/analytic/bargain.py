@@ -24,7 +24,8 @@ Actions (the env's docstring): 0 pass/wait, 1 refine, 2 accept, 3 reject, ``4 + 
   equilibrium of the 2 x 2 game of expected SPE utilities net of costs, ``V(a_0, a_1)`` with
   ``V(pass, pass) = u(SPE(w_bar_0, w_bar_1))``, ``V(refine, pass) = E_w0[u(SPE(w_0, w_bar_1))] - (c_0, 0)``,
   ``V(refine, refine) = E[u(SPE(w_0, w_1))] - (c_0, c_1)`` (``n`` joint draws from ``seed``), the welfare-maximising
-  one (:func:`agents.analytic.refine_stage.solve_stage`; possibly mixed). Both build the same game from the
+  one, near-ties within two standard errors settled by the clearer incentive as in the matrix game
+  (:func:`agents.analytic.refine_stage.solve_stage`; possibly mixed). Both build the same game from the
   configuration, so they play the same equilibrium (:meth:`BargainAgent.refine_stage`).
 * Offers: the grid offer maximising its own utility among those giving the responder at least the SPE threshold
   (its continuation value, :func:`vvl_env.solve.alternating_offers_spe`); ties go to the responder. Responses:
@@ -178,12 +179,14 @@ class BargainAgent:
                 return np.asarray(spe.u, dtype=np.float64)
 
             cost = np.asarray(c.cost, dtype=np.float64)
-            V = np.zeros((2, 2, 2))
+            V, se = np.zeros((2, 2, 2)), np.zeros((2, 2, 2))
             V[0, 0] = u(*means)
-            V[1, 0] = np.mean([u(w, means[1]) for w in draws[0]], axis=0) - cost * [1, 0]
-            V[0, 1] = np.mean([u(means[0], w) for w in draws[1]], axis=0) - cost * [0, 1]
-            V[1, 1] = np.mean([u(a, b) for a, b in zip(*draws)], axis=0) - cost
-            x, y = solve_stage(V)
+            for cell, rows, paid in (((1, 0), [u(w, means[1]) for w in draws[0]], [1, 0]),
+                                     ((0, 1), [u(means[0], w) for w in draws[1]], [0, 1]),
+                                     ((1, 1), [u(a, b) for a, b in zip(*draws)], [1, 1])):
+                V[cell] = np.mean(rows, axis=0) - cost * paid
+                se[cell] = np.std(rows, axis=0, ddof=1) / np.sqrt(len(rows))
+            x, y = solve_stage(V, "max_welfare", se)
             return V, x, y
 
         return self._cache.get(("stage",), compute)
