@@ -55,15 +55,20 @@ def sample_action(probs: npt.NDArray[np.float64], rng: np.random.Generator) -> i
     return int(min(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"), len(probs) - 1))
 
 
+def inverse_cdf(probs: npt.NDArray[np.float64], u: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Indices drawn from distributions along the last axis of ``probs`` by inverse CDF with the uniforms ``u`` (one
+    per distribution, ``probs.shape[:-1]``); unnormalised rows are scaled by their totals."""
+    cdf = np.cumsum(probs, axis=-1)
+    return np.minimum((cdf <= (u * cdf[..., -1])[..., None]).sum(axis=-1), probs.shape[-1] - 1).astype(np.int64)
+
+
 def sample_actions(probs: npt.NDArray[np.float64], rngs: Sequence[np.random.Generator]) -> npt.NDArray[np.int64]:
     """:func:`sample_action` of each row ``probs[t]`` with ``rngs[t]``."""
     probs = np.asarray(probs, dtype=np.float64)
     out = probs.argmax(axis=1)
     mixed = np.flatnonzero(probs[np.arange(len(probs)), out] < POINT_MASS)
     if mixed.size:
-        cdf = np.cumsum(probs[mixed], axis=1)
-        u = np.array([rngs[t].random() for t in mixed.tolist()]) * cdf[:, -1]
-        out[mixed] = np.minimum((cdf <= u[:, None]).sum(axis=1), probs.shape[1] - 1)
+        out[mixed] = inverse_cdf(probs[mixed], np.array([rngs[t].random() for t in mixed.tolist()]))
     return out.astype(np.int64)
 
 

@@ -22,6 +22,7 @@ from gymnasium import spaces
 from stable_baselines3.common.vec_env import VecEnv
 
 from agents.learning.config import make_eval_env  # noqa: F401 (the environment factories' module re-exports it)
+from agents.policy import inverse_cdf
 from vvl_env.envs import RefineBargainVecEnv, RefineMatrixVecEnv
 from vvl_env.envs.refine_or_act_vector import RefineOrActVecEnv
 from vvl_env.envs.vec_base import ArrayVecEnv
@@ -29,9 +30,7 @@ from vvl_env.envs.vec_base import ArrayVecEnv
 
 def sample_batch(probs: npt.NDArray[np.float64], rng: np.random.Generator) -> npt.NDArray[np.int64]:
     """One action per row by inverse CDF (one uniform each), as :func:`agents.policy.sample_action`."""
-    cdf = np.cumsum(probs, axis=1)
-    u = rng.random(len(probs)) * cdf[:, -1]
-    return np.minimum((cdf <= u[:, None]).sum(axis=1), probs.shape[1] - 1).astype(np.int64)
+    return inverse_cdf(probs, rng.random(len(probs)))
 
 
 def _masks(venv: VecEnv) -> npt.NDArray[np.bool_]:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from agents.policy import inverse_cdf
 from vvl_env.envs.refine_matrix.core import MatrixCore
 from vvl_env.envs.refine_matrix.layout import DONE, PLAY, REFINE
 
@@ -72,9 +73,7 @@ class RefineBrancher:
             refining = alive & (core.phase[rows] == REFINE)
             if core.rounds == 1 and not refining.any():
                 break                                           # every live branch's only play step is valued
-            u = rng.random((src.B, 2))[copy]                    # common to a copy's branches
-            cdf = np.cumsum(probs, axis=2)
-            pick = np.minimum((cdf <= u[:, :, None] * cdf[:, :, -1:]).sum(axis=2), A - 1)
+            pick = inverse_cdf(probs, rng.random((src.B, 2))[copy])    # uniforms common to a copy's branches
             joint[:n] = np.where(alive[:, None], pick, 0)
         q[copy, agent, option] = ret
         return q
