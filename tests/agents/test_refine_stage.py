@@ -240,3 +240,31 @@ def test_near_ties_in_welfare_go_to_the_clearest_equilibrium_and_clear_welfare_w
     np.testing.assert_array_equal(x, [1, 0]), np.testing.assert_array_equal(y, [0, 1])
     x, y = solve_stage(V, "min_welfare", wide)                       # the rule's sign, same near-tie
     np.testing.assert_array_equal(x, [0, 1])
+
+
+@pytest.mark.parametrize("config", [
+    dict(game="matching_pennies", budget=(1, 1)),
+    dict(game="rock_paper_scissors", budget=(1, 1), rounds=2),
+    dict(game="matching_pennies", budget=(2, 2)),
+    dict(game="matching_pennies", budget=(1, 2)),
+    dict(game="matching_pennies", budget=(1, 0)),
+    dict(game="matching_pennies", budget=(1, 1), visibility="own"),
+    dict(R1=np.arange(16.0).reshape(4, 4).tolist(), budget=(1, 1)),
+])
+def test_the_reference_scope_states_what_the_agents_dispatch_to(config):
+    """``matrix_reference_scope`` describes the refine stage's game exactly where the bayes_optimal agents decide
+    the first turn by it, Bayes-Nash play exactly where they have a PrivatePlay, and calls the reference an
+    equilibrium of the whole game only where the refine decisions are not the one-player lookahead of two refiners."""
+    from agents.analytic import make_agent
+    from agents.analytic.scope import matrix_reference_scope
+    from vvl_env.envs.refine_matrix.config import make_config
+
+    scope = matrix_reference_scope(config)
+    cfg = make_config(**config)
+    agent = make_agent("bayes_optimal", "refine_matrix_v0", env_config=config, role="player_0")
+    b0, b1 = cfg.budget
+    stage = agent.stage is not None and agent.stage.applies(cfg.game.shape, b0, b1)
+    assert scope["refine_decisions"].startswith("first turn: an equilibrium") == stage
+    assert scope["play"].startswith("a Bayes-Nash") == (agent.private is not None)
+    both_refine = b0 > 0 and b1 > 0
+    assert scope["equilibrium"] == (stage or not both_refine)

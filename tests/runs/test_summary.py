@@ -1,7 +1,10 @@
 """Across-seed intervals: rates stay in [0, 1], within-seed noise is never ignored, the single-seed rate interval is
-Jeffreys' (scipy's Beta quantiles as the oracle), and coverage in a two-level normal model is near 95%."""
+Jeffreys' (scipy's Beta quantiles as the oracle), and coverage in a two-level normal model is near 95%; the
+refine_matrix reference says what the analytic agents compute there and whether it is an equilibrium."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,3 +53,17 @@ def test_rates_named_and_missing_values_ignored() -> None:
     assert not is_rate("eval/refine_rate_gap/player_0")  # a difference of two rates lies in [-1, 1]
     agg = across_seeds([None, 0.5], single_ci=[0.4, 0.6])
     assert agg["mean"] == 0.5 and agg["ci"] == [0.4, 0.6] and agg["n_seeds"] == 1
+
+
+def test_the_matrix_reference_says_how_the_analytic_agents_decide_and_whether_it_is_an_equilibrium():
+    from vvl_env.runs import execute
+    from vvl_env.runs.schema import load_scenario
+
+    root = Path(__file__).resolve().parents[2]
+    exact = execute.reference_numbers(load_scenario(root / "scenarios" / "equilibrium_learning.toml", deep=False))
+    assert exact["bayes_optimal is an equilibrium of the whole game"] is True
+    assert "refine stage's first-turn game" in exact["bayes_optimal refine decisions"]
+    approx = execute.reference_numbers(load_scenario(root / "scenarios" / "equilibrium_learning.toml",
+                                                     ["env.config.budget=[2, 2]"], deep=False))
+    assert approx["bayes_optimal is an equilibrium of the whole game"] is False
+    assert "one-player lookahead" in approx["bayes_optimal refine decisions"]

@@ -246,9 +246,14 @@ def _reference(scenario: Any) -> dict[str, Any]:
             from vvl_env.envs.refine_matrix.config import make_config
 
             cfg = make_config(**scenario.env.config)
+        from agents.analytic.scope import matrix_reference_scope
+
+        scope = matrix_reference_scope(scenario.env.config, scenario.evaluation.selection)
+        agents = {"bayes_optimal refine decisions": scope["refine_decisions"], "bayes_optimal play": scope["play"],
+                  "bayes_optimal is an equilibrium of the whole game": scope["equilibrium"]}
         refinements = [(p, 0) for p in (0, 1) if cfg.budget[p] > 0]
         if not refinements:
-            return {"note": "no refinement budget: the base game's equilibrium is the reference"}
+            return {"note": "no refinement budget: the base game's equilibrium is the reference", **agents}
         effect = refinement_effect(cfg.game, refinements, [cfg.perturbation[p] for p, _ in refinements],
                                    n=REFERENCE_DRAWS, rng=np.random.default_rng(0),
                                    selection=scenario.evaluation.selection)
@@ -257,5 +262,5 @@ def _reference(scenario: Any) -> dict[str, Any]:
                             f"(model.md §2; {REFERENCE_DRAWS} draws, selection {scenario.evaluation.selection})",
                 "welfare_before": float(effect.before.sum()), "welfare": effect.welfare.as_dict(),
                 "welfare_net_of_costs": {"mean": effect.welfare.mean - costs, "ci": None},
-                "payoff_0": effect.payoff(0).as_dict(), "payoff_1": effect.payoff(1).as_dict()}
+                "payoff_0": effect.payoff(0).as_dict(), "payoff_1": effect.payoff(1).as_dict(), **agents}
     return {"note": "bargaining: the refined Nash bargaining solution gives each party >= 1/2 (model.md §3)"}
