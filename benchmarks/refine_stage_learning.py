@@ -6,7 +6,8 @@ second refines in answer to the first split, which is worth more than refining a
 learner's refine decision is an MMD step on a sampled-return critic at temperature ``alpha`` (``EDConfig.alpha``,
 default 0.5); the value differences at stake are 0.004-0.04, so a lower temperature is tried too, and the decision
 taken on branch values (``--values counterfactual``, ``EDConfig.refine_values``) instead of a sampled-return
-critic, with the welfare weight of play held (``--welfare``) or annealed (``--welfare-final``). Reported per run:
+critic, with the welfare weight of play held (``--welfare``) or annealed (``--welfare-final``), play trained on the
+branches' off-path games too (``--branch-play``, ``EDConfig.branch_play``) and the refine step's size ``--eta``. Reported per run:
 play NashConv, welfare, the refine-stage NashConv of the learned first decisions (``refine_nash_conv``: 0 at any
 equilibrium of the stage), the first-turn refine rates and the refine gaps against the reference's own
 equilibrium. 10^6 agent-steps per learner, 1,000 evaluation episodes (seed 10,000), one torch thread. Each run keeps
@@ -45,18 +46,20 @@ KEEP = ("nash_conv", "welfare", "refine_nash_conv", "refine_rate_gap/player_0", 
 
 
 def run(alpha: float, seed: int, steps: int, explore: float = 0.0, welfare: float = 0.0,
-        values: str = "critic", welfare_final: float | None = None) -> dict[str, Any]:
+        values: str = "critic", welfare_final: float | None = None, branch_play: bool = False,
+        eta: float = 1.0) -> dict[str, Any]:
     t0 = time.perf_counter()
-    config = EDConfig(alpha=alpha, refine_explore=explore, welfare_weight=welfare, refine_values=values,
-                      welfare_final=welfare_final)
+    config = EDConfig(alpha=alpha, eta=eta, refine_explore=explore, welfare_weight=welfare, refine_values=values,
+                      welfare_final=welfare_final, branch_play=branch_play)
     result = train_exploitability_descent(CONFIG, 2 * steps, seed=seed, config=config)
     wall = time.perf_counter() - t0
     phase = PhaseMetrics("refine_matrix_v0", CONFIG, episodes=1000, seed=10_000)
     metrics = phase(result.policies, "")
     summary = evaluate("refine_matrix_v0", CONFIG, result.policies, episodes=1000, seed=10_000).summary()
     turns = {k.removeprefix("eval/"): summary[k]["mean"] for k in summary if "/turn_" in k}
-    return {"alpha": alpha, "refine_values": values, "refine_explore": explore, "welfare_weight": welfare,
-            "welfare_final": welfare_final, "seed": seed, "steps_per_learner": steps, "wall_s": wall,
+    return {"alpha": alpha, "eta": eta, "refine_values": values, "refine_explore": explore, "welfare_weight": welfare,
+            "welfare_final": welfare_final, "branch_play": branch_play, "seed": seed, "steps_per_learner": steps,
+            "wall_s": wall,
             **{k: metrics[k] for k in KEEP if k in metrics}, **turns}
 
 
@@ -69,6 +72,8 @@ def main() -> None:
     parser.add_argument("--explore", type=float, default=0.0, help="EDConfig.refine_explore")
     parser.add_argument("--welfare", type=float, default=0.0, help="EDConfig.welfare_weight")
     parser.add_argument("--welfare-final", type=float, default=None, help="EDConfig.welfare_final")
+    parser.add_argument("--eta", type=float, default=1.0, help="EDConfig.eta (the refine decision's MMD step)")
+    parser.add_argument("--branch-play", action="store_true", help="EDConfig.branch_play")
     parser.add_argument("--steps", type=int, default=1_000_000, help="agent-steps per learner")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -79,13 +84,14 @@ def main() -> None:
     for alpha in args.alphas:
         for seed in args.seeds:
             parts = {"values": None if args.values == "critic" else args.values, "explore": args.explore or None,
-                     "welfare": args.welfare or None, "welfare_final": args.welfare_final}
+                     "welfare": args.welfare or None, "welfare_final": args.welfare_final,
+                     "branch_play": args.branch_play or None, "eta": None if args.eta == 1.0 else args.eta}
             extra = "".join(f"/{name}={value}" for name, value in parts.items() if value is not None)
             key = f"alpha={alpha}{extra}/seed={seed}/steps={args.steps}"
             if key in results["runs"]:
                 continue
             results["runs"][key] = {**run(alpha, seed, args.steps, args.explore, args.welfare, args.values,
-                                         args.welfare_final), "scored_against": reference}
+                                         args.welfare_final, args.branch_play, args.eta), "scored_against": reference}
             print(key, {k: round(v, 4) for k, v in results["runs"][key].items() if isinstance(v, float)}, flush=True)
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(results, indent=1))

@@ -79,6 +79,12 @@ class EDConfig:
     """Share of refine decisions the rollouts take uniformly at random over the legal actions (behaviour only: the
     critic's ``Q(s, a)`` is the value of the action taken, so it needs no correction), decaying linearly to 0 over
     the run; it keeps rarely chosen options (waiting, then answering) sampled, so their values are learned."""
+    branch_play: bool = False
+    """With ``refine_values = "counterfactual"``: also descend NashConv on the play games the branches reach after
+    the options not taken (off the path of play; at most as many per rollout as the rollout's own play games,
+    drawn at random), so that the values of those options rest on equilibrium play too. Without it the play network
+    is trained on the games its refine decisions lead to, and an option the learner stops taking (passing, where
+    answering has been better) is valued by play on games it no longer learns from."""
     welfare_weight: float = 0.0
     """Weight of the welfare ``x (R1 + R2) y`` subtracted from the play loss (0: plain NashConv descent); a small
     weight steers the descent towards high-welfare equilibria, the learned counterpart of ``max_welfare``
@@ -105,6 +111,10 @@ class EDConfig:
             raise ValueError(f"welfare_final: must be a finite number >= 0 or None, got {self.welfare_final!r}")
         if self.refine_values not in ("critic", "counterfactual"):
             raise ValueError(f"refine_values: must be 'critic' or 'counterfactual', got {self.refine_values!r}")
+        if not isinstance(self.branch_play, bool):
+            raise ValueError(f"branch_play: must be true or false, got {self.branch_play!r}")
+        if self.branch_play and self.refine_values != "counterfactual":
+            raise ValueError("branch_play: needs refine_values = 'counterfactual' (the branches it trains on)")
         if self.refine_explore > 1:
             raise ValueError(f"refine_explore: must be a share in [0, 1], got {self.refine_explore!r}")
         arch = self.net_arch

@@ -9,6 +9,9 @@ share everything random: the refinement draws (which do not depend on which acti
 the uniforms that sample later decisions. So ``Q_i(s, o) - Q_i(s, o')`` is one sample of a value difference without
 the between-episode noise of a sampled-return critic, which in matching pennies (options 0.004-0.04 apart, returns
 with a standard deviation near 0.5) is what decides whether a learner finds the refine stage's equilibrium.
+
+With ``collect_play`` the brancher also keeps the play states its branches reach after an option other than the one
+taken (:attr:`RefineBrancher.play_states`): games off the path of play, on which the learner can train its play too.
 """
 
 from __future__ import annotations
@@ -29,9 +32,21 @@ Policy = Callable[[npt.NDArray[np.float32], npt.NDArray[np.bool_]], npt.NDArray[
 class RefineBrancher:
     """Branches refine steps of a source core (module docstring); keeps one scratch core, grown as needed."""
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Any, collect_play: bool = False) -> None:
         self.config = config
         self.core: MatrixCore | None = None
+        self.collect_play = collect_play
+        self.play_states: list[tuple[npt.NDArray[Any], ...]] = []
+        """With ``collect_play``: per play step of the branches (since the last :meth:`take_play_states`), the
+        observations (k, 2, L), masks (k, 2, A) and true games R1, R2 (k, M, M) of the branches off the path."""
+
+    def take_play_states(self) -> tuple[npt.NDArray[Any], ...] | None:
+        """The collected play states concatenated (observations, masks, R1, R2), or None; the store is emptied."""
+        if not self.play_states:
+            return None
+        out = tuple(np.concatenate(parts) for parts in zip(*self.play_states))
+        self.play_states = []
+        return out
 
     def _scratch(self, n: int) -> MatrixCore:
         if self.core is None or self.core.B < n:
@@ -67,6 +82,11 @@ class RefineBrancher:
                 break
             probs = policy(core.obs[:n], core.mask[:n].astype(bool))
             play = alive & (core.phase[rows] == PLAY)
+            if self.collect_play:
+                off = np.flatnonzero(play & (option != actions[copy, agent]))   # the taken option's branch is the path
+                if off.size:
+                    self.play_states.append((core.obs[off].copy(), core.mask[off].astype(bool),
+                                             core.W[off, 0, 0].copy(), core.W[off, 0, 1].copy()))
             if play.any():                                      # the play step at its expectation x R y
                 x, y = probs[:, 0, 1 + M:], probs[:, 1, 1 + M:]
                 ret += np.where(play, np.einsum("bi,bij,bj->b", x, core.W[rows, 0, agent], y), 0.0)

@@ -109,3 +109,47 @@ def test_exploitability_descent_on_branch_values_runs_and_is_seeded():
     np.testing.assert_array_equal(*runs)
     with pytest.raises(ValueError, match="refine_values"):
         EDConfig(refine_values="oracle")
+
+
+def test_collected_off_path_play_states_are_the_games_the_other_options_lead_to():
+    """``collect_play``: with budgets (1, 0) and player_0 passing, the branches off the path are its two
+    refinements, each followed by play; the states kept are exactly those an env reaches by taking that refinement
+    (same seed, so the same draws), and the taken option's branch (the path itself) is not kept."""
+    N, config = 32, {**CONFIG, "budget": (1, 0)}
+    env = RefineMatrixVecEnv(2 * N, seed=4, **config)
+    env.reset()
+    brancher = RefineBrancher(env._core.config, collect_play=True)
+    passing = np.zeros((N, 2), dtype=np.int64)
+    brancher.values(env._core, passing, fixed_policy, np.random.default_rng(0))
+    obs, masks, R1, R2 = brancher.take_play_states()
+    assert brancher.take_play_states() is None and len(obs) == 2 * N
+    for option in (1, 2):
+        ref = RefineMatrixVecEnv(2 * N, seed=4, **config)
+        ref.reset()
+        ref.step(np.where(np.arange(2 * N) % 2 == 0, option, 0))
+        G1, G2, in_play = ref.true_games()
+        assert in_play.all()
+        for c in range(N):
+            hit = [j for j in range(len(obs)) if np.array_equal(R1[j], G1[c]) and np.array_equal(R2[j], G2[c])]
+            assert len(hit) == 1, (option, c)
+            np.testing.assert_array_equal(obs[hit[0]], ref._core.obs[c])
+            np.testing.assert_array_equal(masks[hit[0]], ref._core.mask[c].astype(bool))
+            assert masks[hit[0], 0].sum() == 3                           # player_0 has three actions to play
+
+
+def test_branch_play_adds_off_path_games_to_the_replay_and_needs_branches():
+    """The first rollout is the same with and without ``branch_play``; with it, the replay holds that rollout's play
+    games and then at most as many off-path games again."""
+    replays = []
+    for branch_play in (False, True):
+        small = EDConfig(n_steps=2, replay=2, grad_steps=2, batch_size=32, net_arch=(16,), snapshots=2,
+                         refine_values="counterfactual", branch_play=branch_play)
+        learner = ExploitabilityDescent(CONFIG, 16, 2 * 16 * 2 * 3, 0, small)
+        learner.update()
+        replays.append(learner.replay[0])
+    n = len(replays[0][0])
+    assert n > 0 and n < len(replays[1][0]) <= 2 * n
+    for plain, with_branches in zip(*replays):
+        np.testing.assert_array_equal(with_branches[:n].numpy(), plain.numpy())
+    with pytest.raises(ValueError, match="branch_play"):
+        EDConfig(branch_play=True)
