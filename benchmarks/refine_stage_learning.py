@@ -1,19 +1,20 @@
 """Does exploitability descent learn the refine stage's equilibrium? (matching pennies, budgets (1, 1), cost 0.05,
 sigma 1, rho 0, public: the benchmarks/agents.py case.)
 
-The analytic reference plays the refine stage as a game (``agents/analytic/refine_stage.py``): whoever refines
-second refines in answer to the first split, which is worth more than refining at once, so one player waits. The
-learner's refine decision is an MMD step on a sampled-return critic at temperature ``alpha`` (``EDConfig.alpha``,
-default 0.5); the value differences at stake are 0.004-0.04, so a lower temperature is tried too, and the decision
-taken on branch values (``--values counterfactual``, ``EDConfig.refine_values``) instead of a sampled-return
-critic, with the welfare weight of play held (``--welfare``) or annealed (``--welfare-final``), play trained on the
-branches' off-path games too (``--branch-play``, ``EDConfig.branch_play``) and the refine step's size ``--eta``. Reported per run:
-play NashConv, welfare, the refine-stage NashConv of the learned first decisions (``refine_nash_conv``: 0 at any
-equilibrium of the stage), the first-turn refine rates and the refine gaps against the reference's own
-equilibrium. 10^6 agent-steps per learner, 1,000 evaluation episodes (seed 10,000), one torch thread. Each run keeps
-the reference row it was scored against (``scored_against``): the reference's estimate of the stage game has
-changed (``agents/analytic/refine_stage.py``: nested draws, near-ties by margin), and the runs made before that
-change and not rerun (alpha 0.5, refine_explore) were scored against its earlier choice, player_0 waiting.
+The analytic reference plays the refine stage as a game (``agents/analytic/refine_stage.py``): whoever refines second
+refines in answer to the first split, which is worth more than refining at once, so one player waits. The learner's
+refine decision is an MMD step on a sampled-return critic at temperature ``alpha`` (``EDConfig.alpha``, default 0.5);
+the value differences at stake are 0.004-0.04, so a lower temperature is tried too, and the decision taken on branch
+values (``--values counterfactual``, ``EDConfig.refine_values``) instead of a sampled-return critic, with the welfare
+weight of play held (``--welfare``) or annealed (``--welfare-final``), play trained on the branches' off-path games
+too (``--branch-play``, ``EDConfig.branch_play``) and the refine step's size ``--eta``. Reported per run: play
+NashConv, welfare, the refine-stage NashConv of the learned first decisions (``refine_nash_conv``: 0 at any
+equilibrium of the stage), the first-turn refine rates and the refine gaps against the reference's own equilibrium;
+with ``--diagnose``, whether player_1's answer to a split pays under the learned play and under the reference's
+(:func:`answer_values_by_play`). 10^6 agent-steps per learner, 1,000 evaluation episodes (seed 10,000), one torch
+thread. Each run keeps the reference row it was scored against (``scored_against``): the reference's estimate of the
+stage game has changed (``agents/analytic/refine_stage.py``: nested draws, near-ties by margin), and the runs made
+before that change and not rerun (alpha 0.5, refine_explore) were scored against its earlier choice, player_0 waiting.
 
 Usage: ``python benchmarks/refine_stage_learning.py --alphas 0.5 0.05 --seeds 0`` (resumable: runs already in the
 result file are kept) -> ``benchmarks/results/refine_stage_learning.json``.
@@ -47,9 +48,9 @@ KEEP = ("nash_conv", "welfare", "refine_nash_conv", "refine_rate_gap/player_0", 
 
 def run(alpha: float, seed: int, steps: int, explore: float = 0.0, welfare: float = 0.0,
         values: str = "critic", welfare_final: float | None = None, branch_play: bool = False,
-        eta: float = 1.0) -> dict[str, Any]:
+        eta: float = 1.0, diagnose: bool = False, fit: str = "cross_entropy") -> dict[str, Any]:
     t0 = time.perf_counter()
-    config = EDConfig(alpha=alpha, eta=eta, refine_explore=explore, welfare_weight=welfare, refine_values=values,
+    config = EDConfig(alpha=alpha, eta=eta, refine_fit=fit, refine_explore=explore, welfare_weight=welfare, refine_values=values,
                       welfare_final=welfare_final, branch_play=branch_play)
     result = train_exploitability_descent(CONFIG, 2 * steps, seed=seed, config=config)
     wall = time.perf_counter() - t0
@@ -57,10 +58,65 @@ def run(alpha: float, seed: int, steps: int, explore: float = 0.0, welfare: floa
     metrics = phase(result.policies, "")
     summary = evaluate("refine_matrix_v0", CONFIG, result.policies, episodes=1000, seed=10_000).summary()
     turns = {k.removeprefix("eval/"): summary[k]["mean"] for k in summary if "/turn_" in k}
-    return {"alpha": alpha, "eta": eta, "refine_values": values, "refine_explore": explore, "welfare_weight": welfare,
+    answers = answer_values_by_play(result.policies, states=500) if diagnose else {}
+    return {"alpha": alpha, "eta": eta, "refine_fit": fit, "refine_values": values, "refine_explore": explore, "welfare_weight": welfare,
             "welfare_final": welfare_final, "branch_play": branch_play, "seed": seed, "steps_per_learner": steps,
             "wall_s": wall,
-            **{k: metrics[k] for k in KEEP if k in metrics}, **turns}
+            **{k: metrics[k] for k in KEEP if k in metrics}, **turns, **answers}
+
+
+def answer_values_by_play(policies: dict[str, Any], states: int = 300, inner: int = 64,
+                          seed: int = 10_000) -> dict[str, float]:
+    """Is player_1's answer to a split worth its cost under the learned play, and under the analytic agents'?
+
+    ``states`` episodes (seeded ``seed + c``) where player_0 split its first action at the first turn and player_1
+    waited: at player_1's second turn, each option (pass, refine column l) is played out on ``inner`` copies of the
+    state with fresh draws of player_1's refinement (the core's own, seeded ``seed + states + j``), play valued at
+    ``x R y`` under the learned networks and, on the same games, at the ``max_welfare`` equilibrium payoffs (the
+    reference's answer rule, :func:`agents.analytic.refine_stage.answer_values`). Returns the share of states where
+    answering pays (best option's mean value above passing's) under each play, the learned refine probability at
+    those states, the mean answer gain under each (net of the cost) and what answering in every state loses against
+    answering where it pays (per episode, under each play)."""
+    import numpy as np
+
+    from vvl_env.envs import RefineMatrixVecEnv
+    from vvl_env.envs.refine_matrix.core import MatrixCore
+    from vvl_env.envs.refine_matrix.layout import PLAY
+    from vvl_env.solve.equilibria_batch import equilibrium_payoffs
+
+    env = RefineMatrixVecEnv(2 * states, seed=seed, **CONFIG)
+    env.reset()
+    src = env._core
+    env.step(np.tile([1, 0], states))                              # player_0 splits its action 0, player_1 waits
+    obs1, mask1 = src.obs[:, 1], src.mask[:, 1].astype(bool)
+    refine_prob = 1.0 - policies["player_1"].probabilities_batch(obs1, mask1)[:, 0]
+    n, M = states * inner, src.M
+    learned, analytic = np.zeros((states, 3)), np.zeros((states, 3))
+    for option in range(3):                                        # pass, refine column 0, refine column 1
+        core = MatrixCore(src.config, n, agent_id=True)
+        core.reset(slice(None), seeds=[seed + states + j for j in range(n)])
+        own = [(a.copy(), b.copy(), c.copy()) for a, b, c in zip(core._q, core._off, core._cost)]
+        core.fork(src, np.repeat(np.arange(states), inner), np.arange(n))
+        core._q[1][:], core._off[1][:], core._cost[1][:] = own[1]    # player_1's draws: fresh per inner copy
+        rew, _ = core.step(np.tile([0, option], (n, 1)))
+        assert (core.phase == PLAY).all()
+        probs = np.stack([policies[a].probabilities_batch(core.obs[:, i], core.mask[:, i].astype(bool))
+                          for i, a in enumerate(("player_0", "player_1"))], axis=1)
+        x, y = probs[:, 0, 1 + M:], probs[:, 1, 1 + M:]
+        cols = 2 + (option > 0)
+        R1, R2 = core.W[:, 0, 0, :3, :cols], core.W[:, 0, 1, :3, :cols]
+        value = rew[:, 1] + np.einsum("bi,bij,bj->b", x[:, :3], core.W[:, 0, 1, :3, :3], y[:, :3])
+        eq = equilibrium_payoffs(R1, R2, "max_welfare")[:, 1] + rew[:, 1]
+        learned[:, option] = value.reshape(states, inner).mean(1)
+        analytic[:, option] = eq.reshape(states, inner).mean(1)
+    gain_l, gain_a = learned[:, 1:].max(1) - learned[:, 0], analytic[:, 1:].max(1) - analytic[:, 0]
+    return {"answer_pays_learned_play": float((gain_l > 0).mean()),
+            "answer_pays_max_welfare_play": float((gain_a > 0).mean()),
+            "learned_refine_prob": float(refine_prob.mean()),
+            "answer_gain_learned_play": float(gain_l.mean()), "answer_gain_max_welfare_play": float(gain_a.mean()),
+            "always_answering_loses_learned_play": float(np.maximum(-gain_l, 0.0).mean()),
+            "always_answering_loses_max_welfare_play": float(np.maximum(-gain_a, 0.0).mean()),
+            "states": states, "inner": inner}
 
 
 def main() -> None:
@@ -73,6 +129,11 @@ def main() -> None:
     parser.add_argument("--welfare", type=float, default=0.0, help="EDConfig.welfare_weight")
     parser.add_argument("--welfare-final", type=float, default=None, help="EDConfig.welfare_final")
     parser.add_argument("--eta", type=float, default=1.0, help="EDConfig.eta (the refine decision's MMD step)")
+    parser.add_argument("--fit", choices=("cross_entropy", "objective"), default="cross_entropy",
+                        help="EDConfig.refine_fit")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="also measure whether answering a split pays under the learned play "
+                             "(answer_values_by_play)")
     parser.add_argument("--branch-play", action="store_true", help="EDConfig.branch_play")
     parser.add_argument("--steps", type=int, default=1_000_000, help="agent-steps per learner")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -85,13 +146,16 @@ def main() -> None:
         for seed in args.seeds:
             parts = {"values": None if args.values == "critic" else args.values, "explore": args.explore or None,
                      "welfare": args.welfare or None, "welfare_final": args.welfare_final,
-                     "branch_play": args.branch_play or None, "eta": None if args.eta == 1.0 else args.eta}
+                     "branch_play": args.branch_play or None, "eta": None if args.eta == 1.0 else args.eta,
+                     "fit": None if args.fit == "cross_entropy" else args.fit, "diagnosed": args.diagnose or None}
             extra = "".join(f"/{name}={value}" for name, value in parts.items() if value is not None)
             key = f"alpha={alpha}{extra}/seed={seed}/steps={args.steps}"
             if key in results["runs"]:
                 continue
             results["runs"][key] = {**run(alpha, seed, args.steps, args.explore, args.welfare, args.values,
-                                         args.welfare_final, args.branch_play, args.eta), "scored_against": reference}
+                                         args.welfare_final, args.branch_play, args.eta, args.diagnose,
+                                         args.fit),
+                                     "scored_against": reference}
             print(key, {k: round(v, 4) for k, v in results["runs"][key].items() if isinstance(v, float)}, flush=True)
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(results, indent=1))

@@ -79,6 +79,15 @@ class EDConfig:
     """Share of refine decisions the rollouts take uniformly at random over the legal actions (behaviour only: the
     critic's ``Q(s, a)`` is the value of the action taken, so it needs no correction), decaying linearly to 0 over
     the run; it keeps rarely chosen options (waiting, then answering) sampled, so their values are learned."""
+    refine_fit: str = "cross_entropy"
+    """How the policy is fitted to the refine decision's MMD step: ``"cross_entropy"`` to the step's closed form
+    ``pi_new ∝ [pi rho^(eta alpha) exp(eta Q)]^(1 / (1 + eta alpha))``, or ``"objective"``, the step's own objective
+    ``-eta <p, Q> + eta alpha KL(p || rho) + KL(p || pi)`` (divided by ``1 + eta alpha``; it is that factor times
+    ``KL(p || pi_new)``, so both have the closed form as minimiser). With noisy values ``Q`` (one branch or one return
+    per state) they differ: the mean of the closed-form targets is not the step at the mean values but is pulled
+    towards the middle (a softmax of a noisy value is convex where the option is rare), so a worse option with noisy
+    values keeps a share; the objective is linear in ``Q``, and its expectation is the objective at ``E[Q]`` (tested
+    on two options 0.05 apart, one with noise of sd 0.5: 0.24-0.31 against 0.000-0.001)."""
     branch_play: bool = False
     """With ``refine_values = "counterfactual"``: also descend NashConv on the play games the branches reach after
     the options not taken (off the path of play; at most as many per rollout as the rollout's own play games,
@@ -111,6 +120,8 @@ class EDConfig:
             raise ValueError(f"welfare_final: must be a finite number >= 0 or None, got {self.welfare_final!r}")
         if self.refine_values not in ("critic", "counterfactual"):
             raise ValueError(f"refine_values: must be 'critic' or 'counterfactual', got {self.refine_values!r}")
+        if self.refine_fit not in ("cross_entropy", "objective"):
+            raise ValueError(f"refine_fit: must be 'cross_entropy' or 'objective', got {self.refine_fit!r}")
         if not isinstance(self.branch_play, bool):
             raise ValueError(f"branch_play: must be true or false, got {self.branch_play!r}")
         if self.branch_play and self.refine_values != "counterfactual":
