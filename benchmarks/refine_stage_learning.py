@@ -48,10 +48,10 @@ KEEP = ("nash_conv", "welfare", "refine_nash_conv", "refine_rate_gap/player_0", 
 
 def run(alpha: float, seed: int, steps: int, explore: float = 0.0, welfare: float = 0.0,
         values: str = "critic", welfare_final: float | None = None, branch_play: bool = False,
-        eta: float = 1.0, diagnose: bool = False, fit: str = "cross_entropy") -> dict[str, Any]:
+        eta: float = 1.0, diagnose: bool = False, fit: str = "cross_entropy", paired: int = 0) -> dict[str, Any]:
     t0 = time.perf_counter()
-    config = EDConfig(alpha=alpha, eta=eta, refine_fit=fit, refine_explore=explore, welfare_weight=welfare, refine_values=values,
-                      welfare_final=welfare_final, branch_play=branch_play)
+    config = EDConfig(alpha=alpha, eta=eta, refine_fit=fit, refine_explore=explore, welfare_weight=welfare,
+                      refine_values=values, welfare_final=welfare_final, branch_play=branch_play)
     result = train_exploitability_descent(CONFIG, 2 * steps, seed=seed, config=config)
     wall = time.perf_counter() - t0
     phase = PhaseMetrics("refine_matrix_v0", CONFIG, episodes=1000, seed=10_000)
@@ -59,10 +59,39 @@ def run(alpha: float, seed: int, steps: int, explore: float = 0.0, welfare: floa
     summary = evaluate("refine_matrix_v0", CONFIG, result.policies, episodes=1000, seed=10_000).summary()
     turns = {k.removeprefix("eval/"): summary[k]["mean"] for k in summary if "/turn_" in k}
     answers = answer_values_by_play(result.policies, states=500) if diagnose else {}
-    return {"alpha": alpha, "eta": eta, "refine_fit": fit, "refine_values": values, "refine_explore": explore, "welfare_weight": welfare,
-            "welfare_final": welfare_final, "branch_play": branch_play, "seed": seed, "steps_per_learner": steps,
-            "wall_s": wall,
+    if paired:
+        answers.update(paired_welfare(result.policies, paired))
+    return {"alpha": alpha, "eta": eta, "refine_fit": fit, "refine_values": values, "refine_explore": explore,
+            "welfare_weight": welfare, "welfare_final": welfare_final, "branch_play": branch_play, "seed": seed,
+            "steps_per_learner": steps, "wall_s": wall,
             **{k: metrics[k] for k in KEEP if k in metrics}, **turns, **answers}
+
+
+_REFERENCE_REPORTS: dict[int, Any] = {}
+
+
+def paired_welfare(policies: dict[str, Any], episodes: int, seed: int = 10_000) -> dict[str, float]:
+    """The learned pair's welfare against the analytic agents' (``bayes_optimal``, the reference) on the same
+    ``episodes`` seeded episodes: both means, the mean of the per-episode difference (reference minus learned,
+    ``eval/welfare_cost``) and its standard error, which the shared draws make smaller than either mean's; and the
+    refine rates of both."""
+    from agents.analytic import make_agent
+
+    if episodes not in _REFERENCE_REPORTS:              # once per process
+        agents = {a: make_agent("bayes_optimal", "refine_matrix_v0", env_config=CONFIG, role=a)
+                  for a in ("player_0", "player_1")}
+        _REFERENCE_REPORTS[episodes] = evaluate("refine_matrix_v0", CONFIG, agents, episodes=episodes, seed=seed)
+    ref = _REFERENCE_REPORTS[episodes]
+    learned = evaluate("refine_matrix_v0", CONFIG, policies, episodes=episodes, seed=seed, reference=ref).summary()
+    analytic = ref.summary()
+    out = {f"paired{episodes}/welfare": learned["eval/welfare"]["mean"],
+           f"paired{episodes}/reference_welfare": analytic["eval/welfare"]["mean"],
+           f"paired{episodes}/welfare_gap": learned["eval/welfare_cost"]["mean"],
+           f"paired{episodes}/welfare_gap_stderr": learned["eval/welfare_cost"]["stderr"]}
+    for a in ("player_0", "player_1"):
+        out[f"paired{episodes}/refine_rate/{a}"] = learned[f"eval/refine_rate/{a}"]["mean"]
+        out[f"paired{episodes}/reference_refine_rate/{a}"] = analytic[f"eval/refine_rate/{a}"]["mean"]
+    return out
 
 
 def answer_values_by_play(policies: dict[str, Any], states: int = 300, inner: int = 64,
@@ -131,6 +160,8 @@ def main() -> None:
     parser.add_argument("--eta", type=float, default=1.0, help="EDConfig.eta (the refine decision's MMD step)")
     parser.add_argument("--fit", choices=("cross_entropy", "objective"), default="cross_entropy",
                         help="EDConfig.refine_fit")
+    parser.add_argument("--paired", type=int, default=0,
+                        help="also compare welfare with the reference's on this many shared episodes (paired_welfare)")
     parser.add_argument("--diagnose", action="store_true",
                         help="also measure whether answering a split pays under the learned play "
                              "(answer_values_by_play)")
@@ -147,14 +178,15 @@ def main() -> None:
             parts = {"values": None if args.values == "critic" else args.values, "explore": args.explore or None,
                      "welfare": args.welfare or None, "welfare_final": args.welfare_final,
                      "branch_play": args.branch_play or None, "eta": None if args.eta == 1.0 else args.eta,
-                     "fit": None if args.fit == "cross_entropy" else args.fit, "diagnosed": args.diagnose or None}
+                     "fit": None if args.fit == "cross_entropy" else args.fit, "diagnosed": args.diagnose or None,
+                     "paired": args.paired or None}
             extra = "".join(f"/{name}={value}" for name, value in parts.items() if value is not None)
             key = f"alpha={alpha}{extra}/seed={seed}/steps={args.steps}"
             if key in results["runs"]:
                 continue
             results["runs"][key] = {**run(alpha, seed, args.steps, args.explore, args.welfare, args.values,
                                          args.welfare_final, args.branch_play, args.eta, args.diagnose,
-                                         args.fit),
+                                         args.fit, args.paired),
                                      "scored_against": reference}
             print(key, {k: round(v, 4) for k, v in results["runs"][key].items() if isinstance(v, float)}, flush=True)
             args.out.parent.mkdir(parents=True, exist_ok=True)

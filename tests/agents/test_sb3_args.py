@@ -48,7 +48,7 @@ def test_exploitability_descent_table_matches_its_config() -> None:
     """Not SB3: the settable keys are EDConfig's fields, the layer widths through policy_kwargs.net_arch."""
     from agents.learning.config import EDConfig
 
-    kinds = {"int": "int", "float": "float", "str": "str", "float | None": "float?"}
+    kinds = {"int": "int", "float": "float", "str": "str", "bool": "bool", "float | None": "float?"}
     fields = {name: kinds.get(f.type) for name, f in EDConfig.__dataclass_fields__.items()}
     expected = {name: kind for name, kind in fields.items() if name != "net_arch"} | {"policy_kwargs": "table?"}
     assert SB3_ARGS["exploitability_descent"] == expected
