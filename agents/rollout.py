@@ -240,6 +240,8 @@ def _parallel_chunk(env_id: str, envs: list[Any], policies: Mapping[str, Policy]
         rec["welfare"] = sum(rec[f"payoff/{a}"] for a in agents)
         for a in agents:
             rec[f"play_payoff/{a}"] = pl[a]
+        if all(f"play_value/{a}" in rec for a in agents):
+            rec["expected_welfare"] = sum(rec[f"play_value/{a}"] - rec[f"cost/{a}"] for a in agents)
     if nash_conv_episodes is not None:
         play_start = {j: v for j, v in play_start.items() if eps[j] < nash_conv_episodes}
         history_start = {j: v for j, v in history_start.items() if eps[j] < nash_conv_episodes}
@@ -305,14 +307,18 @@ def _history_nash_conv(recs: list[dict[str, Any]], policies: Mapping[str, Policy
 def _matrix_nash_conv(rec: dict[str, Any], game: Any, probs: list[np.ndarray], agents: tuple[str, ...], M: int,
                       first: bool) -> None:
     """Each player's best-response gain against the other's play strategy in the true ``game`` at one play step,
-    added to ``regret/<a>``; at the ``first`` play step also ``nash_conv`` and ``nash_conv/<a>``."""
+    added to ``regret/<a>``, and its expected payoff ``x R y`` under both play strategies, added to
+    ``play_value/<a>``; at the ``first`` play step also ``nash_conv`` and ``nash_conv/<a>``."""
     m, n = game.shape
     x, y = probs[0][1 + M:1 + M + m], probs[1][1 + M:1 + M + n]
     if x.sum() <= 0 or y.sum() <= 0:
         return
-    nc = nash_conv(game, x / x.sum(), y / y.sum())
+    x, y = x / x.sum(), y / y.sum()
+    nc = nash_conv(game, x, y)
     for i, a in enumerate(agents):
         rec[f"regret/{a}"] = rec.get(f"regret/{a}", 0.0) + float(nc.per_player[i])
+        R = game.R1 if i == 0 else game.R2
+        rec[f"play_value/{a}"] = rec.get(f"play_value/{a}", 0.0) + float(x @ R @ y)
     if first:
         rec["nash_conv"] = nc.total
         rec[f"nash_conv/{agents[0]}"], rec[f"nash_conv/{agents[1]}"] = float(nc.per_player[0]), \

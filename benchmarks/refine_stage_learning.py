@@ -73,8 +73,9 @@ _REFERENCE_REPORTS: dict[int, Any] = {}
 def paired_welfare(policies: dict[str, Any], episodes: int, seed: int = 10_000) -> dict[str, float]:
     """The learned pair's welfare against the analytic agents' (``bayes_optimal``, the reference) on the same
     ``episodes`` seeded episodes: both means, the mean of the per-episode difference (reference minus learned,
-    ``eval/welfare_cost``) and its standard error, which the shared draws make smaller than either mean's; and the
-    refine rates of both."""
+    ``eval/welfare_cost``) and its standard error, which the shared draws make smaller than either mean's; the same
+    for the *expected* welfare (play valued at ``x R y``, net of costs: ``expected_welfare``, without the noise of
+    sampled play actions); and the refine rates of both."""
     from agents.analytic import make_agent
 
     if episodes not in _REFERENCE_REPORTS:              # once per process
@@ -82,12 +83,22 @@ def paired_welfare(policies: dict[str, Any], episodes: int, seed: int = 10_000) 
                   for a in ("player_0", "player_1")}
         _REFERENCE_REPORTS[episodes] = evaluate("refine_matrix_v0", CONFIG, agents, episodes=episodes, seed=seed)
     ref = _REFERENCE_REPORTS[episodes]
-    learned = evaluate("refine_matrix_v0", CONFIG, policies, episodes=episodes, seed=seed, reference=ref).summary()
+    import numpy as np
+
+    learned_report = evaluate("refine_matrix_v0", CONFIG, policies, episodes=episodes, seed=seed, reference=ref)
+    learned = learned_report.summary()
     analytic = ref.summary()
     out = {f"paired{episodes}/welfare": learned["eval/welfare"]["mean"],
            f"paired{episodes}/reference_welfare": analytic["eval/welfare"]["mean"],
            f"paired{episodes}/welfare_gap": learned["eval/welfare_cost"]["mean"],
            f"paired{episodes}/welfare_gap_stderr": learned["eval/welfare_cost"]["stderr"]}
+    ours = np.array([r["expected_welfare"] for r in learned_report.records])
+    theirs = np.array([r["expected_welfare"] for r in ref.records])
+    out[f"paired{episodes}/expected_welfare"] = float(ours.mean())
+    out[f"paired{episodes}/reference_expected_welfare"] = float(theirs.mean())
+    out[f"paired{episodes}/expected_welfare_gap"] = float((theirs - ours).mean())
+    out[f"paired{episodes}/expected_welfare_gap_stderr"] = float((theirs - ours).std(ddof=1) / np.sqrt(episodes))
+    out[f"paired{episodes}/reference_expected_welfare_stderr"] = float(theirs.std(ddof=1) / np.sqrt(episodes))
     for a in ("player_0", "player_1"):
         out[f"paired{episodes}/refine_rate/{a}"] = learned[f"eval/refine_rate/{a}"]["mean"]
         out[f"paired{episodes}/reference_refine_rate/{a}"] = analytic[f"eval/refine_rate/{a}"]["mean"]
