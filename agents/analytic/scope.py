@@ -59,11 +59,16 @@ def matrix_reference_scope(env_config: Mapping[str, Any], selection: str = "max_
     else:
         decisions = f"the one-player lookahead over one's own refinements (depth {depth})"
     if alone:
+        if private and not covered:
+            decisions += (": only one player may refine, but its values rest on play that is no Bayes-Nash "
+                          "equilibrium here")
+        elif max(budget) > 2:
+            decisions += (f": only one player may refine, but the lookahead stops at depth 2 of its {max(budget)} "
+                          "refinements")
+        else:
+            decisions += ": only one player may refine, so this is its optimal decision"
         exact = max(budget) <= 2 and (not private or covered)
-        decisions += (": only one player may refine, so this is its optimal decision" if exact else
-                      ": only one player may refine, but the lookahead stops at depth 2 of its "
-                      f"{max(budget)} refinements")
-        return {"refine_decisions": decisions, "play": play, "equilibrium": exact and (not private or covered)}
+        return {"refine_decisions": decisions, "play": play, "equilibrium": exact}
     why = ("budgets other than (1, 1)" if budget != (1, 1) else
            f"a base game of {m * n} cells (the refine stage's game is solved up to {MAX_CELLS})")
     if private:

@@ -268,3 +268,16 @@ def test_the_reference_scope_states_what_the_agents_dispatch_to(config):
     assert scope["play"].startswith("a Bayes-Nash") == (agent.private is not None)
     both_refine = b0 > 0 and b1 > 0
     assert scope["equilibrium"] == (stage or not both_refine)
+
+
+@pytest.mark.parametrize("config, exact", [
+    (dict(game="matching_pennies", budget=(2, 0)), True),                     # one refiner, depth 2 is all of it
+    (dict(game="matching_pennies", budget=(3, 0)), False),                    # the lookahead stops at depth 2
+    (dict(game="matching_pennies", budget=(1, 0), visibility="own"), True),   # Bayes-Nash play, one refinement
+    (dict(game="matching_pennies", budget=(2, 0), visibility="own"), False),  # no Bayes-Nash play for budget 2
+    (dict(game="matching_pennies", budget=(1, 0), visibility="own", rounds=2), False),
+])
+def test_the_reference_scope_of_one_refiner(config, exact):
+    from agents.analytic.scope import matrix_reference_scope
+
+    assert matrix_reference_scope(config)["equilibrium"] is exact
