@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch as th
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,8 +84,6 @@ def paired_welfare(policies: dict[str, Any], episodes: int, seed: int = 10_000) 
                   for a in ("player_0", "player_1")}
         _REFERENCE_REPORTS[episodes] = evaluate("refine_matrix_v0", CONFIG, agents, episodes=episodes, seed=seed)
     ref = _REFERENCE_REPORTS[episodes]
-    import numpy as np
-
     learned_report = evaluate("refine_matrix_v0", CONFIG, policies, episodes=episodes, seed=seed, reference=ref)
     learned = learned_report.summary()
     analytic = ref.summary()
@@ -117,8 +116,6 @@ def answer_values_by_play(policies: dict[str, Any], states: int = 300, inner: in
     answering pays (best option's mean value above passing's) under each play, the learned refine probability at
     those states, the mean answer gain under each (net of the cost) and what answering in every state loses against
     answering where it pays (per episode, under each play)."""
-    import numpy as np
-
     from vvl_env.envs import RefineMatrixVecEnv
     from vvl_env.envs.refine_matrix.core import MatrixCore
     from vvl_env.envs.refine_matrix.layout import PLAY
@@ -131,8 +128,9 @@ def answer_values_by_play(policies: dict[str, Any], states: int = 300, inner: in
     obs1, mask1 = src.obs[:, 1], src.mask[:, 1].astype(bool)
     refine_prob = 1.0 - policies["player_1"].probabilities_batch(obs1, mask1)[:, 0]
     n, M = states * inner, src.M
-    learned, analytic = np.zeros((states, 3)), np.zeros((states, 3))
-    for option in range(3):                                        # pass, refine column 0, refine column 1
+    rows, cols = (int(c) for c in src.cnt[0])                     # the split game's shape, the same in every copy
+    learned, analytic = np.zeros((states, 1 + cols)), np.zeros((states, 1 + cols))
+    for option in range(1 + cols):                                 # pass, then refine each own column
         core = MatrixCore(src.config, n, agent_id=True)
         core.reset(slice(None), seeds=[seed + states + j for j in range(n)])
         own = [(a.copy(), b.copy(), c.copy()) for a, b, c in zip(core._q, core._off, core._cost)]
@@ -142,10 +140,10 @@ def answer_values_by_play(policies: dict[str, Any], states: int = 300, inner: in
         assert (core.phase == PLAY).all()
         probs = np.stack([policies[a].probabilities_batch(core.obs[:, i], core.mask[:, i].astype(bool))
                           for i, a in enumerate(("player_0", "player_1"))], axis=1)
-        x, y = probs[:, 0, 1 + M:], probs[:, 1, 1 + M:]
-        cols = 2 + (option > 0)
-        R1, R2 = core.W[:, 0, 0, :3, :cols], core.W[:, 0, 1, :3, :cols]
-        value = rew[:, 1] + np.einsum("bi,bij,bj->b", x[:, :3], core.W[:, 0, 1, :3, :3], y[:, :3])
+        n_cols = cols + (option > 0)
+        x, y = probs[:, 0, 1 + M:1 + M + rows], probs[:, 1, 1 + M:1 + M + n_cols]
+        R1, R2 = core.W[:, 0, 0, :rows, :n_cols], core.W[:, 0, 1, :rows, :n_cols]
+        value = rew[:, 1] + np.einsum("bi,bij,bj->b", x, R2, y)
         eq = equilibrium_payoffs(R1, R2, "max_welfare")[:, 1] + rew[:, 1]
         learned[:, option] = value.reshape(states, inner).mean(1)
         analytic[:, option] = eq.reshape(states, inner).mean(1)
