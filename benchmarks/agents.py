@@ -183,6 +183,25 @@ def settings(case: str, learner: str) -> dict[str, Any]:
     return SETTINGS.get(f"{case}/{learner}", SETTINGS.get(case, SETTINGS["default"]))
 
 
+def json_object(text: str) -> dict[str, Any]:
+    """``--hyperparams``: a JSON object, or argparse's clean error."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"not JSON ({e.msg})") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object, e.g. '{\"ent_coef\": 0.05}'")
+    return value
+
+
+def override(cases: list[str], learners: list[str], hyperparams: dict[str, Any]) -> None:
+    """Merge ``hyperparams`` into the settings of every (case, learner) pair (``--hyperparams``: tuning runs)."""
+    for case in cases:
+        for learner in learners:
+            base = settings(case, learner)
+            SETTINGS[f"{case}/{learner}"] = {**base, "hyperparams": {**base.get("hyperparams", {}), **hyperparams}}
+
+
 def run_one(case: str, learner: str, seed: int, steps: int, episodes: int, phase: PhaseMetrics | None,
             threads: int = 1) -> dict[str, Any]:
     """Train one learner (pair) and measure it (module docstring)."""
@@ -282,7 +301,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smoke run: 4,000 steps, 1 seed, 100 episodes")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads per training run (TrainConfig.torch_threads; default 1: one run per core)")
+    parser.add_argument("--hyperparams", type=json_object, default=None, metavar="JSON",
+                        help="a tuning run: merge this JSON object into the learners' hyperparams (stored with each "
+                             "run's settings); needs an --out other than the table's file")
     args = parser.parse_args()
+    if args.hyperparams is not None:
+        if args.out.resolve() == RESULTS.resolve():
+            parser.error("--hyperparams: give --out a file of its own (the table's runs use SETTINGS)")
+        override(args.cases, args.learners, args.hyperparams)
     if args.quick:
         args.steps, args.seeds, args.episodes = 4_000, [0], 100
     th.set_num_threads(1)
