@@ -1,6 +1,7 @@
 """Learners against the equilibria of refinement games; writes ``benchmarks/results/agents.json``.
 
 Run on demand (not part of the tests): ``python benchmarks/agents.py [--steps N] [--seeds 0 1 2 3 4] [--quick]``
+(``--hyperparams '{"ent_coef": 0.05}' --out tuning.json``: a tuning run, the JSON merged into the learners' settings)
 (``--threads 2``: two torch threads per run, for one run at a time on a 2-core machine; the bargaining runs of
 ``agents.json`` used it, and ``benchmarks/results/agents_bargaining_threads1.json`` keeps their one-thread runs).
 Each (case, algorithm, seed) is one training run of ``--steps`` agent-steps per learner (``total_timesteps`` counts
@@ -12,6 +13,9 @@ Cases and targets (the issue's; a missed target is reported with its figure, nev
 * ``matching_pennies`` / ``rock_paper_scissors``: ``refine_matrix_v0``, budget (1, 1), perturbation sigma 1, rho 0,
   cost 0.05, public; independent learners. Targets: play NashConv <= 0.05 (RPS: <= 0.1), refine rates within 0.02
   and welfare within 0.02 of the analytic (``bayes_optimal``) agents', for the last iterate and the time average.
+  Welfare is reported realised (payoffs of the sampled actions) and expected (``expected_welfare``: play valued at
+  ``x R y`` under both mixed strategies, net of costs; the same mean, without the sampled play actions' noise; runs
+  from before that record show "-").
   Reference lines: the exact dynamics (``vvl_env.solve.dynamics.baseline_curve``, MMD and RM+) on the realised games
   of the analytic agents' first 200 evaluation episodes, after ``steps / 2`` game evaluations (a learner takes at
   least two steps per episode, so at most as many as the training episodes it played; an episode gives a learner
@@ -380,7 +384,9 @@ ROWS: dict[str, list[tuple[str, str, str]]] = {  # case -> (label, learner metri
                           "refine_rate/player_0"),
                          ("refine rate player_1 (target: within 0.02)", "refine_rate/player_1",
                           "refine_rate/player_1"),
-                         ("welfare (target: within 0.02)", "welfare", "welfare")],
+                         ("welfare (target: within 0.02)", "welfare", "welfare"),
+                         ("expected welfare, play at x R y (target: within 0.02)", "expected_welfare",
+                          "expected_welfare")],
     "rock_paper_scissors": [("NashConv of play (target <= 0.1)", "nash_conv", "nash_conv"),
                             ("welfare", "welfare", "welfare")],
     "pennies_private": [("interim NashConv of play", "nash_conv", "nash_conv"),

@@ -9,7 +9,9 @@ computed once):
   refine_bargain_v0 under public visibility: of the whole play phase, :mod:`agents.bargain_play`), mean over
   episodes; in bargaining and repeated games also ``spe_gap``, the largest one-shot deviation gain of the play
   (0 iff subgame perfect), mean over episodes;
-* ``welfare``, ``payoff/<a>``, ``refine_rate/<a>``: means over episodes;
+* ``welfare``, ``payoff/<a>``, ``refine_rate/<a>``: means over episodes; in refine_matrix_v0 also
+  ``expected_welfare``, the welfare with play valued at ``x R y`` under both mixed strategies (same mean, without
+  the noise of sampled play actions; :mod:`agents.evaluate`);
 * ``refine_rate_gap/<a>`` and ``refine_gap/<a>``: the learned refine decision against the Bayes-optimal one at the
   agent's first step, from the reference agent's own decision values (:mod:`agents.refine_gap`: refine probability
   minus the reference's; expected value lost, >= 0). In bargaining, where the reference exposes no decision values,
@@ -110,7 +112,7 @@ class PhaseMetrics:
                           reference=self._report if reference else None,
                           nash_conv_episodes=self.nash_conv_episodes if reference else 0)
         s = report.summary()
-        keys = ["nash_conv", "spe_gap", "welfare", "refine_nash_conv",
+        keys = ["nash_conv", "spe_gap", "welfare", "expected_welfare", "refine_nash_conv",
                 *(f"{k}/{a}" for k in ("payoff", "refine_rate", "refine_gap", "refine_rate_gap") for a in AGENTS)]
         return {k: s[f"eval/{k}"]["mean"] for k in keys if f"eval/{k}" in s}
 
@@ -130,5 +132,6 @@ class PhaseMetrics:
         """The reference's own metrics (``reference/...``), for the curve's header."""
         self.reference()
         s = self._report.summary()
-        keys = ["nash_conv", "spe_gap", "welfare", *(f"{k}/{a}" for k in ("payoff", "refine_rate") for a in AGENTS)]
+        keys = ["nash_conv", "spe_gap", "welfare", "expected_welfare",
+                *(f"{k}/{a}" for k in ("payoff", "refine_rate") for a in AGENTS)]
         return {f"reference/{k}": s[f"eval/{k}"]["mean"] for k in keys if f"eval/{k}" in s}
