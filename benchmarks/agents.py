@@ -1,9 +1,10 @@
 """Learners against the equilibria of refinement games; writes ``benchmarks/results/agents.json``.
 
 Run on demand (not part of the tests): ``python benchmarks/agents.py [--steps N] [--seeds 0 1 2 3 4] [--quick]``
-(``--hyperparams '{"ent_coef": 0.05}' --out tuning.json``: a tuning run, the JSON merged into the learners' settings)
 (``--threads 2``: two torch threads per run, for one run at a time on a 2-core machine; the bargaining runs of
-``agents.json`` used it, and ``benchmarks/results/agents_bargaining_threads1.json`` keeps their one-thread runs).
+``agents.json`` used it, and ``benchmarks/results/agents_bargaining_threads1.json`` keeps their one-thread runs;
+``--hyperparams '{"ent_coef": 0.05}' --out tuning.json``: a tuning run, the JSON merged into the learners' settings,
+written to a file of its own).
 Each (case, algorithm, seed) is one training run of ``--steps`` agent-steps per learner (``total_timesteps`` counts
 both learners' steps in independent mode); the result file is rewritten after every run, and a rerun skips the runs
 already in it (``--fresh`` starts over), so an interrupted benchmark resumes where it stopped.
