@@ -258,6 +258,33 @@ def baselines(case: str, episodes: int, evaluations: int) -> dict[str, Any]:
     return out
 
 
+#: Temperatures at which :func:`qre_floor` solves the logit QRE of the realised games (on payoffs divided by each
+#: game's payoff range, as ``vvl_env.solve.dynamics``' MMD takes them).
+QRE_TEMPERATURES = (0.02, 0.05, 0.1, 0.2)
+
+
+def qre_floor(case: str, episodes: int, iterations: int = 20_000) -> dict[str, Any]:
+    """NashConv of the logit quantal-response equilibrium at each of ``QRE_TEMPERATURES`` on the analytic agents'
+    realised games: the fixed point of MMD with a uniform magnet (``vvl_env.solve.dynamics``, eta 0.1; temperatures
+    on payoffs divided by each game's range), the floor of a learner whose play is held at a temperature (MMD-PPO's
+    entropy bonus). NashConv in payoff units. ``converged``: the last iterate moved by less than 1e-3 NashConv
+    between ``iterations / 2`` and ``iterations``."""
+    from vvl_env.solve.dynamics import baseline_curve
+
+    env_id, cfg = CASES[case]
+    reference = {a: make_agent("bayes_optimal", env_id, env_config=cfg, role=a) for a in ("player_0", "player_1")}
+    R1, R2, rm, cm = realised_games(cfg, reference, episodes=episodes, seed=10_000)
+    out: dict[str, Any] = {"games": len(R1), "iterations": iterations, "eta": 0.1, "temperatures": [],
+                           "nash_conv": [], "converged": []}
+    for alpha in QRE_TEMPERATURES:
+        c = baseline_curve(R1, R2, "mmd", [iterations // 2, iterations], rng=np.random.default_rng(0), row_mask=rm,
+                           col_mask=cm, alpha=alpha, eta=0.1)
+        out["temperatures"].append(alpha)
+        out["nash_conv"].append(float(c.nash_conv_last[-1]))
+        out["converged"].append(bool(abs(c.nash_conv_last[-1] - c.nash_conv_last[0]) < 1e-3))
+    return out
+
+
 def welfare_by_selection(case: str, episodes: int) -> dict[str, Any]:
     """Welfare and refine rate of the analytic agents under each equilibrium selection rule, on the evaluation
     episodes: the reference (``max_welfare``, the analytic agents' default) is the best equilibrium of each realised
@@ -369,6 +396,8 @@ def main() -> None:
             continue
         if CASES[case][0] == "refine_matrix_v0" and not refs.get(case, {}).get("dynamics", {}).get("available"):
             refs.setdefault(case, {})["dynamics"] = baselines(case, min(args.episodes, 200), args.steps // 2)
+        if CASES[case][0] == "refine_matrix_v0" and "qre_floor" not in refs.get(case, {}):
+            refs.setdefault(case, {})["qre_floor"] = qre_floor(case, min(args.episodes, 200))
         if CASES[case][0] == "refine_matrix_v0" and "welfare_by_selection" not in refs.get(case, {}):
             refs.setdefault(case, {})["welfare_by_selection"] = welfare_by_selection(case, args.episodes)
     save()
@@ -450,6 +479,13 @@ def table(results: dict[str, Any]) -> str:
                      for m in ("mmd", "rm+")]
             lines.append(f"\nExact dynamics on {dyn['games']} realised games of {case} after {dyn['evaluations']:,} "
                          f"game evaluations, NashConv last / average: " + ", ".join(parts) + ".")
+        qre = refs.get(case, {}).get("qre_floor")
+        if qre:
+            parts = [f"{nc:.3f} at {t:g}" + ("" if ok else " (not converged)")
+                     for t, nc, ok in zip(qre["temperatures"], qre["nash_conv"], qre["converged"])]
+            lines.append(f"\nLogit QRE of the same {qre['games']} games of {case} by temperature (on payoffs divided by "
+                         f"each game's range; exact MMD with a uniform magnet, eta {qre['eta']:g}, {qre['iterations']:,} iterations), NashConv: "
+                         + ", ".join(parts) + ".")
     return "\n".join(lines)
 
 

@@ -38,3 +38,13 @@ def test_cli_refuses_bad_or_misdirected_overrides(monkeypatch, capsys, argv, mes
     with pytest.raises(SystemExit) as exit_:
         bench.main()
     assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_qre_floor_rises_with_the_temperature_and_says_whether_it_converged(monkeypatch):
+    # the fixed point itself is checked against the logit equations in tests/solve/test_dynamics.py
+    monkeypatch.setattr(bench, "QRE_TEMPERATURES", (0.05, 0.2))
+    out = bench.qre_floor("matching_pennies", episodes=20, iterations=4_000)
+    assert out["games"] == 20 and out["temperatures"] == [0.05, 0.2]
+    assert all(out["converged"]) and 0 < out["nash_conv"][0] < out["nash_conv"][1]
+    short = bench.qre_floor("matching_pennies", episodes=20, iterations=4)
+    assert not all(short["converged"])
