@@ -241,15 +241,21 @@ def run_one(case: str, learner: str, seed: int, steps: int, episodes: int, phase
     return out
 
 
+def reference_games(case: str, episodes: int) -> tuple[np.ndarray, ...]:
+    """``(R1, R2, row_mask, col_mask)``: the realised games of the analytic agents' first ``episodes`` evaluation
+    episodes (seed 10,000)."""
+    env_id, cfg = CASES[case]
+    reference = {a: make_agent("bayes_optimal", env_id, env_config=cfg, role=a) for a in ("player_0", "player_1")}
+    return realised_games(cfg, reference, episodes=episodes, seed=10_000)
+
+
 def baselines(case: str, episodes: int, evaluations: int) -> dict[str, Any]:
     """Mean NashConv of the exact dynamics on the analytic agents' realised games after ``evaluations``."""
-    env_id, cfg = CASES[case]
     try:
         from vvl_env.solve.dynamics import baseline_curve
     except ImportError:
         return {"available": False, "why": "vvl_env.solve.dynamics not on this branch"}
-    reference = {a: make_agent("bayes_optimal", env_id, env_config=cfg, role=a) for a in ("player_0", "player_1")}
-    R1, R2, rm, cm = realised_games(cfg, reference, episodes=episodes, seed=10_000)
+    R1, R2, rm, cm = reference_games(case, episodes)
     out: dict[str, Any] = {"available": True, "evaluations": evaluations, "games": len(R1)}
     for method in ("mmd", "rm+"):
         c = baseline_curve(R1, R2, method, evaluations, rng=np.random.default_rng(0), row_mask=rm, col_mask=cm)
@@ -271,9 +277,7 @@ def qre_floor(case: str, episodes: int, iterations: int = 20_000) -> dict[str, A
     between ``iterations / 2`` and ``iterations``."""
     from vvl_env.solve.dynamics import baseline_curve
 
-    env_id, cfg = CASES[case]
-    reference = {a: make_agent("bayes_optimal", env_id, env_config=cfg, role=a) for a in ("player_0", "player_1")}
-    R1, R2, rm, cm = realised_games(cfg, reference, episodes=episodes, seed=10_000)
+    R1, R2, rm, cm = reference_games(case, episodes)
     out: dict[str, Any] = {"games": len(R1), "iterations": iterations, "eta": 0.1, "temperatures": [],
                            "nash_conv": [], "converged": []}
     for alpha in QRE_TEMPERATURES:
@@ -483,9 +487,9 @@ def table(results: dict[str, Any]) -> str:
         if qre:
             parts = [f"{nc:.3f} at {t:g}" + ("" if ok else " (not converged)")
                      for t, nc, ok in zip(qre["temperatures"], qre["nash_conv"], qre["converged"])]
-            lines.append(f"\nLogit QRE of the same {qre['games']} games of {case} by temperature (on payoffs divided by "
-                         f"each game's range; exact MMD with a uniform magnet, eta {qre['eta']:g}, {qre['iterations']:,} iterations), NashConv: "
-                         + ", ".join(parts) + ".")
+            lines.append(f"\nLogit QRE of the same {qre['games']} games of {case} by temperature (on payoffs "
+                         f"divided by each game's range; exact MMD with a uniform magnet, eta {qre['eta']:g}, "
+                         f"{qre['iterations']:,} iterations), NashConv: " + ", ".join(parts) + ".")
     return "\n".join(lines)
 
 
