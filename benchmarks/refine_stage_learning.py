@@ -7,7 +7,8 @@ refine decision is an MMD step on a sampled-return critic at temperature ``alpha
 the value differences at stake are 0.004-0.04, so a lower temperature is tried too, and the decision taken on branch
 values (``--values counterfactual``, ``EDConfig.refine_values``) instead of a sampled-return critic, with the welfare
 weight of play held (``--welfare``) or annealed (``--welfare-final``), play trained on the branches' off-path games
-too (``--branch-play``, ``EDConfig.branch_play``) and the refine step's size ``--eta``. Reported per run: play
+too (``--branch-play``, ``EDConfig.branch_play``), the refine step's size ``--eta`` and branches on several draws of
+the refinements to come (``--draws``, ``EDConfig.refine_draws``). Reported per run: play
 NashConv, welfare, the refine-stage NashConv of the learned first decisions (``refine_nash_conv``: 0 at any
 equilibrium of the stage), the first-turn refine rates and the refine gaps against the reference's own equilibrium;
 with ``--diagnose``, whether player_1's answer to a split pays under the learned play and under the reference's
@@ -49,10 +50,12 @@ KEEP = ("nash_conv", "welfare", "refine_nash_conv", "refine_rate_gap/player_0", 
 
 def run(alpha: float, seed: int, steps: int, explore: float = 0.0, welfare: float = 0.0,
         values: str = "critic", welfare_final: float | None = None, branch_play: bool = False,
-        eta: float = 1.0, diagnose: bool = False, fit: str = "cross_entropy", paired: int = 0) -> dict[str, Any]:
+        eta: float = 1.0, diagnose: bool = False, fit: str = "cross_entropy", paired: int = 0,
+        draws: int = 1) -> dict[str, Any]:
     t0 = time.perf_counter()
     config = EDConfig(alpha=alpha, eta=eta, refine_fit=fit, refine_explore=explore, welfare_weight=welfare,
-                      refine_values=values, welfare_final=welfare_final, branch_play=branch_play)
+                      refine_values=values, welfare_final=welfare_final, branch_play=branch_play,
+                      refine_draws=draws)
     result = train_exploitability_descent(CONFIG, 2 * steps, seed=seed, config=config)
     wall = time.perf_counter() - t0
     phase = PhaseMetrics("refine_matrix_v0", CONFIG, episodes=1000, seed=10_000)
@@ -63,7 +66,8 @@ def run(alpha: float, seed: int, steps: int, explore: float = 0.0, welfare: floa
     if paired:
         answers.update(paired_welfare(result.policies, paired))
     return {"alpha": alpha, "eta": eta, "refine_fit": fit, "refine_values": values, "refine_explore": explore,
-            "welfare_weight": welfare, "welfare_final": welfare_final, "branch_play": branch_play, "seed": seed,
+            "welfare_weight": welfare, "welfare_final": welfare_final, "branch_play": branch_play,
+            "refine_draws": draws, "seed": seed,
             "steps_per_learner": steps, "wall_s": wall,
             **{k: metrics[k] for k in KEEP if k in metrics}, **turns, **answers}
 
@@ -175,6 +179,7 @@ def main() -> None:
                         help="also measure whether answering a split pays under the learned play "
                              "(answer_values_by_play)")
     parser.add_argument("--branch-play", action="store_true", help="EDConfig.branch_play")
+    parser.add_argument("--draws", type=int, default=1, help="EDConfig.refine_draws (branches per option)")
     parser.add_argument("--steps", type=int, default=1_000_000, help="agent-steps per learner")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -188,14 +193,14 @@ def main() -> None:
                      "welfare": args.welfare or None, "welfare_final": args.welfare_final,
                      "branch_play": args.branch_play or None, "eta": None if args.eta == 1.0 else args.eta,
                      "fit": None if args.fit == "cross_entropy" else args.fit, "diagnosed": args.diagnose or None,
-                     "paired": args.paired or None}
+                     "paired": args.paired or None, "draws": None if args.draws == 1 else args.draws}
             extra = "".join(f"/{name}={value}" for name, value in parts.items() if value is not None)
             key = f"alpha={alpha}{extra}/seed={seed}/steps={args.steps}"
             if key in results["runs"]:
                 continue
             results["runs"][key] = {**run(alpha, seed, args.steps, args.explore, args.welfare, args.values,
                                          args.welfare_final, args.branch_play, args.eta, args.diagnose,
-                                         args.fit, args.paired),
+                                         args.fit, args.paired, args.draws),
                                      "scored_against": reference}
             print(key, {k: round(v, 4) for k, v in results["runs"][key].items() if isinstance(v, float)}, flush=True)
             args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -75,6 +75,12 @@ class EDConfig:
     """What the refine decision's MMD step is taken on: ``"critic"``, a critic regressed on the sampled returns of
     the actions taken, or ``"counterfactual"``, every legal option's return on branches of the same episode that
     share its refinement draws (:mod:`agents.learning.refine_counterfactual`; full information, no critic)."""
+    refine_draws: int = 1
+    """With ``refine_values = "counterfactual"``: branches per option, each on its own draw of the refinements still
+    to come (1: the episode's own draws only; K > 1 adds K - 1 fresh draws, common to a copy's options, and averages
+    the K returns). An option's value then carries 1 / K of the variance of the refinement draws: where the other has
+    refined and one's own split is worth only about its cost, a single draw (sd near 0.5 in matching pennies) does
+    not tell the states where it pays from those where it does not."""
     refine_explore: float = 0.0
     """Share of refine decisions the rollouts take uniformly at random over the legal actions (behaviour only: the
     critic's ``Q(s, a)`` is the value of the action taken, so it needs no correction), decaying linearly to 0 over
@@ -105,7 +111,8 @@ class EDConfig:
     trading NashConv for welfare, up to play that is no equilibrium."""
 
     def __post_init__(self) -> None:
-        for name in ("n_steps", "replay", "grad_steps", "batch_size", "magnet_every", "critic_epochs", "snapshots"):
+        for name in ("n_steps", "replay", "grad_steps", "batch_size", "magnet_every", "critic_epochs", "snapshots",
+                     "refine_draws"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name}: must be an integer >= 1, got {value!r}")
@@ -124,6 +131,8 @@ class EDConfig:
             raise ValueError(f"refine_fit: must be 'cross_entropy' or 'objective', got {self.refine_fit!r}")
         if not isinstance(self.branch_play, bool):
             raise ValueError(f"branch_play: must be true or false, got {self.branch_play!r}")
+        if self.refine_draws > 1 and self.refine_values != "counterfactual":
+            raise ValueError("refine_draws: needs refine_values = 'counterfactual' (the branches it averages)")
         if self.branch_play and self.refine_values != "counterfactual":
             raise ValueError("branch_play: needs refine_values = 'counterfactual' (the branches it trains on)")
         if self.refine_explore > 1:

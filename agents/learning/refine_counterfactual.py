@@ -32,10 +32,13 @@ Policy = Callable[[npt.NDArray[np.float32], npt.NDArray[np.bool_]], npt.NDArray[
 class RefineBrancher:
     """Branches refine steps of a source core (module docstring); keeps one scratch core, grown as needed."""
 
-    def __init__(self, config: Any, collect_play: bool = False) -> None:
+    def __init__(self, config: Any, collect_play: bool = False, draws: int = 1) -> None:
         self.config = config
         self.core: MatrixCore | None = None
         self.collect_play = collect_play
+        self.draws = int(draws)
+        """Branches per option: 1, the episode's own refinement draws; K > 1 adds K - 1 replicas with fresh draws
+        (common to the options of a copy) and averages the K returns."""
         self.play_states: list[tuple[npt.NDArray[Any], ...]] = []
         """With ``collect_play``: per play step of the branches (since the last :meth:`take_play_states`), the
         observations (k, 2, L), masks (k, 2, A) and true games R1, R2 (k, M, M) of the branches off the path."""
@@ -59,16 +62,21 @@ class RefineBrancher:
         legal option o < 1 + M (pass, refine) with the other agent at ``actions[c, 1 - i]`` (``actions`` (B, 2): the
         joint action about to be taken), later decisions drawn from ``policy`` (observations (n, 2, L) and masks
         (n, 2, A) -> both agents' probabilities (n, 2, A)); NaN elsewhere."""
-        M, A = src.M, src.A
+        M, A, K = src.M, src.A, self.draws
         q = np.full((src.B, 2, A), np.nan)
         legal = src.mask[:, :, :1 + M].astype(bool) & (src.phase == REFINE)[:, None, None]
-        copy, agent, option = np.nonzero(legal)
-        n = copy.size
-        if n == 0:
+        copy1, agent1, option1 = np.nonzero(legal)
+        n1 = copy1.size
+        if n1 == 0:
             return q
+        copy, agent, option = np.tile(copy1, K), np.tile(agent1, K), np.tile(option1, K)   # replica r: rows r n1 ..
+        replica = np.repeat(np.arange(K), n1)
+        n = n1 * K
         core = self._scratch(n)
         rows = np.arange(n)
         core.fork(src, copy, rows)
+        if K > 1:                                               # fresh draws, common to the options of a copy
+            core.redraw(rows[n1:], rng, groups=(copy * K + replica)[n1:])
         core.phase[n:] = DONE                                   # scratch copies not in use stay put
         joint = np.zeros((core.B, 2), dtype=np.int64)
         joint[rows] = actions[copy]
@@ -82,8 +90,8 @@ class RefineBrancher:
                 break
             probs = policy(core.obs[:n], core.mask[:n].astype(bool))
             play = alive & (core.phase[rows] == PLAY)
-            if self.collect_play:
-                off = np.flatnonzero(play & (option != actions[copy, agent]))   # the taken option's branch is the path
+            if self.collect_play:                               # the taken option's branch is the path; replica 0
+                off = np.flatnonzero(play & (option != actions[copy, agent]) & (replica == 0))
                 if off.size:
                     self.play_states.append((core.obs[off].copy(), core.mask[off].astype(bool),
                                              core.W[off, 0, 0].copy(), core.W[off, 0, 1].copy()))
@@ -93,7 +101,8 @@ class RefineBrancher:
             refining = alive & (core.phase[rows] == REFINE)
             if core.rounds == 1 and not refining.any():
                 break                                           # every live branch's only play step is valued
-            pick = inverse_cdf(probs, rng.random((src.B, 2))[copy])    # uniforms common to a copy's branches
+            u = rng.random((src.B, 2))[copy] if K == 1 else rng.random((K, src.B, 2))[replica, copy]
+            pick = inverse_cdf(probs, u)                        # uniforms common to a copy's branches
             joint[:n] = np.where(alive[:, None], pick, 0)
-        q[copy, agent, option] = ret
+        q[copy1, agent1, option1] = ret.reshape(K, n1).mean(axis=0)
         return q

@@ -35,7 +35,7 @@ SB3_ARGS: dict[str, dict[str, str]] = {
     "exploitability_descent": {"learning_rate": "float", "n_steps": "int", "batch_size": "int", "replay": "int",
                                "grad_steps": "int", "eta": "float", "alpha": "float", "magnet_every": "int",
                                "critic_epochs": "int", "snapshots": "int", "welfare_weight": "float",
-                               "welfare_final": "float?", "refine_values": "str", "refine_explore": "float",
+                               "welfare_final": "float?", "refine_values": "str", "refine_draws": "int", "refine_explore": "float",
                                "branch_play": "bool", "refine_fit": "str",
                                "policy_kwargs": "table?"},
     "dqn": {"learning_rate": "schedule", "buffer_size": "int", "learning_starts": "int", "batch_size": "int",

@@ -55,16 +55,18 @@ def test_a_forked_copy_steps_like_its_source():
         np.testing.assert_array_equal(other.obs[into], src.obs), np.testing.assert_array_equal(other.W[into], src.W)
 
 
-def test_branch_values_match_monte_carlo_of_forced_first_actions():
+@pytest.mark.parametrize("draws", [1, 4])
+def test_branch_values_match_monte_carlo_of_forced_first_actions(draws):
     """At the first turn, the mean over copies of Q_i(option) equals the mean return of episodes in which agent i
     takes that option and everything else follows the fixed policy (play rewards sampled there, taken in
-    expectation by the branches): within 4 standard errors, 6,000 copies each."""
+    expectation by the branches): within 4 standard errors, 6,000 copies each; also with each option's value the
+    mean over 4 draws of the refinements (``draws``: fresh draws, unbiased)."""
     N = 6000
     env = RefineMatrixVecEnv(2 * N, seed=11, **CONFIG)
     env.reset()
     core = env._core
     acts = sample(fixed_policy(core.obs, core.mask.astype(bool)), np.random.default_rng(1))
-    Q = RefineBrancher(core.config).values(core, acts, fixed_policy, np.random.default_rng(2))
+    Q = RefineBrancher(core.config, draws=draws).values(core, acts, fixed_policy, np.random.default_rng(2))
     assert np.isnan(Q[:, :, 3:]).all() and not np.isnan(Q[:, :, :3]).any()       # refine of an absent action
     for agent in (0, 1):
         for option in range(3):
@@ -97,9 +99,51 @@ def test_branches_of_a_copy_share_their_randomness():
             assert ratio < bound, (agent, o, p, ratio)
 
 
+def _answer_state(n: int, seed: int = 7) -> MatrixCore:
+    """``n`` copies of one state (same seed): player_0 split its action 0 at the first turn, player_1 waited."""
+    env = RefineMatrixVecEnv(2, seed=0, **CONFIG)
+    core = MatrixCore(env._core.config, n, agent_id=True)
+    core.reset(slice(None), seeds=[seed] * n)
+    core.step(np.tile([1, 0], (n, 1)))
+    return core
+
+
+def test_redraw_replaces_the_draws_to_come_and_shares_them_within_a_group():
+    core = _answer_state(6)
+    W = core.W.copy()
+    core.redraw(np.arange(6), np.random.default_rng(0), groups=np.array([0, 0, 1, 1, 2, 5]))
+    np.testing.assert_array_equal(core.W, W)                             # the split already made stays
+    rows = core.next_draw[:, 1]                                         # player_1's next refinement
+    off, q, cost = core._off[1][rows], core._q[1][rows], core._cost[1][rows]
+    np.testing.assert_array_equal(off[0], off[1]), np.testing.assert_array_equal(off[2], off[3])
+    assert q[0] == q[1] and cost[0] == cost[1]
+    assert len({float(v) for v in off[[0, 2, 4, 5], 0, 0]}) == 4         # other groups: draws of their own
+    answer = np.zeros((6, 2), dtype=np.int64)
+    answer[:, 1] = 1                                                    # player_1 splits its column 0
+    core.step(answer)
+    np.testing.assert_array_equal(core.W[0], core.W[1])
+    assert not np.array_equal(core.W[0], core.W[2])
+
+
+def test_several_draws_average_the_refinement_noise_of_an_option():
+    """n copies of one answer state: with one draw every copy values player_1's split on the episode's own draw
+    (no spread); with K draws the value is the mean of that draw and K - 1 fresh ones, so its variance over copies is
+    (K - 1) / K^2 of one fresh draw's: the ratio of K = 8 to K = 2 is (7 / 64) / (1 / 4) = 0.4375 (2,000 copies,
+    sampling error of the ratio about 0.02)."""
+    n = 2000
+    acts = np.zeros((n, 2), dtype=np.int64)
+    values = {}
+    for draws in (1, 2, 8):
+        core = _answer_state(n)
+        Q = RefineBrancher(core.config, draws=draws).values(core, acts, fixed_policy, np.random.default_rng(draws))
+        values[draws] = Q[:, 1, 1] - Q[:, 1, 0]                         # split column 0 against passing
+    assert np.ptp(values[1]) == 0.0 and np.var(values[2]) > 0.0
+    assert 0.35 < np.var(values[8]) / np.var(values[2]) < 0.53
+
+
 def test_exploitability_descent_on_branch_values_runs_and_is_seeded():
     small = EDConfig(n_steps=2, replay=2, grad_steps=2, batch_size=32, net_arch=(16,), snapshots=2,
-                     refine_values="counterfactual")
+                     refine_values="counterfactual", refine_draws=2)
     runs = []
     for _ in range(2):
         learner = ExploitabilityDescent(CONFIG, 16, 2 * 16 * 2 * 3, 0, small)
@@ -109,6 +153,10 @@ def test_exploitability_descent_on_branch_values_runs_and_is_seeded():
     np.testing.assert_array_equal(*runs)
     with pytest.raises(ValueError, match="refine_values"):
         EDConfig(refine_values="oracle")
+    with pytest.raises(ValueError, match="refine_draws"):
+        EDConfig(refine_draws=4)                                        # branches only
+    with pytest.raises(ValueError, match="refine_draws"):
+        EDConfig(refine_values="counterfactual", refine_draws=0)
 
 
 def test_collected_off_path_play_states_are_the_games_the_other_options_lead_to():

@@ -210,6 +210,26 @@ class MatrixCore:
         self.obs[into] = src.obs[copies]
         self.mask[into] = src.mask[copies]
 
+    def redraw(self, idx: IntArray, rng: np.random.Generator, groups: IntArray | None = None) -> None:
+        """Replace the refinement and cost draws of copies ``idx``'s current episodes by fresh ones from the laws,
+        drawn from ``rng`` (the copies' Generators are not used); copies with equal ``groups[t]`` get the same draws.
+        Draws already used (refinements made) stay in ``W``: only the refinements still to come change. Monte Carlo
+        over the refinements from a forked state (:mod:`agents.learning.refine_counterfactual`)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        groups = np.arange(idx.size) if groups is None else np.asarray(groups)
+        _, inverse = np.unique(groups, return_inverse=True)
+        size = int(inverse.max()) + 1 if idx.size else 0
+        for i, b in enumerate(self.config.budget):
+            if b == 0 or size == 0:
+                continue
+            out = self.config.perturbation[i].sample(rng=rng, n_opposing=self.M, size=size * b)
+            cost = self.config.cost[i].sample(rng=rng, size=size * b)
+            take = (inverse[:, None] * b + np.arange(b)).ravel()
+            rows = ((self._draw0[idx, i] + self.ep[idx] * b)[:, None] + np.arange(b)).ravel()
+            self._q[i][rows] = out.q[take]
+            self._off[i][rows] = np.stack([out.own1, out.own2, out.other1, out.other2], axis=1)[take]
+            self._cost[i][rows] = cost[take]
+
     # --- dynamics ---------------------------------------------------------------------------------------------
 
     def _refine(self, S: IntArray, p: int, k: IntArray, rew: npt.NDArray[np.float64]) -> None:
