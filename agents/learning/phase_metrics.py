@@ -14,7 +14,7 @@ computed once):
   the noise of sampled play actions; :mod:`agents.evaluate`);
 * ``refine_rate_gap/<a>`` and ``refine_gap/<a>``: the learned refine decision against the Bayes-optimal one at the
   agent's first step, from the reference agent's own decision values (:mod:`agents.refine_gap`: refine probability
-  minus the reference's; expected value lost, >= 0). In bargaining, where the reference exposes no decision values,
+  minus the reference's; expected value lost, >= 0; 0 for an agent whose budget is 0). In bargaining, where the reference exposes no decision values,
   ``refine_rate_gap = refine_rate - reference refine rate`` and ``refine_gap = reference payoff - payoff of (pi's
   refine decisions, reference play)`` (:class:`PhasePolicy`; episodes paired by seed), the value the learned refine
   decisions lose with the play phase taken out.
@@ -120,6 +120,9 @@ class PhaseMetrics:
         """``{prefix + metric: value}`` for the profile ``policies`` (agent -> Policy)."""
         ref = self.reference()
         own = self._means(policies)
+        for a, budget in zip(AGENTS, self.budgets()):
+            if budget == 0:                 # no refine decision: the learned one is the reference's, nothing lost
+                own[f"refine_gap/{a}"] = own[f"refine_rate_gap/{a}"] = 0.0
         if any(f"refine_gap/{a}" not in own for a in AGENTS):
             ours = self.reference_row()
             hybrid = self._means({a: PhasePolicy(policies[a], ref[a]) for a in AGENTS}, reference=False)
@@ -127,6 +130,19 @@ class PhaseMetrics:
                 own.setdefault(f"refine_rate_gap/{a}", own[f"refine_rate/{a}"] - ours[f"reference/refine_rate/{a}"])
                 own.setdefault(f"refine_gap/{a}", ours[f"reference/payoff/{a}"] - hybrid[f"payoff/{a}"])
         return {f"{prefix}{k}": v for k, v in own.items()}
+
+    def budgets(self) -> tuple[int, int]:
+        """Each agent's refinement budget in the environment's config (0: it never has a refine decision)."""
+        if self.env_id == "refine_bargain_v0":
+            from vvl_env.envs.refine_bargain.config import make_config as bargain_config
+
+            return tuple(bargain_config(**self._config_kwargs()).budget)  # type: ignore[return-value]
+        from vvl_env.envs.refine_matrix.config import make_config
+
+        return tuple(int(b) for b in make_config(**self._config_kwargs()).budget)  # type: ignore[return-value]
+
+    def _config_kwargs(self) -> dict[str, Any]:
+        return {k: v for k, v in self.env_config.items() if k != "render_mode"}
 
     def reference_row(self) -> dict[str, float]:
         """The reference's own metrics (``reference/...``), for the curve's header."""

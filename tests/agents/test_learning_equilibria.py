@@ -163,6 +163,20 @@ def test_phase_metrics_against_independent_numbers():
     assert got["u/nash_conv"] > 0.1
 
 
+def test_an_agent_without_budget_has_no_refine_gap():
+    """Budgets (1, 0): player_1 never decides whether to refine, so its gaps are 0 whatever player_0 does (they
+    were the payoff that player_0's refine decisions cost it, through the bargaining fallback); player_0, which
+    refines at random here against the reference's decision, loses value (> 0)."""
+    config = {**MP, "budget": [1, 0]}
+    pm = PhaseMetrics("refine_matrix_v0", config, episodes=40, seed=3)
+    ref = pm.reference()
+    uniform = {"player_0": PhasePolicy(_Uniform(), ref["player_0"]), "player_1": ref["player_1"]}
+    got = pm(uniform, "u/")
+    assert got["u/refine_gap/player_1"] == 0.0 and got["u/refine_rate_gap/player_1"] == 0.0
+    assert got["u/refine_gap/player_0"] > 0.0
+    assert pm.budgets() == (1, 0)
+
+
 def test_bargaining_refine_gap_of_the_reference_is_zero():
     """Bargaining has no decision values: the gap is the paired payoff difference against (pi's refine decisions,
     reference play), exactly 0 for the reference itself; a never-refining profile loses the value of refining."""
