@@ -188,8 +188,17 @@ def test_dqn_buffer_and_selection_label_and_large_work() -> None:
               "agents": [{"name": "b", "kind": "analytic", "policy": "bayes_optimal"}]}
     with pytest.raises(ScenarioError, match=r"evaluation.selection: label 99999 does not exist in the 2x2"):
         validate_scenario({**matrix, "evaluation": {"selection": "lemke_howson:99999"}})
-    with pytest.raises(ScenarioError, match=r"env.config.budget \(with analytic agents\).*--allow-large"):
+    with pytest.raises(ScenarioError, match=r"env.config.budget \(with analytic agents.*--allow-large"):
         validate_scenario(put(matrix, "env.config.budget", [20, 20]))
+    # a learner alone: its learning curve plays the analytic agents as its reference (rock-paper-scissors with
+    # budgets (4, 4) ran for hours in that reference before this counted it)
+    learner = {"name": "m", "env": {"id": "refine_matrix_v0",
+                                    "config": {"game": "rock_paper_scissors", "budget": [4, 4]}},
+               "agents": [{"name": "l", "kind": "learner", "algo": "maskable_ppo"}],
+               "training": {"total_timesteps": 2000, "eval_episodes": 20}}
+    with pytest.raises(ScenarioError, match=r"env.config.budget \(with analytic agents, or learners"):
+        validate_scenario(learner)
+    validate_scenario(put(learner, "env.config.budget", [1, 1]))
     rounds = put(dict(matrix, agents=[{"name": "n", "kind": "baseline", "policy": "never_refine"}]),
                  "env.config", {"budget": [0, 0], "rounds": 10**8})
     with pytest.raises(ScenarioError, match=r"env.config.rounds.*environment steps"):

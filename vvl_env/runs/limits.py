@@ -113,10 +113,14 @@ def estimates(scenario: Any) -> Iterator[tuple[str, float, float, str]]:
         analytic = [a for a in scenario.agents if a.kind == "analytic"]
         if scenario.evaluation.reference is not None:
             analytic.append(scenario.agent(scenario.evaluation.reference))
+        # every learner's curve (two players here) scores it against the analytic bayes_optimal agents, which play
+        # its eval_episodes once per seed (agents.learning.phase_metrics), whether or not the scenario lists them
+        curve = sum(_training(scenario, a)["eval_episodes"] for a in scenario.learners)
+        episodes = (len(analytic) * scenario.evaluation.episodes + curve) * seeds
         per_episode = ANALYTIC_SECONDS_AT_2 * ANALYTIC_GROWTH ** (size["refinements"] - 2) * \
             (size["game_cells"] / 4) ** GAME_POWER
-        yield ("env.config.budget (with analytic agents)", len(analytic) * scenario.evaluation.episodes * seeds *
-               per_episode, MAX_ANALYTIC_SECONDS, "seconds of analytic decisions (rough)")
+        yield ("env.config.budget (with analytic agents, or learners, whose curves use them as the reference)",
+               episodes * per_episode, MAX_ANALYTIC_SECONDS, "seconds of analytic decisions (rough)")
 
 
 def physical_memory() -> float:
