@@ -266,8 +266,10 @@ class TrainConfig:
             raise ValueError(f"mode: must be one of {allowed} for env_id {self.env_id!r}, got {self.mode!r}")
         if self.algo == "exploitability_descent":
             if self.env_id != "refine_matrix_v0" or self.mode != "independent":
+                hint = " ('shared' is the default of the two-player envs: set mode = 'independent')" \
+                    if self.env_id == "refine_matrix_v0" and self.mode == "shared" else ""
                 raise ValueError(f"algo: exploitability_descent trains two networks on refine_matrix_v0 (mode "
-                                 f"'independent'), got env_id {self.env_id!r}, mode {self.mode!r}")
+                                 f"'independent'), got env_id {self.env_id!r}, mode {self.mode!r}{hint}")
             if isinstance(self.env_config, dict) and self.env_config.get("visibility", "public") != "public":
                 raise ValueError("algo: exploitability_descent needs the realised game, so env_config.visibility "
                                  f"must be 'public', got {self.env_config['visibility']!r}")
@@ -290,6 +292,9 @@ class TrainConfig:
             raise ValueError(f"env_config.render_mode: must be None for training, got "
                              f"{self.env_config['render_mode']!r}")
         self._check_hyperparams()
+        if self.hyperparams.get("full_information") and self.env_id != "refine_matrix_v0":
+            raise ValueError(f"hyperparams.full_information: only refine_matrix_v0 reports what every own action would "
+                             f"have earned (its play steps), got env_id {self.env_id!r}")
         try:
             make_eval_env(self.env_id, self.env_config)
         except (ValueError, TypeError) as exc:

@@ -266,6 +266,14 @@ def test_full_information_returns_and_validation(tmp_path):
         _config(algo="mmd_ppo", hyperparams={"full_information": True, "normalize_advantage": True})
     with pytest.raises(ValueError, match="hyperparams.full_information: must be true or false"):
         _config(algo="mmd_ppo", hyperparams={"full_information": 1})
+    with pytest.raises(ValueError, match="hyperparams.full_information: only refine_matrix_v0"):
+        _config(algo="mmd_ppo", env_id="refine_bargain_v0", env_config={"grid": 5},
+                hyperparams={"full_information": True})
+    with pytest.raises(ValueError, match="hyperparams.full_information: only refine_matrix_v0"):
+        _config(algo="mmd_ppo", env_id="refine_or_act", env_config={}, mode="single",
+                hyperparams={"full_information": True})
+    with pytest.raises(ValueError, match="'shared' is the default of the two-player envs"):
+        _config(algo="exploitability_descent", mode="shared")
     buf = CounterfactualRolloutBuffer(4, spaces.Box(-1, 1, (2,)), spaces.Discrete(3), gamma=1.0, gae_lambda=1.0,
                                       n_envs=2)
     u = np.array([0.0, 2.0, -1.0], dtype=np.float32)         # action 0: not a play action
