@@ -70,13 +70,16 @@ def nash_conv_curves(summary: dict[str, Any], scenario: dict[str, Any], path: Pa
     curves = learner_curves(summary)
     if not curves:
         return None
-    fig, ax = plt.subplots(figsize=(6.4, 4))
+    fig, ax = plt.subplots(figsize=(9, 4.4))
     floor = 1e-4  # NashConv 0 is drawn at the floor of the log axis
-    for k, (name, c) in enumerate(curves.items()):
-        color = f"C{k}"
-        ax.plot(c["steps"], np.maximum(c["last"], floor), color=color, marker="o", ms=3,
-                label=f"{name}: last iterate ({c['seeds']} seeds)")
-        ax.plot(c["steps"], np.maximum(c["average"], floor), color=color, linestyle="--", label=f"{name}: average")
+    handles = []
+    for k, (name, c) in enumerate(curves.items()):   # one legend entry per learner: its colour
+        color = f"C{k % 10}"
+        handles += ax.plot(c["steps"], np.maximum(c["last"], floor), color=color, marker="o", ms=3,
+                           label=f"{name} ({c['seeds']} seed{'s' * (c['seeds'] != 1)})")
+        ax.plot(c["steps"], np.maximum(c["average"], floor), color=color, linestyle="--")
+    handles += [plt.Line2D([], [], color="grey", marker="o", ms=3, label="last iterate"),
+                plt.Line2D([], [], color="grey", linestyle="--", label="time average")]
     top = max(float(c["steps"].max()) for c in curves.values())
     env = scenario.get("env", {})
     lines = dynamics_baselines(env.get("id", ""), dict(env.get("config", {})), min(top, EXACT_EVALUATIONS))
@@ -85,13 +88,14 @@ def nash_conv_curves(summary: dict[str, Any], scenario: dict[str, Any], path: Pa
         if method in lines:
             b = lines[method]
             y = rounds * (b.nash_conv_last if iterate == "last" else b.nash_conv_avg)
-            ax.plot(b.evaluations, np.maximum(y, floor), color="k", alpha=0.8, linestyle=[":", "-."][k],
-                    label=f"exact {method}: {'last iterate' if iterate == 'last' else 'average'}"
-                          + (f", played {rounds} rounds" if rounds > 1 else ""))
+            handles += ax.plot(b.evaluations, np.maximum(y, floor), color="k", alpha=0.8, linestyle=[":", "-."][k],
+                               label=f"exact {method}: {'last iterate' if iterate == 'last' else 'average'}"
+                                     + (f", played {rounds} rounds" if rounds > 1 else ""))
     interim = env.get("config", {}).get("visibility", "public") == "own"   # Bayesian play: agents/private_play.py
     ax.set(xscale="log", yscale="log", ylabel=("interim " if interim else "") + "NashConv of play (mean over episodes"
            + (f"; all {rounds} rounds)" if rounds > 1 else ")"),
            xlabel="training agent-steps (learners) / game evaluations (exact dynamics)" if lines else
            "training agent-steps (both agents)")
-    ax.legend(fontsize=7)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     return _save(fig, path, "NashConv during training: last iterate (solid) and time average (dashed)", None)
