@@ -178,6 +178,13 @@ def test_what_would_fail_at_run_time_is_refused_at_validate(path: str, value: An
     tracemalloc.stop()
 
 
+@pytest.mark.parametrize("field", ["pool_size", "snapshot_every"])
+def test_a_snapshot_pool_is_for_self_play_only(field: str) -> None:
+    """pool_size / snapshot_every do nothing outside self-play: refused there rather than silently ignored."""
+    with pytest.raises(ScenarioError, match=f"{field}: only a self-play learner"):
+        validate_scenario(put(tiny(), f"agents.2.{field}", 3))
+
+
 def test_dqn_buffer_and_selection_label_and_large_work() -> None:
     data = put(tiny(), "agents.2.algo", "dqn")
     data["agents"][2] = {k: v for k, v in data["agents"][2].items() if k not in ("n_steps", "batch_size")}

@@ -69,7 +69,8 @@ class Learner(_Model):
     ``mode``: "single" (refine_or_act, the default there), "shared" (the default of the two-player envs),
     "independent" or "self_play". ``exploring_starts`` (refine_bargain_v0): the probability that a training
     episode starts at a random play state (``agents.learning.TrainConfig.exploring_starts``); ``torch_threads``:
-    torch threads of its training (default 1; ``TrainConfig.torch_threads``). The named
+    torch threads of its training (default 1; ``TrainConfig.torch_threads``); ``pool_size``, ``snapshot_every``:
+    the snapshot pool a self-play learner plays against (``mode = "self_play"`` only). The named
     hyper-parameters go to the SB3 constructor, over ``hyperparams``.
     """
 
@@ -99,6 +100,10 @@ class Learner(_Model):
         if twice:
             raise ValueError(f"{twice[0]}: set twice, as a field of the learner and in its hyperparams table "
                              f"({self.hyperparams[twice[0]]!r}); set it once")
+        pool = [k for k in ("pool_size", "snapshot_every") if getattr(self, k) is not None]
+        if pool and self.mode != "self_play":
+            raise ValueError(f"{pool[0]}: only a self-play learner keeps a pool of its snapshots to play against "
+                             f"(mode = 'self_play'), got mode {self.mode or 'unset (shared or single)'!r}")
         return self
 
     def sb3_hyperparams(self) -> dict[str, Any]:
