@@ -2,7 +2,10 @@
 
 Exactness: :func:`zero_sum_value` solves the minimax linear program with scipy's HiGHS (von Neumann's theorem);
 every answer is verified: ``x`` guarantees at least ``value - tol`` and ``y`` concedes at most ``value + tol`` against
-every pure reply, ``tol = 1e-9 * max(1, max R1 - min R1)``. :func:`zero_sum_values` is batched: exact closed forms for
+every pure reply, ``tol = 1e-9 * (max R1 - min R1)``. Both functions solve the game normalised to payoffs in [0, 1],
+``(R1 - min R1) / (max R1 - min R1)`` (the same optimal strategies; the value maps back affinely), so the tolerance is
+relative to the payoffs' range at every scale (an absolute one certified nothing for payoffs of 1e-9) and no
+intermediate overflows for payoffs near 1e300. :func:`zero_sum_values` is batched: exact closed forms for
 2 x n and m x 2 games (the 2 x 2 case included) vectorised over the batch; up to ``ENUMERATION_BASES`` bases (5 x 5)
 the batched vertex enumeration of the game (R, -R) (any equilibrium of a zero-sum game is a pair of optimal
 strategies), each game's pair certified by its security levels; the LP for the rest.
@@ -40,8 +43,24 @@ class ZeroSumSolution:
     method: str
 
 
-def _tol(R: FloatArray, rtol: float = 1e-9) -> float:
-    return rtol * max(1.0, float(R.max() - R.min()))
+TOL = 1e-9
+"""Verification tolerance on the normalised game (payoffs in [0, 1]): a fraction of the payoffs' range."""
+
+
+def _normalise(R: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``(S, low, half)`` for games R (..., m, n): ``S = (R - low) / (2 half)`` in [0, 1] with ``low = min R`` and
+    ``half = (max R - min R) / 2`` per game (computed as halves, so no range overflows); a constant game has S = 0.
+    A value v of S is the value ``low + 2 half v`` of R (:func:`_denormalise`)."""
+    low, high = R.min(axis=(-2, -1)), R.max(axis=(-2, -1))
+    half = high / 2 - low / 2
+    safe = np.where(half > 0, half, 1.0)[..., None, None]
+    S = np.where(half[..., None, None] > 0, (R / 2 - low[..., None, None] / 2) / safe, 0.0)
+    return np.clip(S, 0.0, 1.0), low, half
+
+
+def _denormalise(v: FloatArray | float, low: FloatArray, half: FloatArray) -> FloatArray:
+    """The value of R from the value v of its normalised game: ``low + 2 half v`` (summed in halves)."""
+    return (low + half * v) + half * v
 
 
 def _payoff_matrix(game_or_R1: Game | npt.ArrayLike) -> FloatArray:
@@ -92,7 +111,7 @@ def zero_sum_value(game_or_R1: Game | npt.ArrayLike) -> ZeroSumSolution:
     -------
     ZeroSumSolution
         ``value = max_x min_y x R1 y``, an optimal ``x`` (m,) of the row player, an optimal ``y`` (n,) of the column
-        player, both verified to guarantee the value within ``1e-9 * max(1, payoff range)``.
+        player, both verified to guarantee the value within ``1e-9 * payoff range`` (module docstring).
 
     Notes
     -----
@@ -101,17 +120,17 @@ def zero_sum_value(game_or_R1: Game | npt.ArrayLike) -> ZeroSumSolution:
     check (it never has in our tests), the column player's own LP on ``-R1^T`` is solved instead. The reported value
     is the midpoint of the certified interval ``[min_j (x R1)_j, max_i (R1 y)_i]``.
     """
-    R = _payoff_matrix(game_or_R1)
-    tol = _tol(R)
-    x, y = _maximin(R)
+    S, low, half = _normalise(_payoff_matrix(game_or_R1))
+    x, y = _maximin(S)
     method = "linprog-highs"
-    if (R @ y).max() - (x @ R).min() > tol:
-        y = _maximin(-R.T)[0]
+    if (S @ y).max() - (x @ S).min() > TOL:
+        y = _maximin(1.0 - S.T)[0]
         method = "linprog-highs (primal and dual)"
-    lo, hi = float((x @ R).min()), float((R @ y).max())
-    if hi - lo > tol:  # pragma: no cover
-        raise RuntimeError(f"zero-sum LP not verified: security levels {lo!r} < {hi!r} (tol {tol:.1e})")
-    return ZeroSumSolution((lo + hi) / 2, readonly(x), readonly(y), method)
+    lo, hi = float((x @ S).min()), float((S @ y).max())
+    if hi - lo > TOL:  # pragma: no cover
+        raise RuntimeError(f"zero-sum LP not verified: the security levels of the game normalised to [0, 1] are "
+                           f"{lo:.3g} and {hi:.3g}, more than {TOL:.0e} apart")
+    return ZeroSumSolution(float(_denormalise((lo + hi) / 2, low, half)), readonly(x), readonly(y), method)
 
 
 # --- batched closed forms ---------------------------------------------------------------------------------------
@@ -207,13 +226,27 @@ def zero_sum_values(R: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArra
     R = as_finite_array("R", R, ndim=3)
     B, m, n = R.shape
     if m == 1 or n == 1:
-        if m == 1:
-            col = R[:, 0, :].argmin(axis=1)
-            x, y = np.ones((B, 1)), np.eye(n)[col]
-        else:
-            row = R[:, :, 0].argmax(axis=1)
-            x, y = np.eye(m)[row], np.ones((B, 1))
-        return np.einsum("bi,bij,bj->b", x, R, y), x, y
+        return _pure_values(R)
+    S, low, half = _normalise(R)                    # module docstring: solved in [0, 1], the value mapped back
+    v, x, y = _normalised_values(S)
+    return _denormalise(v, low, half), x, y
+
+
+def _pure_values(R: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Games with one row or one column: the row player's best row, or the column player's best column."""
+    B, m, n = R.shape
+    if m == 1:
+        col = R[:, 0, :].argmin(axis=1)
+        x, y = np.ones((B, 1)), np.eye(n)[col]
+    else:
+        row = R[:, :, 0].argmax(axis=1)
+        x, y = np.eye(m)[row], np.ones((B, 1))
+    return np.einsum("bi,bij,bj->b", x, R, y), x, y
+
+
+def _normalised_values(R: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`zero_sum_values` on games with payoffs in [0, 1] and at least two rows and columns."""
+    B, m, n = R.shape
     if m == 2 and n == 2:
         return _solve_2x2(R)
     if m == 2:
@@ -239,9 +272,8 @@ def _by_enumeration(R: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     found = (g[first] == np.arange(B)) if len(g) else np.zeros(B, dtype=bool)
     x[found], y[found] = xs[first[found]], ys[first[found]]
     lo, hi = security_levels(R, x, y)
-    span = R.max(axis=(1, 2)) - R.min(axis=(1, 2))
     v = (lo + hi) / 2
-    for b in np.flatnonzero(hi - lo > 1e-9 * np.maximum(1.0, span)):
+    for b in np.flatnonzero(hi - lo > TOL):                    # R is normalised: TOL of its range
         sol = zero_sum_value(R[b])
         v[b], x[b], y[b] = sol.value, sol.x, sol.y
     return v, x, y
