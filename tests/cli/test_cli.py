@@ -33,6 +33,16 @@ def test_demo_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert "matching pennies" in out and "toy dilemma" in out and "bargaining" in out
 
 
+@pytest.mark.parametrize("flag, value, message", [("--seed", "-1", "argument --seed: must be an integer >= 0"),
+                                                   ("--draws", "3", "argument --draws: must be an integer >= 30"),
+                                                   ("--game-draws", "x", "argument --game-draws: must be an integer")])
+def test_demo_flags_are_checked_by_name(capsys: pytest.CaptureFixture[str], flag: str, value: str,
+                                        message: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", flag, value])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
 def test_solve_prints_equilibria(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "bos.json"
     f.write_text(json.dumps({"R1": [[2, 0], [0, 1]], "R2": [[1, 0], [0, 2]], "row_labels": ["O", "F"]}))

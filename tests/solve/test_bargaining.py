@@ -262,3 +262,8 @@ def test_fine_grid_approaches_the_continuous_spe() -> None:
                                atol=2 * 0.005 * 6)
     with pytest.raises(ValueError, match=r"offers: must be allocations in \[0, 1\]\^K of shape"):
         alternating_offers_spe(p, 0.9, 2, offers=[[0.5, 0.5, 0.5]])
+
+
+def test_batch_disagreement_of_the_wrong_shape_is_named() -> None:
+    with pytest.raises(ValueError, match=r"d: must have shape \(2,\) or \(1, 2\) for 1 problems, got \(2, 2\)"):
+        nash_bargaining_batch([[0.4, 0.6]], [[0.2, 0.8]], [[0.0, 0.0], [0.1, 0.1]])

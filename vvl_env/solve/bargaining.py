@@ -76,7 +76,14 @@ def nash_bargaining_batch(W1: npt.ArrayLike, W2: npt.ArrayLike,
     stationary point among candidates tied to rounding). Example (model.md §3): w1 = (0.4, 0.6), w2 = (0.2, 0.8) gives u = (0.5, 2/3).
     """
     W1, W2 = _check_batch(W1, W2)
-    d = np.broadcast_to(as_finite_array("d", d), (W1.shape[0], 2)) if np.ndim(d) == 2 else check_disagreement(d)
+    if np.ndim(d) == 2:
+        d = as_finite_array("d", d)
+        if d.shape not in ((1, 2), (W1.shape[0], 2)):
+            raise ValueError(f"d: must have shape (2,) or ({W1.shape[0]}, 2) for {W1.shape[0]} problems, got "
+                             f"{d.shape}")
+        d = np.broadcast_to(d, (W1.shape[0], 2))
+    else:
+        d = check_disagreement(d)
     B, K = W1.shape
     order = _ratio_order(W1, W2)
     a, b = np.take_along_axis(W1, order, 1), np.take_along_axis(W2, order, 1)

@@ -123,6 +123,22 @@ def _ratio(T: FloatArray, col: int, free: npt.NDArray[np.bool_], lex: slice) -> 
     return int(cand[0])
 
 
+def _first_row(T: FloatArray, col: int, free: npt.NDArray[np.bool_], lex: slice) -> int:
+    """The row z0 (column ``col``) enters in: the non-free row that needs the largest bonus to stay feasible,
+    ``rhs / T[r, col]`` over rows with ``T[r, col] < 0``, ties broken lexicographically (largest) on the perturbation
+    block ``lex``, so that after the pivot every non-free row is lexicographically positive."""
+    colv = T[:, col]
+    rows = np.flatnonzero((colv < -1e-12) & ~free)
+    keys = np.column_stack([T[rows, -1], T[rows, lex]]) / colv[rows, None]
+    cand = np.arange(rows.size)
+    for j in range(keys.shape[1]):
+        v = keys[cand, j]
+        cand = cand[v >= v.max() - 1e-11 * max(1.0, abs(v.max()))]
+        if cand.size == 1:
+            break
+    return int(rows[cand[0]])
+
+
 def _trace(A: FloatArray, B: FloatArray, shape: tuple[int, int, int, int], s: npt.NDArray[np.int64],
            t: npt.NDArray[np.int64], max_pivots: int) -> tuple[FloatArray, FloatArray, int] | None:
     """Follow the tracing path (module docstring) from the prior (s, t); (x, y, pivots) or None."""
@@ -153,6 +169,8 @@ def _trace(A: FloatArray, B: FloatArray, shape: tuple[int, int, int, int], s: np
     except np.linalg.LinAlgError:
         return None
     free = basis >= ux                                                        # u, v: never leave
+    lex = slice(Z + 1, Z + 1 + D)
+    T[:, lex] = np.eye(D)        # perturb rhs by (eps, eps^2, ..) in *this* basis: every row lexicographically positive
     rhs, col = T[:, -1], T[:, Z]
     low = ~free & (rhs < -1e-12)
     if not low.any():                                                         # the prior is an equilibrium
@@ -160,9 +178,8 @@ def _trace(A: FloatArray, B: FloatArray, shape: tuple[int, int, int, int], s: np
     else:
         if np.any(col[low] >= 0):
             return None
-        row = int(np.flatnonzero(low)[np.argmax(rhs[low] / col[low])])
+        row = _first_row(T, Z, free, lex)
     entering, pivots = Z, 0
-    lex = slice(Z + 1, Z + 1 + D)
     while row >= 0:
         pivots += 1
         if pivots > max_pivots:
