@@ -26,7 +26,7 @@ def check_weights(name: str, value: Any, K: int | None = None) -> FloatArray:
         raise ValueError(f"{name}: must have length K = {K} (one weight per dimension), got {w.size}: {value!r}")
     if np.any(w < 0) or abs(w.sum() - 1.0) > WEIGHT_TOL:
         raise ValueError(f"{name}: must be nonnegative and summing to 1 (within {WEIGHT_TOL:g}), got {value!r} "
-                         f"(sum {w.sum()!r})")
+                         f"(sum {float(w.sum())!r})")
     return w
 
 

@@ -60,7 +60,7 @@ def check_profile(name: str, p: npt.ArrayLike, size: int, batch_shape: tuple[int
         raise ValueError(f"{name}: probabilities must be >= 0, got min {arr.min():.3g}")
     total = arr.sum(axis=-1)
     if np.any(np.abs(total - 1.0) > PROFILE_ATOL):
-        bad = total.flat[int(np.argmax(np.abs(total - 1.0)))]
+        bad = float(total.flat[int(np.argmax(np.abs(total - 1.0)))])
         raise ValueError(f"{name}: probabilities must sum to 1 (within {PROFILE_ATOL:g}), got sum {bad!r}")
     return arr
 
