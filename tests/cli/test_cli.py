@@ -43,6 +43,14 @@ def test_demo_flags_are_checked_by_name(capsys: pytest.CaptureFixture[str], flag
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
+def test_an_unknown_flag_is_named_with_the_sub_command_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["solve", "game.json", "--frob"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "usage: vvl solve" in err
+    assert "vvl solve: error: unrecognized arguments: --frob" in err
+
+
 def test_solve_prints_equilibria(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "bos.json"
     f.write_text(json.dumps({"R1": [[2, 0], [0, 1]], "R2": [[1, 0], [0, 2]], "row_labels": ["O", "F"]}))

@@ -9,18 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-
-def int_at_least(low: int) -> Any:
-    """An argparse ``type``: an integer >= ``low``, or argparse's one-line error naming the flag."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {value}")
-        return value
-    return parse
+from vvl_env.cli.args import int_at_least
 
 
 def _print_table(rows: list[Any]) -> None:

@@ -94,6 +94,7 @@ class _State:
 
     def follow(self, label: int, max_pivots: int) -> tuple[int, bool] | None:
         """Pivot along the path dropping ``label`` until it is picked up again: (pivots, tie met) or None (watchdog).
+        ``spent`` is set to the pivots made either way.
 
         The variable with that label is nonbasic in exactly one tableau at a completely labelled pair: it enters there.
         """
@@ -103,6 +104,7 @@ class _State:
             T = self.tabs[side]
             row, tie = _ratio_row(T, entering, self.lex[side])
             if row < 0:  # cut off like the watchdog: the tableau lost precision
+                self.spent = pivots - 1
                 return None
             degenerate |= tie
             T[row] /= T[row, entering]
@@ -110,8 +112,10 @@ class _State:
             T[others] -= np.outer(T[others, entering], T[row])
             leaving, self.basis[side][row] = self.basis[side][row], entering
             if leaving == label:
+                self.spent = pivots
                 return pivots, degenerate
             entering, side = leaving, 1 - side
+        self.spent = max_pivots
         return None
 
     def point(self) -> tuple[FloatArray, FloatArray]:
@@ -141,29 +145,61 @@ def lemke_howson_path(R1: FloatArray, R2: FloatArray, label: int,
     return LemkeHowsonPath(*state.point(), label, *out)
 
 
+@dataclass(frozen=True, slots=True)
+class LemkeHowsonGraph:
+    """What :func:`lemke_howson_graph` reached: the end points (``label``: the label whose path first reached each),
+    the paths cut off by the per-path watchdog (``cut``), the pivots made in all (``pivots``), and whether the search
+    stopped early (``exhausted``: the pivot budget or ``max_equilibria`` ran out before every path from every end
+    found was followed)."""
+
+    ends: list[LemkeHowsonPath]
+    cut: int
+    pivots: int
+    exhausted: bool
+
+
 def lemke_howson_graph(R1: FloatArray, R2: FloatArray, max_pivots: int = MAX_PIVOTS,
-                       max_equilibria: int = 10_000) -> tuple[list[LemkeHowsonPath], int]:
+                       max_equilibria: int = 10_000, max_total_pivots: int | None = None) -> LemkeHowsonGraph:
     """Every equilibrium reachable by Lemke-Howson paths from the artificial equilibrium and, in turn, from every
     equilibrium found, for every label (the component of the Lemke-Howson graph holding (0, 0); Shapley 1974).
 
-    Returns the end points (``label``: the label whose path first reached it) and the number of paths cut off by
-    the watchdog. Not always all equilibria: other components of the graph are never reached. The end points are
-    not verified here.
+    ``max_pivots`` bounds each path (watchdog; such paths count as ``cut``), ``max_total_pivots`` (None: unbounded)
+    the whole search: once spent, the search stops with what it found (``exhausted=True``), so the work is bounded
+    however many equilibria the game has. A path dropping label k from end e that reached e' is not followed back
+    from e' (the lexicographic paths are reversible: it would return to e). Not always all equilibria: other
+    components of the graph are never reached. The end points are not verified here.
     """
     start = _State(R1, R2)
-    seen, queue, found, cut = {start.key()}, [start], [], 0
-    while queue and len(found) < max_equilibria:
+    seen, queue, found, cut, spent = {start.key()}, [start], [], 0, 0
+    walked: set[tuple[tuple[frozenset[int], frozenset[int]], int]] = set()
+    budget = max_total_pivots if max_total_pivots is not None else float("inf")
+    exhausted = False
+    while queue and not exhausted:
         state = queue.pop()
+        here = state.key()
         for label in range(state.m + state.n):
+            if (here, label) in walked:
+                continue
+            if len(found) >= max_equilibria or spent >= budget:
+                exhausted = True
+                break
             nxt = state.copy()
-            out = nxt.follow(label, max_pivots)
+            limit = int(min(max_pivots, budget - spent))
+            out = nxt.follow(label, limit)
+            spent += nxt.spent
             if out is None:
+                if limit < max_pivots and nxt.spent >= limit:  # the search budget ran out on this path
+                    exhausted = True
+                    break
                 cut += 1
-            elif nxt.key() not in seen:
-                seen.add(nxt.key())
+                continue
+            there = nxt.key()
+            walked.add((there, label))
+            if there not in seen:
+                seen.add(there)
                 queue.append(nxt)
                 found.append(LemkeHowsonPath(*nxt.point(), label, *out))
-    return found, cut
+    return LemkeHowsonGraph(found, cut, spent, exhausted)
 
 
 def lemke_howson(R1: FloatArray, R2: FloatArray, label: int = 0, *, max_pivots: int = MAX_PIVOTS,
