@@ -14,10 +14,10 @@ computed once):
   the noise of sampled play actions; :mod:`agents.evaluate`);
 * ``refine_rate_gap/<a>`` and ``refine_gap/<a>``: the learned refine decision against the Bayes-optimal one at the
   agent's first step, from the reference agent's own decision values (:mod:`agents.refine_gap`: refine probability
-  minus the reference's; expected value lost, >= 0; 0 for an agent whose budget is 0). In bargaining, where the reference exposes no decision values,
-  ``refine_rate_gap = refine_rate - reference refine rate`` and ``refine_gap = reference payoff - payoff of (pi's
-  refine decisions, reference play)`` (:class:`PhasePolicy`; episodes paired by seed), the value the learned refine
-  decisions lose with the play phase taken out.
+  minus the reference's; expected value lost, >= 0; 0 for an agent whose budget is 0). In bargaining, where the
+  reference exposes no decision values, ``refine_rate_gap = refine_rate - reference refine rate`` and
+  ``refine_gap = reference payoff - payoff of (pi's refine decisions, reference play)`` (:class:`PhasePolicy`;
+  episodes paired by seed), the value the learned refine decisions lose with the play phase taken out.
 
 A decision is a refinement decision where action 0 (pass in refine_matrix_v0, wait/pass in refine_bargain_v0) is
 legal: elsewhere ``(pi's refine decisions, reference play)`` follows the reference. (In bargaining, "wait" while the
