@@ -14,6 +14,7 @@ from agents.analytic.matrix_private import PrivatePlay
 from agents.analytic.refine_stage import StageBeliefs
 from agents.analytic.refine_or_act import RefineOrActAgent, cost_law_of
 from agents.policy import Policy
+from vvl_env.solve.selection import SelectionRule
 
 KINDS: dict[str, str] = {"bayes_myopic": "myopic", "bayes_optimal": "optimal", "never_refine": "never",
                          "always_refine": "always"}
@@ -84,6 +85,12 @@ def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None =
         if env_config is not None:
             from vvl_env.envs.refine_matrix.config import make_config
             parsed = make_config(**{k: v for k, v in config.items() if k != "render_mode"})
+            if "selection" in options:                  # a Lemke-Howson label must exist in the base game
+                try:
+                    SelectionRule.parse(options["selection"]).check_label(*parsed.game.shape)
+                except ValueError as exc:
+                    raise ValueError(f"selection: {str(exc).removeprefix('rule: ')} (the base game "
+                                     f"{parsed.game.name!r})") from None
             if parsed.visibility == "own" and "private" not in options:
                 options["private"] = PrivatePlay.from_config(parsed)
             if (parsed.visibility == "public" and mode == "optimal" and "stage" not in options

@@ -408,3 +408,12 @@ def test_copies_of_an_action_get_no_mass_and_the_welfare_is_the_full_games():
             full = equilibria((R1, R2)).select(rule)
             welfare = xs[0] @ (R1 + R2) @ ys[0]
             assert welfare == pytest.approx(full.xs[0] @ (R1 + R2) @ full.ys[0], abs=1e-9)
+
+
+def test_a_lemke_howson_label_outside_the_base_game_is_refused_when_the_agent_is_made():
+    """lemke_howson:4 names no label of a 2 x 2 base game: refused by make_agent, as by the scenario checks, rather
+    than at the first refine decision eleven frames deep; lemke_howson:3 is fine."""
+    config = {"game": "prisoners_dilemma", "budget": (1, 0)}
+    with pytest.raises(ValueError, match=r"selection: label 4 does not exist in a 2x2 game .*'prisoners_dilemma'"):
+        make_agent("bayes_optimal", "refine_matrix_v0", env_config=config, role="player_0", selection="lemke_howson:4")
+    make_agent("bayes_optimal", "refine_matrix_v0", env_config=config, role="player_0", selection="lemke_howson:3")
