@@ -105,8 +105,10 @@ def check_selection(scenario: Any) -> None:
     except Exception:  # an invalid config: the environment's own check reports it next
         return
     m, n = game.shape
-    if rule.label >= m + n:
+    try:
+        rule.check_label(m, n)                          # the library's own check (as make_agent's)
+    except ValueError:
         raise ScenarioError(f"evaluation.selection: label {rule.label} does not exist in the {m}x{n} base game "
                             f"{game.name!r} (lemke_howson:k with k in 0..{m + n - 1}), got "
-                            f"{scenario.evaluation.selection!r}")
+                            f"{scenario.evaluation.selection!r}") from None
 
