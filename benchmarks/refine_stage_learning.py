@@ -8,7 +8,8 @@ the value differences at stake are 0.004-0.04, so a lower temperature is tried t
 values (``--values counterfactual``, ``EDConfig.refine_values``) instead of a sampled-return critic, with the welfare
 weight of play held (``--welfare``) or annealed (``--welfare-final``), play trained on the branches' off-path games
 too (``--branch-play``, ``EDConfig.branch_play``), the refine step's size ``--eta`` and branches on several draws of
-the refinements to come (``--draws``, ``EDConfig.refine_draws``). Reported per run: play
+the refinements to come (``--draws``, ``EDConfig.refine_draws``), and the decision fitted to ``softmax(Q / alpha)`` of a
+critic regressed on the values (``--fit softmax``, ``EDConfig.refine_fit``). Reported per run: play
 NashConv, welfare, the refine-stage NashConv of the learned first decisions (``refine_nash_conv``: 0 at any
 equilibrium of the stage), the first-turn refine rates and the refine gaps against the reference's own equilibrium;
 with ``--diagnose``, whether player_1's answer to a split pays under the learned play and under the reference's
@@ -171,7 +172,7 @@ def main() -> None:
     parser.add_argument("--welfare", type=float, default=0.0, help="EDConfig.welfare_weight")
     parser.add_argument("--welfare-final", type=float, default=None, help="EDConfig.welfare_final")
     parser.add_argument("--eta", type=float, default=1.0, help="EDConfig.eta (the refine decision's MMD step)")
-    parser.add_argument("--fit", choices=("cross_entropy", "objective"), default="cross_entropy",
+    parser.add_argument("--fit", choices=("cross_entropy", "objective", "softmax"), default="cross_entropy",
                         help="EDConfig.refine_fit")
     parser.add_argument("--paired", type=int, default=0,
                         help="also compare welfare with the reference's on this many shared episodes (paired_welfare)")

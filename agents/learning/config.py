@@ -93,7 +93,11 @@ class EDConfig:
     per state) they differ: the mean of the closed-form targets is not the step at the mean values but is pulled
     towards the middle (a softmax of a noisy value is convex where the option is rare), so a worse option with noisy
     values keeps a share; the objective is linear in ``Q``, and its expectation is the objective at ``E[Q]`` (tested
-    on two options 0.05 apart, one with noise of sd 0.5: 0.24-0.31 against 0.000-0.001)."""
+    on two options 0.05 apart, one with noise of sd 0.5: 0.24-0.31 against 0.000-0.001). ``"softmax"``: the critic
+    is regressed on the values (with ``refine_values = "counterfactual"``, on every legal option's branch value over
+    the last ``replay`` rollouts) and the policy fitted by cross-entropy to ``softmax(Q / alpha)``, a smoothed best
+    response that does not depend on the current policy, so a decision that saturated early comes back where the
+    values turn (use a small ``alpha``, in units of the values: 0.002 in benchmarks/agents.py)."""
     branch_play: bool = False
     """With ``refine_values = "counterfactual"``: also descend NashConv on the play games the branches reach after
     the options not taken (off the path of play; at most as many per rollout as the rollout's own play games,
@@ -127,8 +131,8 @@ class EDConfig:
             raise ValueError(f"welfare_final: must be a finite number >= 0 or None, got {self.welfare_final!r}")
         if self.refine_values not in ("critic", "counterfactual"):
             raise ValueError(f"refine_values: must be 'critic' or 'counterfactual', got {self.refine_values!r}")
-        if self.refine_fit not in ("cross_entropy", "objective"):
-            raise ValueError(f"refine_fit: must be 'cross_entropy' or 'objective', got {self.refine_fit!r}")
+        if self.refine_fit not in ("cross_entropy", "objective", "softmax"):
+            raise ValueError(f"refine_fit: must be 'cross_entropy', 'objective' or 'softmax', got {self.refine_fit!r}")
         if not isinstance(self.branch_play, bool):
             raise ValueError(f"branch_play: must be true or false, got {self.branch_play!r}")
         if self.refine_draws > 1 and self.refine_values != "counterfactual":

@@ -201,3 +201,39 @@ def test_branch_play_adds_off_path_games_to_the_replay_and_needs_branches():
         np.testing.assert_array_equal(with_branches[:n].numpy(), plain.numpy())
     with pytest.raises(ValueError, match="branch_play"):
         EDConfig(branch_play=True)
+
+
+def test_softmax_fit_on_branch_values_regresses_the_critic_and_resumes_bit_for_bit():
+    """``refine_fit = "softmax"`` with branch values: the critic is regressed on the branch values (its error on the
+    replayed ones falls below its start), the refine replay keeps the last ``replay`` rollouts, and a learner
+    restored from :meth:`state` after one rollout continues exactly as the uninterrupted one."""
+    import copy
+
+    import torch as th
+
+    small = EDConfig(n_steps=2, replay=2, grad_steps=2, batch_size=32, net_arch=(16,), snapshots=2,
+                     refine_values="counterfactual", refine_fit="softmax", alpha=0.01, critic_epochs=8)
+    full = ExploitabilityDescent(CONFIG, 16, 2 * 16 * 2 * 4, 0, small)
+
+    untrained = copy.deepcopy(full.critics[0])
+    full.update()
+    o, k, v = (th.cat([r[j] for r in full.refine_replay[0]]) for j in range(3))
+
+    def critic_error(critic):
+        with th.no_grad():
+            return float((((critic(o)[:, :1 + full.M] - v) ** 2) * k).sum() / k.sum())
+
+    assert critic_error(full.critics[0]) < 0.5 * critic_error(untrained)
+    saved = copy.deepcopy(full.state())
+    while not full.done:
+        full.update()
+    assert len(full.refine_replay[0]) == 2
+    resumed = ExploitabilityDescent(CONFIG, 16, 2 * 16 * 2 * 4, 0, small)
+    resumed.load(saved)
+    while not resumed.done:
+        resumed.update()
+    for a, b in zip(full.pis + full.critics, resumed.pis + resumed.critics):
+        for w1, w2 in zip(a.parameters(), b.parameters()):
+            assert th.equal(w1, w2)
+    with pytest.raises(ValueError, match="refine_fit"):
+        EDConfig(refine_fit="best_response")
