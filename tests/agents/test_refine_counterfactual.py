@@ -237,3 +237,14 @@ def test_softmax_fit_on_branch_values_regresses_the_critic_and_resumes_bit_for_b
             assert th.equal(w1, w2)
     with pytest.raises(ValueError, match="refine_fit"):
         EDConfig(refine_fit="best_response")
+
+
+def test_softmax_fit_on_branch_values_runs_where_nobody_can_refine():
+    """Budgets (0, 0): no refine steps, so nothing for the critic to regress on; play is still learned."""
+    small = EDConfig(n_steps=2, replay=2, grad_steps=2, batch_size=32, net_arch=(16,), snapshots=2,
+                     refine_values="counterfactual", refine_fit="softmax", alpha=0.01)
+    learner = ExploitabilityDescent({**CONFIG, "budget": (0, 0)}, 8, 2 * 8 * 2 * 3, 0, small)
+    while not learner.done:
+        learner.update()
+    assert all(len(r[0]) == 0 for rs in learner.refine_replay for r in rs)
+    assert len(learner.replay[-1][0]) > 0
