@@ -155,7 +155,9 @@ for _case in ("matching_pennies", "rock_paper_scissors"):
 # 0.05 (``benchmarks/refine_stage_learning.py``: with a sampled-return critic the pair found the refine stage's
 # equilibrium on 2 of 4 seeds at alpha 0.05; on branch values at seeds 0 and 2, both failures before). The welfare
 # weight stays the welfare learner's 0.1 (seed 0 of refine_stage_learning.py also tried 0.3 held, 0.3 and 0.5
-# annealed to 0; none is adopted).
+# annealed to 0; none is adopted). The softmax fit of the refine decision (``refine_fit = "softmax"``, alpha 0.002)
+# ran as a tuning run, ``--hyperparams '{"refine_fit": "softmax", "alpha": 0.002}' --out
+# benchmarks/results/agents_branch_softmax.json``: closer in matching pennies, trapped in rock-paper-scissors (README).
 SETTINGS["bargaining/ppo_es"] = {**SETTINGS["default"], "exploring_starts": 0.5}
 # MMD-PPO with an annealed temperature in bargaining: ent_coef 0.05 annealed linearly to 0.001 (``ent_final``; the KL
 # weight 0.05 in proportion) with the learning rate decayed to 0. Plain PPO's equilibrium holds because player_1

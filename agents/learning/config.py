@@ -97,7 +97,9 @@ class EDConfig:
     is regressed on the values (with ``refine_values = "counterfactual"``, on every legal option's branch value over
     the last ``replay`` rollouts) and the policy fitted by cross-entropy to ``softmax(Q / alpha)``, a smoothed best
     response that does not depend on the current policy, so a decision that saturated early comes back where the
-    values turn (use a small ``alpha``, in units of the values: 0.002 in benchmarks/agents.py)."""
+    values turn (``alpha`` in units of the values). Caution: sharp (small ``alpha``) from the first rollout, it can
+    stop refining before play has learned the refined games, under whose unlearned play a split gains nothing (in
+    rock-paper-scissors, alpha 0.002: never refines; README)."""
     branch_play: bool = False
     """With ``refine_values = "counterfactual"``: also descend NashConv on the play games the branches reach after
     the options not taken (off the path of play; at most as many per rollout as the rollout's own play games,
