@@ -115,6 +115,10 @@ class EDConfig:
     at ``welfare_weight``). Annealed to 0, the weight chooses among equilibria early and the descent then settles on
     an equilibrium of the basin chosen, the learned counterpart of ``max_welfare`` selection; held, it keeps
     trading NashConv for welfare, up to play that is no equilibrium."""
+    alpha_final: float | None = None
+    """Where the refine decision's temperature ``alpha`` ends: it goes linearly from ``alpha`` to this over the run
+    (None: it stays at ``alpha``). With ``refine_fit = "softmax"``, a soft start keeps refined games on the path
+    while play learns them and a sharp end resolves options close in value."""
 
     def __post_init__(self) -> None:
         for name in ("n_steps", "replay", "grad_steps", "batch_size", "magnet_every", "critic_epochs", "snapshots",
@@ -131,6 +135,10 @@ class EDConfig:
                                                or not isinstance(self.welfare_final, (int, float))
                                                or not np.isfinite(self.welfare_final) or self.welfare_final < 0):
             raise ValueError(f"welfare_final: must be a finite number >= 0 or None, got {self.welfare_final!r}")
+        if self.alpha_final is not None and (isinstance(self.alpha_final, bool)
+                                             or not isinstance(self.alpha_final, (int, float))
+                                             or not np.isfinite(self.alpha_final) or self.alpha_final <= 0):
+            raise ValueError(f"alpha_final: must be a finite number > 0 or None, got {self.alpha_final!r}")
         if self.refine_values not in ("critic", "counterfactual"):
             raise ValueError(f"refine_values: must be 'critic' or 'counterfactual', got {self.refine_values!r}")
         if self.refine_fit not in ("cross_entropy", "objective", "softmax"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch as th
 
 from agents.learning.config import EDConfig
 from agents.learning.exploitability_descent import ExploitabilityDescent
@@ -209,8 +210,6 @@ def test_softmax_fit_on_branch_values_regresses_the_critic_and_resumes_bit_for_b
     restored from :meth:`state` after one rollout continues exactly as the uninterrupted one."""
     import copy
 
-    import torch as th
-
     small = EDConfig(n_steps=2, replay=2, grad_steps=2, batch_size=32, net_arch=(16,), snapshots=2,
                      refine_values="counterfactual", refine_fit="softmax", alpha=0.01, critic_epochs=8)
     full = ExploitabilityDescent(CONFIG, 16, 2 * 16 * 2 * 4, 0, small)
@@ -248,3 +247,26 @@ def test_softmax_fit_on_branch_values_runs_where_nobody_can_refine():
         learner.update()
     assert all(len(r[0]) == 0 for rs in learner.refine_replay for r in rs)
     assert len(learner.replay[-1][0]) > 0
+
+
+def test_alpha_final_anneals_the_refine_temperature_linearly_over_the_run():
+    """``alpha_final``: the temperature goes from ``alpha`` at the first rollout to ``alpha_final`` at the end, and the
+    softmax fit's targets use the current one; bad values are refused."""
+    small = EDConfig(n_steps=2, replay=2, grad_steps=1, batch_size=16, net_arch=(8,), snapshots=2,
+                     refine_values="counterfactual", refine_fit="softmax", alpha=0.05, alpha_final=0.002)
+    learner = ExploitabilityDescent(CONFIG, 4, 2 * 4 * 2 * 4, 0, small)
+    seen = []
+    while not learner.done:
+        seen.append(learner.alpha)
+        learner.update()
+    np.testing.assert_allclose(seen + [learner.alpha], [0.05, 0.038, 0.026, 0.014, 0.002])
+    ob = learner.refine_replay[0][-1][0]
+    km = th.ones(len(ob), learner.A, dtype=th.bool)
+    with th.no_grad():
+        _, _, target = learner._refine_step(0, ob, km, th.zeros(len(ob), learner.A))
+        expected = th.softmax(learner.critics[0](ob) / 0.002, -1)
+    np.testing.assert_allclose(target.numpy(), expected.numpy(), rtol=1e-5, atol=1e-7)
+    assert EDConfig(alpha=0.05).alpha_final is None
+    for bad in (0, -0.1, float("nan"), True, "0.01"):
+        with pytest.raises(ValueError, match="alpha_final"):
+            EDConfig(alpha_final=bad)
