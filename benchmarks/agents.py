@@ -157,7 +157,10 @@ for _case in ("matching_pennies", "rock_paper_scissors"):
 # weight stays the welfare learner's 0.1 (seed 0 of refine_stage_learning.py also tried 0.3 held, 0.3 and 0.5
 # annealed to 0; none is adopted). The softmax fit of the refine decision (``refine_fit = "softmax"``, alpha 0.002)
 # ran as a tuning run, ``--hyperparams '{"refine_fit": "softmax", "alpha": 0.002}' --out
-# benchmarks/results/agents_branch_softmax.json``: closer in matching pennies, trapped in rock-paper-scissors (README).
+# benchmarks/results/agents_branch_softmax.json``: closer in matching pennies, trapped in rock-paper-scissors (README);
+# with the temperature annealed from 0.05 (``"alpha_final": 0.002``, 5 seeds, ``--threads 2``, ``--out
+# benchmarks/results/agents_branch_softmax_anneal_5seeds.json``) no seed is trapped and player_1's refine rate is
+# closer (0.978), but welfare falls further (0.238): not adopted (README).
 SETTINGS["bargaining/ppo_es"] = {**SETTINGS["default"], "exploring_starts": 0.5}
 # MMD-PPO with an annealed temperature in bargaining: ent_coef 0.05 annealed linearly to 0.001 (``ent_final``; the KL
 # weight 0.05 in proportion) with the learning rate decayed to 0. Plain PPO's equilibrium holds because player_1
