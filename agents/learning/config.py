@@ -115,6 +115,10 @@ class EDConfig:
     at ``welfare_weight``). Annealed to 0, the weight chooses among equilibria early and the descent then settles on
     an equilibrium of the basin chosen, the learned counterpart of ``max_welfare`` selection; held, it keeps
     trading NashConv for welfare, up to play that is no equilibrium."""
+    learning_rate_final: float | None = None
+    """Where Adam's step size ends: it goes linearly from ``learning_rate`` to this over the run, for the policies
+    and the critics (None: it stays at ``learning_rate``). A constant step keeps the last iterate moving by about
+    the step times the gradient's noise; a step decayed towards 0 lets it settle where the descent has led it."""
     alpha_final: float | None = None
     """Where the refine decision's temperature ``alpha`` ends: it goes linearly from ``alpha`` to this over the run
     (None: it stays at ``alpha``). With ``refine_fit = "softmax"``, a soft start keeps refined games on the path
@@ -131,14 +135,12 @@ class EDConfig:
             number = not isinstance(value, bool) and isinstance(value, (int, float)) and bool(np.isfinite(value))
             if not number or value < 0 or (value == 0 and not zero_ok):
                 raise ValueError(f"{name}: must be a finite number {'>= 0' if zero_ok else '> 0'}, got {value!r}")
-        if self.welfare_final is not None and (isinstance(self.welfare_final, bool)
-                                               or not isinstance(self.welfare_final, (int, float))
-                                               or not np.isfinite(self.welfare_final) or self.welfare_final < 0):
-            raise ValueError(f"welfare_final: must be a finite number >= 0 or None, got {self.welfare_final!r}")
-        if self.alpha_final is not None and (isinstance(self.alpha_final, bool)
-                                             or not isinstance(self.alpha_final, (int, float))
-                                             or not np.isfinite(self.alpha_final) or self.alpha_final <= 0):
-            raise ValueError(f"alpha_final: must be a finite number > 0 or None, got {self.alpha_final!r}")
+        for name, zero_ok in (("welfare_final", True), ("alpha_final", False), ("learning_rate_final", True)):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not np.isfinite(value) or value < 0 or (value == 0 and not zero_ok)):
+                raise ValueError(f"{name}: must be a finite number {'>= 0' if zero_ok else '> 0'} or None, "
+                                 f"got {value!r}")
         if self.refine_values not in ("critic", "counterfactual"):
             raise ValueError(f"refine_values: must be 'critic' or 'counterfactual', got {self.refine_values!r}")
         if self.refine_fit not in ("cross_entropy", "objective", "softmax"):
