@@ -9,12 +9,14 @@ values (``--values counterfactual``, ``EDConfig.refine_values``) instead of a sa
 weight of play held (``--welfare``) or annealed (``--welfare-final``), play trained on the branches' off-path games
 too (``--branch-play``, ``EDConfig.branch_play``), the refine step's size ``--eta`` and branches on several draws of
 the refinements to come (``--draws``, ``EDConfig.refine_draws``), and the decision fitted to ``softmax(Q / alpha)`` of a
-critic regressed on the values (``--fit softmax``, ``EDConfig.refine_fit``). Reported per run: play
+critic regressed on the values (``--fit softmax``, ``EDConfig.refine_fit``), its temperature annealed
+(``--alpha-final``) and Adam's step decayed (``--lr-final``, ``EDConfig.learning_rate_final``). Reported per run: play
 NashConv, welfare, the refine-stage NashConv of the learned first decisions (``refine_nash_conv``: 0 at any
 equilibrium of the stage), the first-turn refine rates and the refine gaps against the reference's own equilibrium;
 with ``--diagnose``, whether player_1's answer to a split pays under the learned play and under the reference's
-(:func:`answer_values_by_play`). 10^6 agent-steps per learner, 1,000 evaluation episodes (seed 10,000), one torch
-thread. Each run keeps the reference row it was scored against (``scored_against``): the reference's estimate of the
+(:func:`answer_values_by_play`); with ``--paired N``, the welfare gap to the reference on N shared episodes, split
+into the part of the refine decisions and the part of play (:func:`paired_welfare`). 10^6 agent-steps per learner,
+1,000 evaluation episodes (seed 10,000), one torch thread. Each run keeps the reference row it was scored against (``scored_against``): the reference's estimate of the
 stage game has changed (``agents/analytic/refine_stage.py``: nested draws, near-ties by margin), and the runs made
 before that change and not rerun (alpha 0.5, refine_explore) were scored against its earlier choice, player_0 waiting.
 
@@ -52,13 +54,17 @@ KEEP = ("nash_conv", "welfare", "refine_nash_conv", "refine_rate_gap/player_0", 
 def run(alpha: float, seed: int, steps: int, explore: float = 0.0, welfare: float = 0.0,
         values: str = "critic", welfare_final: float | None = None, branch_play: bool = False,
         eta: float = 1.0, diagnose: bool = False, fit: str = "cross_entropy", paired: int = 0,
-        draws: int = 1) -> dict[str, Any]:
+        draws: int = 1, alpha_final: float | None = None, lr_final: float | None = None,
+        save: Path | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     config = EDConfig(alpha=alpha, eta=eta, refine_fit=fit, refine_explore=explore, welfare_weight=welfare,
                       refine_values=values, welfare_final=welfare_final, branch_play=branch_play,
-                      refine_draws=draws)
+                      refine_draws=draws, alpha_final=alpha_final, learning_rate_final=lr_final)
     result = train_exploitability_descent(CONFIG, 2 * steps, seed=seed, config=config)
     wall = time.perf_counter() - t0
+    if save is not None:                     # the trained pair, for diagnostics beyond this script's (torch.load)
+        save.parent.mkdir(parents=True, exist_ok=True)
+        th.save({"policies": result.policies, "average": result.average, "config": config}, save)
     phase = PhaseMetrics("refine_matrix_v0", CONFIG, episodes=1000, seed=10_000)
     metrics = phase(result.policies, "")
     summary = evaluate("refine_matrix_v0", CONFIG, result.policies, episodes=1000, seed=10_000).summary()
@@ -68,7 +74,7 @@ def run(alpha: float, seed: int, steps: int, explore: float = 0.0, welfare: floa
         answers.update(paired_welfare(result.policies, paired))
     return {"alpha": alpha, "eta": eta, "refine_fit": fit, "refine_values": values, "refine_explore": explore,
             "welfare_weight": welfare, "welfare_final": welfare_final, "branch_play": branch_play,
-            "refine_draws": draws, "seed": seed,
+            "refine_draws": draws, "alpha_final": alpha_final, "learning_rate_final": lr_final, "seed": seed,
             "steps_per_learner": steps, "wall_s": wall,
             **{k: metrics[k] for k in KEEP if k in metrics}, **turns, **answers}
 
@@ -81,7 +87,10 @@ def paired_welfare(policies: dict[str, Any], episodes: int, seed: int = 10_000) 
     ``episodes`` seeded episodes: both means, the mean of the per-episode difference (reference minus learned,
     ``eval/welfare_cost``) and its standard error, which the shared draws make smaller than either mean's; the same
     for the *expected* welfare (play valued at ``x R y``, net of costs: ``expected_welfare``, without the noise of
-    sampled play actions); and the refine rates of both."""
+    sampled play actions), split into the part of the refine decisions (the reference's expected welfare against
+    the learned episodes' realised games each valued at its ``max_welfare`` equilibrium, net of the learned costs)
+    and the part of play (those equilibria against the learned play on the same games: negative where the learned
+    play earns more welfare than the best equilibrium, off equilibrium); and the refine rates of both."""
     from agents.analytic import make_agent
 
     if episodes not in _REFERENCE_REPORTS:              # once per process
@@ -89,7 +98,8 @@ def paired_welfare(policies: dict[str, Any], episodes: int, seed: int = 10_000) 
                   for a in ("player_0", "player_1")}
         _REFERENCE_REPORTS[episodes] = evaluate("refine_matrix_v0", CONFIG, agents, episodes=episodes, seed=seed)
     ref = _REFERENCE_REPORTS[episodes]
-    learned_report = evaluate("refine_matrix_v0", CONFIG, policies, episodes=episodes, seed=seed, reference=ref)
+    learned_report = evaluate("refine_matrix_v0", CONFIG, policies, episodes=episodes, seed=seed, reference=ref,
+                              selection="max_welfare")
     learned = learned_report.summary()
     analytic = ref.summary()
     out = {f"paired{episodes}/welfare": learned["eval/welfare"]["mean"],
@@ -103,6 +113,14 @@ def paired_welfare(policies: dict[str, Any], episodes: int, seed: int = 10_000) 
     out[f"paired{episodes}/expected_welfare_gap"] = float((theirs - ours).mean())
     out[f"paired{episodes}/expected_welfare_gap_stderr"] = float((theirs - ours).std(ddof=1) / np.sqrt(episodes))
     out[f"paired{episodes}/reference_expected_welfare_stderr"] = float(theirs.std(ddof=1) / np.sqrt(episodes))
+    # the gap in two parts: the games the learned refine decisions reach, each valued at its max_welfare equilibrium
+    # (net of costs), against the reference's; and the learned play against that equilibrium on the same games
+    best = np.array([sum(r[f"eq_payoff/{a}"] - r[f"cost/{a}"] for a in ("player_0", "player_1"))
+                     for r in learned_report.records])
+    out[f"paired{episodes}/refine_part_of_gap"] = float((theirs - best).mean())
+    out[f"paired{episodes}/refine_part_of_gap_stderr"] = float((theirs - best).std(ddof=1) / np.sqrt(episodes))
+    out[f"paired{episodes}/play_part_of_gap"] = float((best - ours).mean())
+    out[f"paired{episodes}/play_part_of_gap_stderr"] = float((best - ours).std(ddof=1) / np.sqrt(episodes))
     for a in ("player_0", "player_1"):
         out[f"paired{episodes}/refine_rate/{a}"] = learned[f"eval/refine_rate/{a}"]["mean"]
         out[f"paired{episodes}/reference_refine_rate/{a}"] = analytic[f"eval/refine_rate/{a}"]["mean"]
@@ -181,8 +199,12 @@ def main() -> None:
                              "(answer_values_by_play)")
     parser.add_argument("--branch-play", action="store_true", help="EDConfig.branch_play")
     parser.add_argument("--draws", type=int, default=1, help="EDConfig.refine_draws (branches per option)")
+    parser.add_argument("--alpha-final", type=float, default=None, help="EDConfig.alpha_final")
+    parser.add_argument("--lr-final", type=float, default=None, help="EDConfig.learning_rate_final")
     parser.add_argument("--steps", type=int, default=1_000_000, help="agent-steps per learner")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--save", type=Path, default=None, metavar="DIR",
+                        help="also save each trained pair to DIR/<run key>.pt (not under version control)")
     args = parser.parse_args()
     th.set_num_threads(1)
     results = json.loads(args.out.read_text()) if args.out.exists() else {"config": CONFIG, "runs": {}}
@@ -194,14 +216,16 @@ def main() -> None:
                      "welfare": args.welfare or None, "welfare_final": args.welfare_final,
                      "branch_play": args.branch_play or None, "eta": None if args.eta == 1.0 else args.eta,
                      "fit": None if args.fit == "cross_entropy" else args.fit, "diagnosed": args.diagnose or None,
-                     "paired": args.paired or None, "draws": None if args.draws == 1 else args.draws}
+                     "paired": args.paired or None, "draws": None if args.draws == 1 else args.draws,
+                     "alpha_final": args.alpha_final, "lr_final": args.lr_final}
             extra = "".join(f"/{name}={value}" for name, value in parts.items() if value is not None)
             key = f"alpha={alpha}{extra}/seed={seed}/steps={args.steps}"
             if key in results["runs"]:
                 continue
             results["runs"][key] = {**run(alpha, seed, args.steps, args.explore, args.welfare, args.values,
                                          args.welfare_final, args.branch_play, args.eta, args.diagnose,
-                                         args.fit, args.paired, args.draws),
+                                         args.fit, args.paired, args.draws, args.alpha_final, args.lr_final,
+                                         args.save / (key.replace("/", "_") + ".pt") if args.save else None),
                                      "scored_against": reference}
             print(key, {k: round(v, 4) for k, v in results["runs"][key].items() if isinstance(v, float)}, flush=True)
             args.out.parent.mkdir(parents=True, exist_ok=True)
