@@ -138,7 +138,8 @@ def answer_values_by_play(policies: dict[str, Any], states: int = 300, inner: in
     reference's answer rule, :func:`agents.analytic.refine_stage.answer_values`). Returns the share of states where
     answering pays (best option's mean value above passing's) under each play, the learned refine probability at
     those states, the mean answer gain under each (net of the cost) and what answering in every state loses against
-    answering where it pays (per episode, under each play)."""
+    answering where it pays (per episode, under each play), and the regret of the learned answer (pass or which
+    column) under each play: ``sum_o pi(o) (max_o' V(o') - V(o))``, averaged over the states."""
     from vvl_env.envs import RefineMatrixVecEnv
     from vvl_env.envs.refine_matrix.core import MatrixCore
     from vvl_env.envs.refine_matrix.layout import PLAY
@@ -149,7 +150,8 @@ def answer_values_by_play(policies: dict[str, Any], states: int = 300, inner: in
     src = env._core
     env.step(np.tile([1, 0], states))                              # player_0 splits its action 0, player_1 waits
     obs1, mask1 = src.obs[:, 1], src.mask[:, 1].astype(bool)
-    refine_prob = 1.0 - policies["player_1"].probabilities_batch(obs1, mask1)[:, 0]
+    option_probs = policies["player_1"].probabilities_batch(obs1, mask1)
+    refine_prob = 1.0 - option_probs[:, 0]
     n, M = states * inner, src.M
     rows, cols = (int(c) for c in src.cnt[0])                     # the split game's shape, the same in every copy
     learned, analytic = np.zeros((states, 1 + cols)), np.zeros((states, 1 + cols))
@@ -171,12 +173,18 @@ def answer_values_by_play(policies: dict[str, Any], states: int = 300, inner: in
         learned[:, option] = value.reshape(states, inner).mean(1)
         analytic[:, option] = eq.reshape(states, inner).mean(1)
     gain_l, gain_a = learned[:, 1:].max(1) - learned[:, 0], analytic[:, 1:].max(1) - analytic[:, 0]
+    pi = option_probs[:, :1 + cols] / option_probs[:, :1 + cols].sum(1, keepdims=True)
+
+    def regret(values: np.ndarray) -> float:     # what the learned choice (pass or which column) loses, per state
+        return float((pi * (values.max(1, keepdims=True) - values)).sum(1).mean())
+
     return {"answer_pays_learned_play": float((gain_l > 0).mean()),
             "answer_pays_max_welfare_play": float((gain_a > 0).mean()),
             "learned_refine_prob": float(refine_prob.mean()),
             "answer_gain_learned_play": float(gain_l.mean()), "answer_gain_max_welfare_play": float(gain_a.mean()),
             "always_answering_loses_learned_play": float(np.maximum(-gain_l, 0.0).mean()),
             "always_answering_loses_max_welfare_play": float(np.maximum(-gain_a, 0.0).mean()),
+            "answer_regret_learned_play": regret(learned), "answer_regret_max_welfare_play": regret(analytic),
             "states": states, "inner": inner}
 
 
