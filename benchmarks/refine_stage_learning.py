@@ -16,9 +16,10 @@ equilibrium of the stage), the first-turn refine rates and the refine gaps again
 with ``--diagnose``, whether player_1's answer to a split pays under the learned play and under the reference's
 (:func:`answer_values_by_play`); with ``--paired N``, the welfare gap to the reference on N shared episodes, split
 into the part of the refine decisions and the part of play (:func:`paired_welfare`). 10^6 agent-steps per learner,
-1,000 evaluation episodes (seed 10,000), one torch thread. Each run keeps the reference row it was scored against (``scored_against``): the reference's estimate of the
-stage game has changed (``agents/analytic/refine_stage.py``: nested draws, near-ties by margin), and the runs made
-before that change and not rerun (alpha 0.5, refine_explore) were scored against its earlier choice, player_0 waiting.
+1,000 evaluation episodes (seed 10,000), one torch thread. Each run keeps the reference row it was scored against
+(``scored_against``): the reference's estimate of the stage game has changed (``agents/analytic/refine_stage.py``:
+nested draws, near-ties by margin), and the runs made before that change and not rerun (alpha 0.5, refine_explore)
+were scored against its earlier choice, player_0 waiting.
 
 Usage: ``python benchmarks/refine_stage_learning.py --alphas 0.5 0.05 --seeds 0`` (resumable: runs already in the
 result file are kept) -> ``benchmarks/results/refine_stage_learning.json``.
