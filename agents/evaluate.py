@@ -59,6 +59,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.analytic import make_agent
 from agents.metrics import analytic_outcomes, summarise, summary_rows
 from agents.policy import Policy
 from agents.refine_gap import refine_gap, stage_nash_conv
@@ -118,7 +119,7 @@ def _run(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, Poli
 
 
 def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, Policy], *, episodes: int,
-             seed: int, reference: Mapping[str, Policy] | EvalReport | None = None,
+             seed: int, reference: Mapping[str, Policy] | EvalReport | str | None = None,
              selection: str = "all", nash_conv_episodes: int | None = None) -> EvalReport:
     """Play ``episodes`` seeded episodes, all at once (:mod:`agents.rollout`), and record outcomes (module
     docstring).
@@ -130,9 +131,11 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
     policies : one Policy per agent ("agent" for RefineOrAct; "player_0", "player_1" otherwise).
     episodes, seed : episode e is ``reset(seed=episode_seed(seed, e))`` (disjoint across seeds); agent i's
         Generator is ``default_rng([seed, e, i])``.
-    reference : reference policies (some or all agents; the others keep ``policies``), run on the same seeds; or
-        the EvalReport of the reference profile with the same env, seed and at least as many episodes (computed
-        once, shared by every evaluated agent).
+    reference : reference policies (some or all agents; the others keep ``policies``), run on the same seeds; the
+        name of an analytic agent for every agent (``"bayes_optimal"``, ...: :func:`agents.analytic.make_agent`
+        with ``selection`` and ``seed`` as its defaults, as ``vvl run`` builds it); or the EvalReport of the
+        reference profile with the same env, seed and at least as many episodes (computed once, shared by every
+        evaluated agent).
     selection : equilibrium selection rule of ``eq_payoff`` in refine_matrix_v0 (model.md §2).
     nash_conv_episodes : the play NashConv and ``spe_gap`` of refine_bargain_v0 and of refine_matrix_v0 with
         ``rounds`` > 1 (the costly metrics: policy calls over all ~(2H + 1) G play states of a bargaining episode,
@@ -148,6 +151,9 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
     if nash_conv_episodes is not None and (isinstance(nash_conv_episodes, bool) or not isinstance(
             nash_conv_episodes, (int, np.integer)) or nash_conv_episodes < 0):
         raise ValueError(f"nash_conv_episodes: must be None or an integer >= 0, got {nash_conv_episodes!r}")
+    if reference is not None and not isinstance(reference, (Mapping, EvalReport, str)):
+        raise TypeError(f"reference: must be None, a mapping of agent -> Policy, an analytic agent's name or an "
+                        f"EvalReport, got {type(reference).__name__}")
     config = dict(env_config)
     if isinstance(reference, EvalReport) and _replays(reference, policies, env_id, config, int(episodes), int(seed),
                                                        selection):
@@ -159,6 +165,12 @@ def evaluate(env_id: str, env_config: Mapping[str, Any], policies: Mapping[str, 
                                               nash_conv_episodes)
         agents = ("agent",) if env_id == "refine_or_act" else tuple(env.possible_agents)
         analytic_outcomes(env_id, env, records, realised, selection)
+    if isinstance(reference, str):
+        try:
+            reference = {a: make_agent(reference, env_id, env_config=config, role=a, default_selection=selection,
+                                       default_seed=int(seed)) for a in agents}
+        except ValueError as e:
+            raise ValueError(f"reference: {e}") from None
     if reference:
         ref = reference if isinstance(reference, EvalReport) else \
             _reference_report(env_id, config, {a: reference.get(a, policies[a]) for a in agents}, int(episodes),

@@ -124,3 +124,21 @@ def test_evaluation_reproducible_for_a_seed():
     assert a.records != c.records
     with pytest.raises(ValueError, match="policies"):
         evaluate("refine_matrix_v0", cfg, {"player_0": pol["player_0"]}, episodes=1, seed=0)
+
+
+def test_reference_by_name_is_the_analytic_agents_vvl_run_builds():
+    """``reference="bayes_optimal"`` plays make_agent's agents with the evaluation's selection and seed as their
+    defaults (as ``vvl run`` does): the same records as passing them by hand; a bad reference is a clear error."""
+    cfg = dict(game="matching_pennies", budget=[1, 0], cost=0.05)
+    pol = {a: make_agent("never_refine", "refine_matrix_v0", role=a) for a in ("player_0", "player_1")}
+    by_hand = {a: make_agent("bayes_optimal", "refine_matrix_v0", env_config=cfg, role=a,
+                             default_selection="max_welfare", default_seed=3) for a in ("player_0", "player_1")}
+    named = evaluate("refine_matrix_v0", cfg, pol, episodes=40, seed=3, reference="bayes_optimal",
+                     selection="max_welfare")
+    explicit = evaluate("refine_matrix_v0", cfg, pol, episodes=40, seed=3, reference=by_hand, selection="max_welfare")
+    assert named.records == explicit.records
+    assert named.summary()["eval/refine_rate_gap/player_0"]["mean"] == -1.0   # the reference always refines here
+    with pytest.raises(ValueError, match="reference: kind"):
+        evaluate("refine_matrix_v0", cfg, pol, episodes=1, seed=0, reference="bayes")
+    with pytest.raises(TypeError, match="reference"):
+        evaluate("refine_matrix_v0", cfg, pol, episodes=1, seed=0, reference=3)
