@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 
 from agents.learning.frozen import frozen_copy
@@ -34,6 +35,9 @@ class Learner:
 
     def __init__(self, name: str, model: Any, budget: int, fresh: bool) -> None:
         self.name, self.model, self.budget = name, model, int(budget)
+        # a logger with no outputs: SB3's default one makes an empty folder under the temp dir at every _setup_learn
+        # (thousands over a sweep); vvl keeps its own curve
+        model.set_logger(Logger(folder=None, output_formats=[]))
         _, self._callback = model._setup_learn(self.budget, None, reset_num_timesteps=fresh, progress_bar=False)
         model._total_timesteps = self.budget
         self._callback.on_training_start(locals(), globals())

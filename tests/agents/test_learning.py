@@ -194,3 +194,16 @@ def test_curve_nash_conv_on_the_first_episodes_only(tmp_path):
     assert result.curve[-1]["eval/last/spe_gap"] == summary["eval/spe_gap"]["mean"]
     with pytest.raises(ValueError, match="nash_conv_episodes"):
         _config(nash_conv_episodes=-1)
+
+
+def test_training_leaves_no_folders_in_the_temp_dir(tmp_path, monkeypatch):
+    """SB3's default logger makes an empty ``SB3-<time>`` folder under the temp dir at every ``_setup_learn`` (once
+    per model, run and resume); vvl gives its models a logger without outputs, so a sweep leaves none behind."""
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    train(_config(env_id="refine_matrix_v0", env_config=MP, mode="independent", total_timesteps=256),
+          tmp_path / "run")
+    assert not list(temp.glob("SB3-*"))
