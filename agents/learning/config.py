@@ -130,17 +130,18 @@ class EDConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name}: must be an integer >= 1, got {value!r}")
-        for name in ("learning_rate", "eta", "alpha", "welfare_weight", "refine_explore"):
-            value, zero_ok = getattr(self, name), name in ("welfare_weight", "refine_explore")
+        # (field, 0 allowed, None allowed): the *_final fields are optional schedule ends
+        for name, zero_ok, optional in (("learning_rate", False, False), ("eta", False, False), ("alpha", False, False),
+                                        ("welfare_weight", True, False), ("refine_explore", True, False),
+                                        ("welfare_final", True, True), ("alpha_final", False, True),
+                                        ("learning_rate_final", True, True)):
+            value = getattr(self, name)
+            if optional and value is None:
+                continue
             number = not isinstance(value, bool) and isinstance(value, (int, float)) and bool(np.isfinite(value))
             if not number or value < 0 or (value == 0 and not zero_ok):
-                raise ValueError(f"{name}: must be a finite number {'>= 0' if zero_ok else '> 0'}, got {value!r}")
-        for name, zero_ok in (("welfare_final", True), ("alpha_final", False), ("learning_rate_final", True)):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or not np.isfinite(value) or value < 0 or (value == 0 and not zero_ok)):
-                raise ValueError(f"{name}: must be a finite number {'>= 0' if zero_ok else '> 0'} or None, "
-                                 f"got {value!r}")
+                raise ValueError(f"{name}: must be a finite number {'>= 0' if zero_ok else '> 0'}"
+                                 f"{' or None' if optional else ''}, got {value!r}")
         if self.refine_values not in ("critic", "counterfactual"):
             raise ValueError(f"refine_values: must be 'critic' or 'counterfactual', got {self.refine_values!r}")
         if self.refine_fit not in ("cross_entropy", "objective", "softmax"):
