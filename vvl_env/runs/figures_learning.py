@@ -73,13 +73,14 @@ def nash_conv_curves(summary: dict[str, Any], scenario: dict[str, Any], path: Pa
     fig, ax = plt.subplots(figsize=(9, 4.4))
     floor = 1e-4  # NashConv 0 is drawn at the floor of the log axis
     handles = []
+    palette = [f"C{i}" for i in (0, 1, 2, 3, 4, 5, 6, 8, 9)]   # matplotlib's cycle without its grey (C7)
     for k, (name, c) in enumerate(curves.items()):   # one legend entry per learner: its colour
-        color = f"C{k % 10}"
+        color = palette[k % len(palette)]
         handles += ax.plot(c["steps"], np.maximum(c["last"], floor), color=color, marker="o", ms=3,
                            label=f"{name} ({c['seeds']} seed{'s' * (c['seeds'] != 1)})")
         ax.plot(c["steps"], np.maximum(c["average"], floor), color=color, linestyle="--")
-    handles += [plt.Line2D([], [], color="grey", marker="o", ms=3, label="last iterate"),
-                plt.Line2D([], [], color="grey", linestyle="--", label="time average")]
+    handles += [plt.Line2D([], [], color="k", marker="o", ms=3, label="last iterate (any colour)"),
+                plt.Line2D([], [], color="k", linestyle="--", label="time average (any colour)")]
     top = max(float(c["steps"].max()) for c in curves.values())
     env = scenario.get("env", {})
     lines = dynamics_baselines(env.get("id", ""), dict(env.get("config", {})), min(top, EXACT_EVALUATIONS))
