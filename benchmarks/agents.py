@@ -177,16 +177,15 @@ SETTINGS["bargaining/mmd_ppo_anneal"] = {**SETTINGS["default"], "hyperparams": {
 for _case in ("matching_pennies", "rock_paper_scissors"):
     SETTINGS[f"{_case}/exploitability_descent"] = {"n_envs": 250, "hyperparams": {"learning_rate_final": 0.0}}
     SETTINGS[f"{_case}/exploitability_descent_welfare"] = {"n_envs": 250, "hyperparams": {"welfare_weight": 0.1}}
-    SETTINGS[f"{_case}/exploitability_descent_branch"] = {"n_envs": 250, "hyperparams": {
-        "welfare_weight": 0.1, "refine_values": "counterfactual", "alpha": 0.05}}
+    _branch = {"welfare_weight": 0.1, "refine_values": "counterfactual", "alpha": 0.05}
+    SETTINGS[f"{_case}/exploitability_descent_branch"] = {"n_envs": 250, "hyperparams": _branch}
     # ``exploitability_descent_softmax``: the branch learner with its refine step fitted to softmax(Q / alpha), alpha
     # annealed from 0.05 to 0.002, and Adam's step decayed to 0: the setting of benchmarks/refine_stage_learning.py
     # that met both refine-rate targets of matching pennies there and missed welfare (README); a row of its own so
     # that the table shows both settings side by side. Run one seed at a time with two torch threads (``--threads
     # 2``): its critic's regression makes it slower than the branch learner.
     SETTINGS[f"{_case}/exploitability_descent_softmax"] = {"n_envs": 250, "hyperparams": {
-        "welfare_weight": 0.1, "refine_values": "counterfactual", "alpha": 0.05, "alpha_final": 0.002,
-        "refine_fit": "softmax", "learning_rate_final": 0.0}}
+        **_branch, "alpha_final": 0.002, "refine_fit": "softmax", "learning_rate_final": 0.0}}
 
 
 def applies(case: str, learner: str) -> bool:
