@@ -99,13 +99,14 @@ LEARNERS: dict[str, tuple[str, str]] = {"mmd_ppo": ("mmd_ppo", "independent"), "
                                         "exploitability_descent_welfare": ("exploitability_descent", "independent"),
                                         "exploitability_descent_branch": ("exploitability_descent", "independent"),
                                         "exploitability_descent_softmax": ("exploitability_descent", "independent"),
+                                        "exploitability_descent_learned": ("exploitability_descent", "independent"),
                                         "ppo_es": ("maskable_ppo", "independent"),
                                         "mmd_ppo_anneal": ("mmd_ppo", "independent")}
 #: MMD-PPO with full-information play (``agents.learning.full_information``) needs the counterfactual feedback that
 #: only refine_matrix_v0 reports, and exploitability descent (``agents.learning.exploitability_descent``) its
 #: realised games, so they run on the matrix cases alone.
 MATRIX_ONLY = ("mmd_ppo_fi", "exploitability_descent", "exploitability_descent_welfare",
-               "exploitability_descent_branch", "exploitability_descent_softmax")
+               "exploitability_descent_branch", "exploitability_descent_softmax", "exploitability_descent_learned")
 #: Plain PPO with exploring starts (``TrainConfig.exploring_starts``: half the training episodes open at a uniformly
 #: drawn play state) trains the responses and proposals off the path of play, which plain PPO's equilibrium leaves
 #: untrained; it exists in bargaining only.
@@ -174,8 +175,13 @@ SETTINGS["bargaining/mmd_ppo_anneal"] = {**SETTINGS["default"], "hyperparams": {
 # step the last iterate kept moving with the gradient's noise (NashConv 0.023 / 0.045 in pennies / rock-paper-scissors
 # over 5 seeds, against 0.016 / 0.037 decayed; the time average 0.021 / 0.039-0.040 either way). The welfare and branch
 # learners keep the constant step: decayed, the branch learner's expected welfare fell (README).
+# ``exploitability_descent_learned``: the same learner without the true games (``payoffs = "learned"``): both the
+# play loss and the refine returns use a centralised payoff model regressed on the rewards the play steps returned,
+# so it learns from sampled rewards (and the other's network, as centralised training has) like the PPO rows.
 for _case in ("matching_pennies", "rock_paper_scissors"):
     SETTINGS[f"{_case}/exploitability_descent"] = {"n_envs": 250, "hyperparams": {"learning_rate_final": 0.0}}
+    SETTINGS[f"{_case}/exploitability_descent_learned"] = {"n_envs": 250, "hyperparams": {
+        "learning_rate_final": 0.0, "payoffs": "learned"}}
     SETTINGS[f"{_case}/exploitability_descent_welfare"] = {"n_envs": 250, "hyperparams": {"welfare_weight": 0.1}}
     _branch = {"welfare_weight": 0.1, "refine_values": "counterfactual", "alpha": 0.05}
     SETTINGS[f"{_case}/exploitability_descent_branch"] = {"n_envs": 250, "hyperparams": _branch}

@@ -119,6 +119,12 @@ class EDConfig:
     """Where Adam's step size ends: it goes linearly from ``learning_rate`` to this over the run, for the policies
     and the critics (None: it stays at ``learning_rate``). A constant step keeps the last iterate moving by about
     the step times the gradient's noise; a step decayed towards 0 lets it settle where the descent has led it."""
+    payoffs: str = "true"
+    """The play games the NashConv loss (and the play step's value in the refine returns) is computed in: ``"true"``,
+    the env's realised games (``RefineMatrixVecEnv.true_games()``: full information), or ``"learned"``, a centralised
+    payoff model ``(s_0, s_1) -> (R1, R2)`` regressed on the rewards the play steps returned for the joint action
+    taken (squared error, over the last ``replay`` rollouts); the true games are then never read. Needs
+    ``refine_values = "critic"`` (the branches replay the env)."""
     alpha_final: float | None = None
     """Where the refine decision's temperature ``alpha`` ends: it goes linearly from ``alpha`` to this over the run
     (None: it stays at ``alpha``). With ``refine_fit = "softmax"``, a soft start keeps refined games on the path
@@ -146,6 +152,11 @@ class EDConfig:
             raise ValueError(f"refine_values: must be 'critic' or 'counterfactual', got {self.refine_values!r}")
         if self.refine_fit not in ("cross_entropy", "objective", "softmax"):
             raise ValueError(f"refine_fit: must be 'cross_entropy', 'objective' or 'softmax', got {self.refine_fit!r}")
+        if self.payoffs not in ("true", "learned"):
+            raise ValueError(f"payoffs: must be 'true' or 'learned', got {self.payoffs!r}")
+        if self.payoffs == "learned" and self.refine_values != "critic":
+            raise ValueError("payoffs = 'learned': needs refine_values = 'critic' (the branches replay the env, "
+                             "which reads the true games)")
         if not isinstance(self.branch_play, bool):
             raise ValueError(f"branch_play: must be true or false, got {self.branch_play!r}")
         if self.refine_draws > 1 and self.refine_values != "counterfactual":
