@@ -73,7 +73,8 @@ def nash_conv_curves(summary: dict[str, Any], scenario: dict[str, Any], path: Pa
     fig, ax = plt.subplots(figsize=(9, 4.4))
     floor = 1e-4  # NashConv 0 is drawn at the floor of the log axis
     handles = []
-    palette = [f"C{i}" for i in (0, 1, 2, 3, 4, 5, 6, 8, 9)]   # matplotlib's cycle without its grey (C7)
+    # matplotlib's cycle without its grey (C7, the keys' colour), then three more before any colour repeats
+    palette = [f"C{i}" for i in (0, 1, 2, 3, 4, 5, 6, 8, 9)] + ["navy", "gold", "lime"]
     for k, (name, c) in enumerate(curves.items()):   # one legend entry per learner: its colour
         color = palette[k % len(palette)]
         handles += ax.plot(c["steps"], np.maximum(c["last"], floor), color=color, marker="o", ms=3,
