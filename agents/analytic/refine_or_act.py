@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agents.analytic._common import LRUCache, array_key, draw, point_mass
+from vvl_env.model.cost import parse_cost
 from vvl_env.model.perturbation import PerturbationModel
 from vvl_env.solve.sequential import DiscreteCost, SequentialValue, myopic_refinement, optimal_refinement
 
@@ -52,14 +53,23 @@ def parse_observation(observation: npt.ArrayLike) -> dict[str, Any]:
 
 
 def cost_law_of(cost: Any, cells: int = 16) -> float | DiscreteCost:
-    """A RefineOrAct ``cost`` argument as the sequential solver's cost: a number, or for
-    ``{"law": "uniform", "low", "high"}`` the midpoints of ``cells`` equal-probability cells (exact mean)."""
-    if isinstance(cost, dict) and cost.get("law") == "uniform":
-        edges = np.linspace(float(cost["low"]), float(cost["high"]), cells + 1)
+    """A RefineOrAct ``cost`` argument (:func:`vvl_env.model.cost.parse_cost`) as the sequential solver's cost: a
+    number for a fixed cost, else ``cells`` equal-probability cells of the law, each at its conditional mean (so the
+    discrete law's mean is the law's, exactly). Uniform on [low, high]: the cells' midpoints. Exponential with mean
+    s: cell j spans the quantiles ``a = -s log(1 - j / cells)`` to ``b``, and its conditional mean is
+    ``s + (a e^(-a/s) - b e^(-b/s)) / (e^(-a/s) - e^(-b/s))`` (``a + s`` for the last, unbounded cell)."""
+    law = parse_cost("cost", cost)
+    if law.law == "fixed" or law.upper == law.mean or law.mean == 0.0:   # a fixed cost or a law of one value
+        return float(law.mean)
+    if law.law == "uniform":
+        edges = np.linspace(law.low, law.high, cells + 1)
         return DiscreteCost(0.5 * (edges[:-1] + edges[1:]), np.full(cells, 1.0 / cells))
-    if isinstance(cost, dict):
-        return float(cost["value"])
-    return float(cost)
+    s, tail = law.scale, np.arange(cells + 1) / cells            # survival probabilities 1, ..., 1/cells, 0
+    surv = 1.0 - tail
+    a = -s * np.log(surv[:-1])
+    b_times_surv = np.append(-s * np.log(surv[1:-1]) * surv[1:-1], 0.0)   # b e^(-b/s), 0 at b = inf
+    means = s + (a * surv[:-1] - b_times_surv) * cells               # e^(-a/s) - e^(-b/s) = 1 / cells
+    return DiscreteCost(means, np.full(cells, 1.0 / cells))
 
 
 class RefineOrActAgent:

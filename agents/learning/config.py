@@ -326,6 +326,10 @@ class TrainConfig:
         if self.hyperparams.get("full_information") and self.env_id != "refine_matrix_v0":
             raise ValueError(f"hyperparams.full_information: only refine_matrix_v0 reports what every own action would "
                              f"have earned (its play steps), got env_id {self.env_id!r}")
+        if self.hyperparams.get("full_information") and self.env_config.get("visibility", "public") != "public":
+            raise ValueError("hyperparams.full_information: the payoffs every own action would have earned come from "
+                             "the realised game, which players do not see under env_config.visibility "
+                             f"{self.env_config['visibility']!r}: use visibility 'public' or full_information false")
         try:
             make_eval_env(self.env_id, self.env_config)
         except (ValueError, TypeError) as exc:

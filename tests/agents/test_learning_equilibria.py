@@ -272,6 +272,9 @@ def test_full_information_returns_and_validation(tmp_path):
     with pytest.raises(ValueError, match="hyperparams.full_information: only refine_matrix_v0"):
         _config(algo="mmd_ppo", env_id="refine_or_act", env_config={}, mode="single",
                 hyperparams={"full_information": True})
+    with pytest.raises(ValueError, match="hyperparams.full_information: the payoffs every own action .* 'own'"):
+        _config(algo="mmd_ppo", env_config={"game": "matching_pennies", "visibility": "own"},
+                hyperparams={"full_information": True})
     with pytest.raises(ValueError, match="'shared' is the default of the two-player envs"):
         _config(algo="exploitability_descent", mode="shared")
     buf = CounterfactualRolloutBuffer(4, spaces.Box(-1, 1, (2,)), spaces.Discrete(3), gamma=1.0, gae_lambda=1.0,

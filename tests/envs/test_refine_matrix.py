@@ -303,7 +303,7 @@ def test_reset_seed_determines_episodes_across_the_draw_block() -> None:
     (dict(rounds=0), "rounds: must be an integer >= 1, got 0"),
     (dict(cost=-0.1), r"cost\[0\]: must be a finite number in \[0.0, inf\]"),
     (dict(cost={"law": "gamma"}), r"cost\[0\].law: must be one of 'fixed', 'uniform', 'exponential'; got 'gamma'"),
-    (dict(cost={"law": "uniform", "low": 0.0}), r"cost\[0\]: a 'uniform' cost law takes keys"),
+    (dict(cost={"law": "uniform", "low": 0.0}), r"cost\[0\]: the 'uniform' cost law takes keys"),
     (dict(cost={"law": "uniform", "low": 0.5, "high": 0.1}), "cost.high: must be >= cost.low"),
     (dict(perturbation={"sigma": 1.0}), r"perturbation\[0\]: unknown fields \['sigma'\]"),
     (dict(perturbation={"rho": 2.0}), r"perturbation\[0\].rho: must be a finite number in \[-1.0, 1.0\]"),

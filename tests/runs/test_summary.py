@@ -63,6 +63,9 @@ def test_the_matrix_reference_says_how_the_analytic_agents_decide_and_whether_it
     exact = execute.reference_numbers(load_scenario(root / "scenarios" / "equilibrium_learning.toml", deep=False))
     assert exact["bayes_optimal is an equilibrium of the whole game"] is True
     assert "refine stage's first-turn game" in exact["bayes_optimal refine decisions"]
+    welfare, net = exact["welfare"], exact["welfare_net_of_costs"]       # costs 0.05 each, both refine (budget 1, 1)
+    assert net["mean"] == pytest.approx(welfare["mean"] - 0.1) and net["stderr"] == welfare["stderr"] > 0
+    assert net["ci"] == pytest.approx([welfare["ci"][0] - 0.1, welfare["ci"][1] - 0.1])
     approx = execute.reference_numbers(load_scenario(root / "scenarios" / "equilibrium_learning.toml",
                                                      ["env.config.budget=[2, 2]"], deep=False))
     assert approx["bayes_optimal is an equilibrium of the whole game"] is False

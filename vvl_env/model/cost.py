@@ -66,7 +66,7 @@ def parse_cost(name: str, value: Any) -> CostLaw:
     if isinstance(value, Mapping):
         law = check_choice(f"{name}.law", value.get("law"), COST_LAWS)
         if set(value) - {"law"} != _COST_KEYS[law]:
-            raise ValueError(f"{name}: a {law!r} cost law takes keys {sorted(_COST_KEYS[law] | {'law'})}, "
+            raise ValueError(f"{name}: the {law!r} cost law takes keys {sorted(_COST_KEYS[law] | {'law'})}, "
                              f"got {sorted(value)}")
         return CostLaw(**value)
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):

@@ -227,6 +227,12 @@ def reference_numbers(scenario: Any) -> dict[str, Any]:
         return {"note": f"no analytic reference: {type(exc).__name__}: {exc}"}
 
 
+def _shifted(estimate: dict[str, Any], by: float) -> dict[str, Any]:
+    """An estimate's ``as_dict()`` moved by a constant: its mean and confidence interval (standard error kept)."""
+    lo, hi = estimate["ci"]
+    return {**estimate, "mean": estimate["mean"] + by, "ci": [lo + by, hi + by]}
+
+
 def _reference(scenario: Any) -> dict[str, Any]:
     from vvl_env.solve import refinement_effect, value_of_refinement
 
@@ -261,6 +267,6 @@ def _reference(scenario: Any) -> dict[str, Any]:
         return {"what": f"equilibrium payoffs after refinements {refinements} of action 0, before costs "
                             f"(model.md §2; {REFERENCE_DRAWS} draws, selection {scenario.evaluation.selection})",
                 "welfare_before": float(effect.before.sum()), "welfare": effect.welfare.as_dict(),
-                "welfare_net_of_costs": {"mean": effect.welfare.mean - costs, "ci": None},
+                "welfare_net_of_costs": _shifted(effect.welfare.as_dict(), -costs),   # costs are fixed means
                 "payoff_0": effect.payoff(0).as_dict(), "payoff_1": effect.payoff(1).as_dict(), **agents}
     return {"note": "bargaining: the refined Nash bargaining solution gives each party >= 1/2 (model.md §3)"}
