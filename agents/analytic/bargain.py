@@ -46,6 +46,7 @@ from agents.analytic._common import TOL, LRUCache, draw, point_mass
 from agents.analytic.refine_stage import solve_stage
 from vvl_env.envs.refine_bargain.config import ACCEPT, OFFSET, REFINE, REJECT, WAIT, BargainConfig
 from vvl_env.envs.refine_bargain.core import proposer
+from vvl_env.model._validate import check_int
 from vvl_env.model.bargaining import BargainingProblem, FixedWeights, WeightLaw
 from vvl_env.solve.bargaining import AlternatingOffersSPE, alternating_offers_spe
 
@@ -85,7 +86,8 @@ class BargainAgent:
             config = BargainConfig()
         elif not isinstance(config, BargainConfig):
             config = BargainConfig(**{k: v for k, v in dict(config).items() if k != "render_mode"})
-        self.mode, self.config, self.n, self.seed = mode, config, int(n), int(seed)
+        self.mode, self.config = mode, config
+        self.n, self.seed = check_int("n", n, 1), check_int("seed", seed, 0)
         self.belief = self._parse_belief(belief)
         self.name = name or f"refine_bargain/{mode}"
         self._cache = LRUCache()

@@ -45,7 +45,7 @@ from agents.analytic.matrix_value import (Lookahead, MatrixView, lookahead, obse
 from agents.analytic.refine_stage import StageBeliefs, StageGame, refine_stage
 from vvl_env.envs.refine_matrix.config import AGENTS as ROLES
 from vvl_env.envs.refine_matrix.layout import PLAY, REFINE
-from vvl_env.model._validate import readonly
+from vvl_env.model._validate import check_int, check_real, readonly
 from vvl_env.model.perturbation import PerturbationModel
 from vvl_env.solve.equilibria import equilibria
 from vvl_env.solve.equilibria_batch import batch_equilibria, select_profiles
@@ -151,8 +151,11 @@ class MatrixAgent:
         self.player = ROLES.index(role)
         if belief is not None and not isinstance(belief, PerturbationModel):
             raise ValueError(f"belief: must be a PerturbationModel or None, got {belief!r}")
-        self.mode, self.belief, self.selection, self.rounds = mode, belief, selection, int(rounds)
-        self.n, self.n_outer, self.n_inner, self.seed, self.cost = int(n), int(n_outer), int(n_inner), int(seed), cost
+        self.mode, self.belief, self.selection = mode, belief, selection
+        self.rounds = check_int("rounds", rounds, 1)
+        self.n, self.n_outer = check_int("n", n, 1), check_int("n_outer", n_outer, 2)   # n_outer: a standard error
+        self.n_inner, self.seed = check_int("n_inner", n_inner, 1), check_int("seed", seed, 0)
+        self.cost = None if cost is None else check_real("cost", cost, low=0.0)
         self.adaptive = bool(adaptive)
         if private is not None and not isinstance(private, PrivatePlay):
             raise ValueError(f"private: must be a PrivatePlay or None, got {private!r}")

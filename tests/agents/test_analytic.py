@@ -451,3 +451,21 @@ def test_refine_or_act_optimal_agent_with_an_exponential_cost() -> None:
     agent = make_agent("bayes_optimal", "refine_or_act", env_config=cfg)
     payoff = evaluate("refine_or_act", cfg, {"agent": agent}, episodes=4000, seed=0).summary()["eval/payoff/agent"]
     assert abs(payoff["mean"] - exact) < 4 * payoff["stderr"] + 0.005, (payoff, exact)
+
+
+@pytest.mark.parametrize("env_id, options, message", [
+    ("refine_matrix_v0", dict(n=0), "n: must be an integer >= 1, got 0"),
+    ("refine_matrix_v0", dict(rounds=0), "rounds: must be an integer >= 1, got 0"),
+    ("refine_matrix_v0", dict(cost=float("nan")), "cost: must be a finite number"),
+    ("refine_matrix_v0", dict(cost=-1.0), "cost: must be a finite number in \\[0.0, inf\\]"),
+    ("refine_matrix_v0", dict(seed=-1), "seed: must be an integer >= 0"),
+    ("refine_matrix_v0", dict(n_outer=1), "n_outer: must be an integer >= 2"),
+    ("refine_matrix_v0", dict(n="a"), "n: must be an integer >= 1, got 'a'"),
+    ("refine_bargain_v0", dict(n=2.5), "n: must be an integer >= 1, got 2.5"),
+    ("refine_bargain_v0", dict(seed=-1), "seed: must be an integer >= 0"),
+])
+def test_analytic_agent_options_are_checked_when_built(env_id, options, message):
+    """Bad sample sizes, rounds, seeds or costs are refused by name at construction, not at the first refine
+    decision (an UnboundLocalError for n = 0, a ZeroDivisionError for rounds = 0, NaN costs never refining)."""
+    with pytest.raises(ValueError, match=f"^{message}"):
+        make_agent("bayes_myopic", env_id, role="player_0", **options)
