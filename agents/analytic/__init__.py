@@ -46,8 +46,9 @@ def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None =
     default_seed : int, optional
         The ``seed`` of a refine_matrix_v0 agent given none: the run seed (its Monte Carlo and its draw under "all").
     **options
-        Passed to the agent class: :class:`RefineOrActAgent` (``model``, ``cost_law``: default from
-        ``env_config['cost']``), :class:`MatrixAgent`
+        Passed to the agent class: :class:`RefineOrActAgent` (``model``: default, given ``env_config``, the law the
+        env's ``belief`` names, in full: the observation carries only its sigma, mean q and bias, read as a
+        normal-gap pointwise law; ``cost_law``: default from ``env_config['cost']``), :class:`MatrixAgent`
         (``belief``, ``selection``, ``n``, ``n_outer``, ``n_inner``, ``seed``, ``cost``) or :class:`BargainAgent`
         (``belief``, ``n``, ``seed``); ``name`` for all. ``model`` / ``belief`` may be plain data (a mapping of
         the law's fields, a weight-law spec) or ``"truth"``, the configured true law: a common-knowledge reference
@@ -72,6 +73,9 @@ def make_agent(kind: str, env_id: str, *, env_config: Mapping[str, Any] | None =
     if env_id == "refine_or_act":
         if mode == "optimal" and "cost" in config:
             options.setdefault("cost_law", cost_law_of(config["cost"]))
+        if env_config is not None and options.get("model") is None:   # the whole believed law, which the
+            from vvl_env.envs import RefineOrAct                          # observation names only in part
+            options["model"] = RefineOrAct(**{k: v for k, v in config.items() if k != "render_mode"}).belief
         return RefineOrActAgent(mode, **options)  # type: ignore[arg-type]
     if env_id == "refine_matrix_v0":
         options.setdefault("rounds", config.get("rounds", 1))

@@ -469,3 +469,21 @@ def test_analytic_agent_options_are_checked_when_built(env_id, options, message)
     decision (an UnboundLocalError for n = 0, a ZeroDivisionError for rounds = 0, NaN costs never refining)."""
     with pytest.raises(ValueError, match=f"^{message}"):
         make_agent("bayes_myopic", env_id, role="player_0", **options)
+
+
+def test_refine_or_act_agents_built_for_an_env_act_on_its_whole_law() -> None:
+    """Rademacher gaps (sigma 1, q = 1/2): refining the option worth 0.6 gives variants 0.6 +- 0.5, a gain of 0.5
+    for sure (the other option, 0, stays below), worth its cost of 0.45: every episode pays 1.1 - 0.45 = 0.65. The
+    observation names only sigma, q and the bias, and read as a normal-gap law the gain would be 1/sqrt(2 pi) =
+    0.399 < 0.45 (never refine: 0.6); built with ``env_config`` the agent knows the gap law."""
+    from agents.evaluate import evaluate
+
+    cfg = dict(values=[0.0, 0.6], perturbation={"gap_law": "rademacher"}, cost=0.45, budget=1)
+    for kind in ("bayes_optimal", "bayes_myopic"):
+        agent = make_agent(kind, "refine_or_act", env_config=cfg)
+        payoffs = [r["payoff/agent"] for r in evaluate("refine_or_act", cfg, {"agent": agent}, episodes=50,
+                                                         seed=0).records]
+        np.testing.assert_allclose(payoffs, 0.65, atol=1e-12)
+    reading = RefineOrActAgent("optimal")                      # no law given: the observation's normal-gap reading
+    env, obs, mask = _roa_obs([0.0, 0.6], cost=0.45, perturbation={"gap_law": "rademacher"})
+    assert reading.act(obs, mask, rng=np.random.default_rng(0)) == env.max_options + 1     # acts on 0.6 at once

@@ -189,7 +189,7 @@ def test_spe_approaches_nbs(w1: list[float], w2: list[float]) -> None:
 def test_spe_stage_offers_solve_stage_lp() -> None:
     rng = np.random.default_rng(12)
     for _ in range(10):
-        p = BargainingProblem(*rng.dirichlet(np.ones(3), size=2), d=rng.uniform(0, 0.2, size=2))
+        p = BargainingProblem(*rng.dirichlet(np.ones(3), size=2), d=rng.uniform(0, 0.05, size=2))
         s = alternating_offers_spe(p, 0.8, 6)
         assert s.agreed.all()
         for t in range(6):
@@ -202,7 +202,8 @@ def test_spe_stage_offers_solve_stage_lp() -> None:
             res = linprog(c, A_ub=A, b_ub=b, bounds=[(0, 1)] * 3, method="highs")
             best = -res.fun if pr == 0 else p.w2.sum() - res.fun
             assert u[pr] == pytest.approx(best, abs=1e-9)
-        np.testing.assert_allclose(s.values[-1][1 - s.proposers[-1]], p.d[1 - s.proposers[-1]], atol=1e-12)
+        last_responder = 1 - s.proposers[-1]                   # d is paid undiscounted: d / delta^5 at stage 5
+        np.testing.assert_allclose(s.values[-1][last_responder], p.d[last_responder] / 0.8 ** 5, atol=1e-12)
 
 
 def test_spe_delay_when_d_infeasible() -> None:
@@ -226,33 +227,45 @@ def test_spe_bad_inputs(kwargs: dict, field: str) -> None:
 
 
 def _brute_force_grid_spe(p: BargainingProblem, delta: float, T: int, X: np.ndarray) -> np.ndarray:
-    """Stage-0 utilities of the finite game on the offers X by plain backward induction (loops, no shortcuts)."""
+    """Stage-0 utilities of the finite game on the offers X by plain backward induction (loops, no shortcuts), in
+    absolute payoffs: an agreement at stage t pays ``delta**t`` times the utilities, the last rejection pays d."""
     cont = np.array(p.d, dtype=float)
     for t in range(T - 1, -1, -1):
         prop = t % 2
         best = None
         for x in X:
-            u = np.array([p.w1 @ x, p.w2 @ (1 - x)])
+            u = delta ** t * np.array([p.w1 @ x, p.w2 @ (1 - x)])
             if u[1 - prop] >= cont[1 - prop] - 1e-12 and (best is None or u[prop] > best[prop] + 1e-12 or (
                     abs(u[prop] - best[prop]) <= 1e-12 and u[1 - prop] > best[1 - prop])):
                 best = u
         cont = best if best is not None and best[prop] >= cont[prop] - 1e-12 else cont
-        if t > 0:
-            cont = delta * cont
     return cont
 
 
 @pytest.mark.parametrize("grid", [3, 5])
 @pytest.mark.parametrize("T", [1, 2, 3, 4])
-def test_spe_on_a_grid_of_offers_matches_brute_force(grid: int, T: int) -> None:
-    """The SPE restricted to the environment's grid (refine_bargain_v0) equals a brute-force backward induction."""
+@pytest.mark.parametrize("delta, d", [(0.9, (0.0, 0.0)), (0.9, (0.3, 0.1)), (0.5, (0.1, 0.25)), (0.7, (0.3, 0.3))])
+def test_spe_on_a_grid_of_offers_matches_brute_force(grid: int, T: int, delta: float, d: tuple[float, float]) -> None:
+    """The SPE restricted to the environment's grid (refine_bargain_v0) equals a brute-force backward induction,
+    also where the undiscounted disagreement payoff d binds in later stages."""
     levels = np.linspace(0, 1, grid)
     X = np.stack(np.meshgrid(levels, levels, indexing="ij"), axis=-1).reshape(-1, 2)
     for w1, w2 in [((0.8, 0.2), (0.2, 0.8)), ((0.4, 0.6), (0.2, 0.8)), ((0.5, 0.5), (0.5, 0.5))]:
-        p = BargainingProblem(w1, w2)
-        s = alternating_offers_spe(p, 0.9, T, offers=X)
-        np.testing.assert_allclose(s.u, _brute_force_grid_spe(p, 0.9, T, X), atol=1e-9)
+        p = BargainingProblem(w1, w2, d=d)
+        s = alternating_offers_spe(p, delta, T, offers=X)
+        np.testing.assert_allclose(s.u, _brute_force_grid_spe(p, delta, T, X), atol=1e-9)
         assert "allowed offers" in s.method
+
+
+def test_spe_by_hand_with_a_binding_disagreement_point() -> None:
+    """Equal weights, d = (0.3, 0.3), delta 0.5, two stages, player_0 first, offers in steps of 0.1. At stage 1
+    player_0 accepts only 0.5 u_0 >= 0.3 (u_0 >= 0.6), leaving player_1 at most 0.5 x 0.4 = 0.2 < 0.3: breakdown.
+    So at stage 0 player_0 leaves player_1 its d, 0.3, and keeps 0.7 (d discounted as a stage-1 payoff gave 0.65)."""
+    levels = np.linspace(0, 1, 11)
+    X = np.stack(np.meshgrid(levels, levels, indexing="ij"), axis=-1).reshape(-1, 2)
+    s = alternating_offers_spe(BargainingProblem([0.5, 0.5], [0.5, 0.5], d=(0.3, 0.3)), 0.5, 2, offers=X)
+    np.testing.assert_allclose(s.u, [0.7, 0.3], atol=1e-12)
+    assert s.agreed.tolist() == [True, False]
 
 
 def test_fine_grid_approaches_the_continuous_spe() -> None:

@@ -205,9 +205,11 @@ def alternating_offers_spe(problem: BargainingProblem, delta: float, horizon: in
 
     Notes
     -----
-    Backward induction (Rubinstein 1982, finite horizon; model.md §3). After a rejection at the last stage both get
-    d; so the last proposer offers the responder exactly ``d_r`` (our convention: d is not discounted at
-    breakdown). At stage t < horizon - 1 the responder's threshold is ``delta * values[t + 1, r]``. The stage
+    Backward induction (Rubinstein 1982, finite horizon; model.md §3), each stage's values in that stage's units
+    (an agreement at stage t pays ``delta**t`` times them). After a rejection at the last stage both get d, not
+    discounted (our convention, and the env's): in the last stage's units that is ``d / delta**(horizon - 1)``, so
+    the last proposer offers the responder that much. At stage t < horizon - 1 the responder's threshold is
+    ``delta * values[t + 1, r]``. The stage
     problem, max ``u_p`` s.t. ``u_r >= threshold``, is an LP in x whose solution is a point of the Pareto frontier
     (ratio order, at most one split dimension). The proposer agrees iff it gets at least its own continuation value.
 
@@ -234,9 +236,11 @@ def alternating_offers_spe(problem: BargainingProblem, delta: float, horizon: in
     offers_, values = np.full((T, K), np.nan), np.empty((T, 2))
     thresholds, agreed = np.empty(T), np.zeros(T, dtype=bool)
     proposers = (first + np.arange(T)) % 2
+    with np.errstate(divide="ignore", invalid="ignore"):       # d, paid undiscounted, in the last stage's units
+        breakdown = np.where(problem.d == 0.0, 0.0, problem.d / delta ** (T - 1))
     for t in range(T - 1, -1, -1):
         p = int(proposers[t])
-        cont = problem.d if t == T - 1 else delta * values[t + 1]
+        cont = breakdown if t == T - 1 else delta * values[t + 1]
         thresholds[t] = cont[1 - p]
         if grid is None:
             x = np.empty(K)
