@@ -7,7 +7,9 @@ Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
 * ``payoff/<a>`` (the return: play payoffs minus refinement costs), ``cost/<a>``, ``welfare`` (sum of returns);
 * in refine_matrix_v0 also ``play_value/<a>``, the agent's play payoff in expectation over both players' mixed play
   strategies (``x R y`` in the true realised game, summed over the rounds), and ``expected_welfare``, their sum net
-  of the costs paid: the welfare without the noise of sampled play actions, for comparing policies on few episodes;
+  of the costs paid: the welfare without the noise of sampled play actions, for comparing policies on few episodes
+  (with several rounds each round's ``x R y`` is taken at the state the sampled actions before it reached: exact for
+  play that ignores the history, else keeping the earlier rounds' noise; unbiased either way);
 * ``refine_rate/<a>`` (1 if the agent refined at all), ``refinements/<a>`` (how often), and where:
   ``refine_rate/<a>/turn_<t>`` and ``refine_rate/<a>/action_<k>`` (the action index as chosen at that turn);
 * ``nash_conv`` and ``nash_conv/<a>``: in refine_matrix_v0, NashConv of the mixed profile the policies'

@@ -11,7 +11,7 @@ computed once):
   (0 iff subgame perfect), mean over episodes;
 * ``welfare``, ``payoff/<a>``, ``refine_rate/<a>``: means over episodes; in refine_matrix_v0 also
   ``expected_welfare``, the welfare with play valued at ``x R y`` under both mixed strategies (same mean, without
-  the noise of sampled play actions; :mod:`agents.evaluate`);
+  the noise of sampled play actions in one round; :mod:`agents.evaluate`);
 * ``refine_rate_gap/<a>`` and ``refine_gap/<a>``: the learned refine decision against the Bayes-optimal one at the
   agent's first step, from the reference agent's own decision values (:mod:`agents.refine_gap`: refine probability
   minus the reference's; expected value lost, >= 0; 0 for an agent whose budget is 0). In bargaining, where the

@@ -142,3 +142,38 @@ def test_reference_by_name_is_the_analytic_agents_vvl_run_builds():
         evaluate("refine_matrix_v0", cfg, pol, episodes=1, seed=0, reference="bayes")
     with pytest.raises(TypeError, match="reference"):
         evaluate("refine_matrix_v0", cfg, pol, episodes=1, seed=0, reference=3)
+
+
+class _Sticky:
+    """Plays its two actions uniformly in round 0 and, if ``sticky``, repeats its own last action after that."""
+
+    def __init__(self, sticky: bool) -> None:
+        self.sticky, self.name = sticky, "sticky" if sticky else "uniform"
+
+    def action_probabilities(self, obs, mask):
+        from vvl_env.envs.refine_matrix.layout import ObsLayout
+
+        s, o, p = ObsLayout(2).sections(), obs["observation"], np.zeros(len(mask))
+        p[3:5] = o[s["own_last"]] if self.sticky and o[s["round"].start] > 0 else 0.5
+        return p
+
+    def act(self, obs, mask, *, rng):
+        return sample_action(self.action_probabilities(obs, mask), rng)
+
+
+def test_expected_welfare_over_rounds_is_unbiased_and_exact_without_history():
+    """Common payoff 1 in the cell (0, 0), else 0, both players uniform in round 0: welfare 2 x 1/4 = 0.5 there.
+    One round: every episode's expected welfare is exactly 0.5; two rounds of uniform play: exactly 1.0. Two rounds
+    with player_0 repeating its sampled first action: round 1 is valued at the state that action reached, 1.0 after
+    action 0 and 0 after action 1, so an episode reads 1.5 or 0.5, and the mean is the exact 1.0."""
+    game = dict(R1=[[1.0, 0.0], [0.0, 0.0]], R2=[[1.0, 0.0], [0.0, 0.0]], budget=0)
+    uniform = {"player_0": _Sticky(False), "player_1": _Sticky(False)}
+    sticky = {"player_0": _Sticky(True), "player_1": _Sticky(False)}
+    one = evaluate("refine_matrix_v0", {**game, "rounds": 1}, sticky, episodes=20, seed=0)
+    assert [r["expected_welfare"] for r in one.records] == pytest.approx([0.5] * 20, abs=1e-12)
+    two = evaluate("refine_matrix_v0", {**game, "rounds": 2}, uniform, episodes=20, seed=0)
+    assert [r["expected_welfare"] for r in two.records] == pytest.approx([1.0] * 20, abs=1e-12)
+    rep = evaluate("refine_matrix_v0", {**game, "rounds": 2}, sticky, episodes=400, seed=0)
+    assert {round(r["expected_welfare"], 12) for r in rep.records} == {0.5, 1.5}
+    ew = rep.summary()["eval/expected_welfare"]
+    assert abs(ew["mean"] - 1.0) < 4 * ew["stderr"]
