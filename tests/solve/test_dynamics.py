@@ -279,3 +279,31 @@ def test_iterates_stay_on_the_simplex_of_unmasked_actions(seed: int, method: str
     for p, mask in ((res.last_x, rm), (res.last_y, cm), (res.avg_x, rm), (res.avg_y, cm)):
         assert np.all(p >= 0) and np.allclose(p.sum(-1), 1.0, atol=1e-12) and np.all(p[~mask] == 0)
     assert np.all(np.isfinite(res.nash_conv_last)) and np.all(res.nash_conv_avg >= -1e-9 * np.abs(R1).max())
+
+
+def test_fictitious_play_breaks_exact_ties_at_random_in_long_runs():
+    """Matching pennies with payoffs 0.3 / -0.7: the cumulative payoffs tie exactly every few steps. Fictitious play
+    with exact (rational) sums and the same random draws for the ties gives the same average after 8,000 steps;
+    with a fixed tolerance of 1e-12 the float sums' rounding (2e-12 by step 2,690) broke the ties instead."""
+    from fractions import Fraction
+
+    R1 = np.array([[0.3, -0.7], [-0.7, 0.3]])
+    rng = np.random.default_rng(1)
+    A = [[Fraction(v) for v in row] for row in R1]
+    i, j = int(np.argmax(rng.random(2))), int(np.argmax(rng.random(2)))     # the pure initial strategies
+    ux, uy = [A[a][j] for a in range(2)], [-A[i][b] for b in range(2)]
+    count = [0, 0]
+    count[i] += 1
+    for _ in range(8000):
+        rx, ry = rng.random(2), rng.random(2)
+        i = max((a for a in range(2) if ux[a] == max(ux)), key=lambda a: rx[a])
+        j = max((b for b in range(2) if uy[b] == max(uy)), key=lambda b: ry[b])
+        ux, uy = [ux[a] + A[a][j] for a in range(2)], [uy[b] - A[i][b] for b in range(2)]
+        count[i] += 1
+    result = learn(R1, -R1, "fictitious_play", 8000, rng=np.random.default_rng(1))
+    np.testing.assert_allclose(result.avg_x[0], np.array(count) / 8001, atol=1e-12)
+
+
+def test_a_one_dimensional_mask_of_the_wrong_length_is_named():
+    with pytest.raises(ValueError, match="^col_mask: a flag per action must have length 2, got 5"):
+        learn(np.eye(2), -np.eye(2), "rm+", 5, rng=np.random.default_rng(0), col_mask=np.ones(5, bool))
