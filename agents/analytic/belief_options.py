@@ -1,8 +1,9 @@
 """Belief options of the analytic agents as a scenario file writes them (model.md §4).
 
 A scenario's ``options`` table is plain data, so an agent's belief arrives as a mapping of the law's fields, a
-weight-law spec, or the word ``"truth"``: the true law of the environment's configuration for the agent's role, which
-makes a *common-knowledge reference* whatever the beliefs its observation shows. A mapping is read relative to that
+weight-law spec, or the word ``"truth"`` (in the two-player envs also ``"common"``, as their ``beliefs`` read it):
+the true law of the environment's configuration for the agent's role, which makes a *common-knowledge reference*
+whatever the beliefs its observation shows. A mapping is read relative to that
 truth (:func:`vvl_env.model.belief.believed_law`): the true law with those fields changed. :func:`resolve_belief`
 turns these into the objects the agent classes take (``model`` of :class:`RefineOrActAgent`, ``belief`` of
 :class:`MatrixAgent` and :class:`BargainAgent`); objects pass through unchanged.
@@ -38,8 +39,9 @@ def resolve_belief(env_id: str, key: str, value: Any, env_config: Mapping[str, A
         from vvl_env.model.belief import believed_law
         from vvl_env.model.perturbation import PerturbationModel, parse_perturbation
 
-        truth = env_config.get("perturbation")
-        return believed_law(value, PerturbationModel() if truth is None else parse_perturbation(truth), key)
+        truth = env_config.get("perturbation")             # one agent: "truth" only, as the env's `belief`
+        return believed_law(value, PerturbationModel() if truth is None else parse_perturbation(truth), key,
+                            (TRUTH,))
     if env_id == "refine_matrix_v0":
         from vvl_env.envs.refine_matrix.config import AGENTS, make_config
         from vvl_env.model.belief import believed_law
@@ -52,7 +54,7 @@ def resolve_belief(env_id: str, key: str, value: Any, env_config: Mapping[str, A
                              f"refine_matrix_v0, got role {role!r}")
         config = {k: v for k, v in env_config.items() if k != "render_mode"}
         return believed_law(value, make_config(**config).perturbation[AGENTS.index(role)], key)
-    if isinstance(value, str) and value == TRUTH:
+    if isinstance(value, str) and value in (TRUTH, "common"):   # as the two-player envs' `beliefs` read them
         return TRUTH  # BargainAgent reads its configuration's true laws
     from vvl_env.envs.refine_bargain.config import BargainConfig, parse_weight_law
     from vvl_env.model.bargaining import WeightLaw

@@ -209,3 +209,18 @@ def test_bargaining_beliefs_accept_the_truth_per_party() -> None:
     np.testing.assert_allclose(cfg.prior_means(1), [[0.7, 0.3], [0.7, 0.3]])
     both = BargainConfig(K=2, weights=w, beliefs=("common", "truth"))
     assert both.belief_laws(0) is both.weights and both.belief_laws(1) is both.weights
+
+
+def test_belief_words_read_as_the_envs_read_them() -> None:
+    """"common" names the truth wherever the env's own belief option takes it (two-player envs), and is refused in
+    RefineOrAct, whose `belief` takes "truth" only."""
+    from agents.analytic import make_agent
+
+    assert (make_agent("bayes_myopic", "refine_bargain_v0", env_config={}, belief="common").belief
+            == make_agent("bayes_myopic", "refine_bargain_v0", env_config={}, belief="truth").belief)
+    matrix = dict(game="matching_pennies", budget=(1, 1))
+    common = make_agent("bayes_myopic", "refine_matrix_v0", env_config=matrix, role="player_0", belief="common")
+    truth = make_agent("bayes_myopic", "refine_matrix_v0", env_config=matrix, role="player_0", belief="truth")
+    assert common.belief == truth.belief
+    with pytest.raises(ValueError, match="^model: must be 'truth'"):
+        make_agent("bayes_myopic", "refine_or_act", env_config={}, model="common")
