@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -103,3 +104,11 @@ def test_bias_violates_rrp_by_bias() -> None:
     np.testing.assert_allclose(0.3 * o.other1 + 0.7 * o.other2, 0.0, atol=1e-12)
     with pytest.raises(ValueError, match="bias: must be a finite number"):
         PerturbationModel(bias=float("inf"))
+
+
+@pytest.mark.parametrize("q, got", [({"a": 1.0}, "['a']"), ({"a": 1.0, "b": 2.0, "c": 3.0}, "['a', 'b', 'c']")])
+def test_a_beta_law_of_q_with_missing_or_extra_keys_is_named(q, got):
+    from vvl_env.model.perturbation import parse_perturbation
+
+    with pytest.raises(ValueError, match=rf"^belief.q: a Beta law takes exactly the keys \['a', 'b'\], got {re.escape(got)}"):
+        parse_perturbation({"q": q}, "belief")

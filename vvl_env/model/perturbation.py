@@ -243,6 +243,8 @@ def parse_perturbation(value: Any, name: str = "perturbation") -> PerturbationMo
     if unknown:
         raise ValueError(f"{name}: unknown fields {unknown}; allowed: {', '.join(allowed)}")
     kwargs = dict(value)
+    if isinstance(kwargs.get("q"), Mapping) and set(kwargs["q"]) != {"a", "b"}:
+        raise ValueError(f"{name}.q: a Beta law takes exactly the keys ['a', 'b'], got {sorted(kwargs['q'])}")
     try:
         if isinstance(kwargs.get("q"), Mapping):
             kwargs["q"] = Beta(**kwargs["q"])
