@@ -17,7 +17,8 @@ Per episode it records (one flat dict, keys below; ``<a>`` an agent name):
   ``rounds`` > 1, NashConv of the whole play phase, every round, from its start (:mod:`agents.matrix_play`, exact
   backward induction over the policies' play given the round and the last cell); under ``visibility = "own"``
   (one round), the *interim* NashConv, each player's best-response gain given what it saw, the other's
-  refinements drawn from their law (:mod:`agents.private_play`; 0 at a Bayes-Nash equilibrium of play), and with
+  refinements drawn from their law (:mod:`agents.private_play`; 0 at a Bayes-Nash equilibrium of play; a Monte
+  Carlo estimate biased up, with ``nash_conv_lower`` and ``nash_conv_lower/<a>`` beside it, biased down), and with
   several rounds not defined; in
   refine_bargain_v0 (visibility "public"), NashConv of the whole play phase (every offer round) in the realised
   episode, from the state its play starts in, each player's utilities its expected true ones given what it knows

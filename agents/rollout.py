@@ -261,21 +261,23 @@ def _private_nash_conv(recs: list[dict[str, Any]], config: Any, policies: Mappin
                        agents: tuple[str, ...], start: dict[int, list[np.ndarray]],
                        refine_joint: list[list[tuple[int, int]]], seeds: list[int]) -> None:
     """Under visibility "own": ``nash_conv`` and ``nash_conv/<a>`` are the interim gains of
-    :mod:`agents.private_play` (one round), or not defined (several rounds); ``regret/<a>`` stays the
-    full-information one."""
+    :mod:`agents.private_play` (one round; the plug-in estimate, biased up), ``nash_conv_lower`` and
+    ``nash_conv_lower/<a>`` the cross-fitted ones (biased down: the two bracket the truth in expectation), or not
+    defined (several rounds); ``regret/<a>`` stays the full-information one."""
     for rec in recs:
         for key in ("nash_conv", *(f"nash_conv/{a}" for a in agents)):
             rec.pop(key, None)
     if not private_play.defined(config) or not start:
         return
     js = sorted(start)
-    gains = private_play.interim_gains(config, [policies[a] for a in agents], [seeds[j] for j in js],
-                                       [refine_joint[j] for j in js], [start[j] for j in js])
+    bounds = private_play.interim_gain_bounds(config, [policies[a] for a in agents], [seeds[j] for j in js],
+                                              [refine_joint[j] for j in js], [start[j] for j in js])
     for t, j in enumerate(js):
-        if np.isfinite(gains[t]).all():
-            recs[j]["nash_conv"] = float(gains[t].sum())
-            for i, a in enumerate(agents):
-                recs[j][f"nash_conv/{a}"] = float(gains[t, i])
+        for name, gains in zip(("nash_conv", "nash_conv_lower"), bounds):
+            if np.isfinite(gains[t]).all():
+                recs[j][name] = float(gains[t].sum())
+                for i, a in enumerate(agents):
+                    recs[j][f"{name}/{a}"] = float(gains[t, i])
 
 
 def _bargain_nash_conv(recs: list[dict[str, Any]], config: Any, policies: Mapping[str, Policy],

@@ -8,8 +8,8 @@ For each case the two ``bayes_optimal`` agents play ``--episodes`` seeded episod
 1, rho 0, normal or Rademacher gaps, one round) twice: as they do now (Bayes-Nash play,
 ``agents/analytic/matrix_private.py``) and with their Bayes-Nash play switched off (``private = None``: each plays the
 equilibrium of its own view, the reference before it). ``agents.evaluate`` measures the interim NashConv
-(``agents/private_play.py``: 2,048 Monte Carlo draws of the other's refinements per episode and player, the best
-action's value cross-fitted over two halves of them, so 0 within its Monte Carlo error at a Bayes-Nash equilibrium). Times include the solver's one-off solve of each history.
+(``agents/private_play.py``: 2,048 Monte Carlo draws of the other's refinements per episode and player, biased up by
+about 0.01 per player at a Bayes-Nash equilibrium). Times include the solver's one-off solve of each history.
 """
 
 from __future__ import annotations
