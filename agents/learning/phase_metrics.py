@@ -8,7 +8,8 @@ computed once):
   observation, against the true game, or with ``rounds`` > 1 of the whole repeated play, :mod:`agents.matrix_play`;
   refine_bargain_v0 under public visibility: of the whole play phase, :mod:`agents.bargain_play`), mean over
   episodes; in bargaining and repeated games also ``spe_gap``, the largest one-shot deviation gain of the play
-  (0 iff subgame perfect), mean over episodes;
+  (0 iff subgame perfect), mean over episodes; under visibility "own" the interim NashConv
+  (:mod:`agents.private_play`, biased up) and ``nash_conv_lower``, its cross-fitted estimate (biased down);
 * ``welfare``, ``payoff/<a>``, ``refine_rate/<a>``: means over episodes; in refine_matrix_v0 also
   ``expected_welfare``, the welfare with play valued at ``x R y`` under both mixed strategies (same mean, without
   the noise of sampled play actions in one round; :mod:`agents.evaluate`);
@@ -112,7 +113,7 @@ class PhaseMetrics:
                           reference=self._report if reference else None,
                           nash_conv_episodes=self.nash_conv_episodes if reference else 0)
         s = report.summary()
-        keys = ["nash_conv", "spe_gap", "welfare", "expected_welfare", "refine_nash_conv",
+        keys = ["nash_conv", "nash_conv_lower", "spe_gap", "welfare", "expected_welfare", "refine_nash_conv",
                 *(f"{k}/{a}" for k in ("payoff", "refine_rate", "refine_gap", "refine_rate_gap") for a in AGENTS)]
         return {k: s[f"eval/{k}"]["mean"] for k in keys if f"eval/{k}" in s}
 
@@ -148,6 +149,6 @@ class PhaseMetrics:
         """The reference's own metrics (``reference/...``), for the curve's header."""
         self.reference()
         s = self._report.summary()
-        keys = ["nash_conv", "spe_gap", "welfare", "expected_welfare",
+        keys = ["nash_conv", "nash_conv_lower", "spe_gap", "welfare", "expected_welfare",
                 *(f"{k}/{a}" for k in ("payoff", "refine_rate") for a in AGENTS)]
         return {f"reference/{k}": s[f"eval/{k}"]["mean"] for k in keys if f"eval/{k}" in s}

@@ -300,3 +300,16 @@ def test_full_information_returns_and_validation(tmp_path):
                            hyperparams={"n_steps": 16, "full_information": True}), tmp_path)
     model = result.models["player_0"]
     assert not model.normalize_advantage and model.rollout_buffer.play.any()
+
+
+def test_phase_metrics_under_private_refinements_bracket_the_interim_nash_conv():
+    """Visibility "own": the reference row and a profile's metrics carry the interim NashConv (plug-in, biased up)
+    and its cross-fitted lower estimate; uniform play is off equilibrium (player_0 ignores the variant it sees), and
+    the lower estimate is below the plug-in one."""
+    config = {**MP, "budget": [1, 0], "visibility": "own"}
+    pm = PhaseMetrics("refine_matrix_v0", config, episodes=20, seed=3)
+    row = pm.reference_row()
+    assert {"reference/nash_conv", "reference/nash_conv_lower"} <= set(row)
+    ref = pm.reference()
+    got = pm({"player_0": PhasePolicy(_Uniform(), ref["player_0"]), "player_1": _Uniform()}, "u/")
+    assert got["u/nash_conv_lower"] <= got["u/nash_conv"] and got["u/nash_conv"] > 0.03
