@@ -32,11 +32,11 @@ odd), lets each pick its best action and the other value it, ``(Q_B(argmax Q_A) 
 it by the expected loss of a wrong pick between near-tied actions (a pure play at a near-tie reads a negative gain).
 So the two bracket the true gain in expectation: at the analytic agents' Bayes-Nash play of matching pennies with
 one private refinement 0.018 / 0.001 (+- 0.002), with mutual refinements at cost 0.05 0.004 / -0.012 (+- 0.002,
-200 episodes). ``evaluate`` reports both (``nash_conv``, ``nash_conv_lower``). Cost: ``types`` observations of the other's policy per episode and player
-(one batched call; the analytic agents best-respond in each view to their solved Bayes-Nash summaries, tens of
-microseconds a view, or, where that equilibrium is not covered, solve each view's own equilibrium, about 1 ms where
-both players refined: their views are degenerate games). Defined for ``rounds = 1`` (with more rounds the play
-itself reveals types, a game this estimator does not cover).
+200 episodes). ``evaluate`` reports both (``nash_conv``, ``nash_conv_lower``). Cost: ``types`` observations of the
+other's policy per episode and player (one batched call; the analytic agents best-respond in each view to their
+solved Bayes-Nash summaries, tens of microseconds a view, or, where that equilibrium is not covered, solve each
+view's own equilibrium, about 1 ms where both players refined: their views are degenerate games). Defined for
+``rounds = 1`` (with more rounds the play itself reveals types, a game this estimator does not cover).
 """
 
 from __future__ import annotations

@@ -238,7 +238,8 @@ def test_the_cross_fitted_maximum_values_each_halfs_pick_by_the_other_half():
     from agents.private_play import _best_value
 
     Q = np.array([0.5, 0.5])
-    assert _best_value(Q, [[np.array([3.0, 1.0]), 2.0], [np.array([1.0, 2.0]), 2.0]]) == pytest.approx(0.5 * (0.5 + 0.5))
+    halves = [[np.array([3.0, 1.0]), 2.0], [np.array([1.0, 2.0]), 2.0]]       # A: (1.5, 0.5), B: (0.5, 1.0)
+    assert _best_value(Q, halves) == pytest.approx(0.5 * (0.5 + 0.5))         # B values A's pick, A values B's
     assert _best_value(Q, [[np.array([2.0, 0.0]), 2.0], [np.array([0.0, 2.0]), 2.0]]) == pytest.approx(0.0)
     assert _best_value(np.array([0.2, 0.7]), None) == 0.7                         # nothing hidden: exact
     assert _best_value(np.array([0.2, 0.7]), [[np.zeros(2), 0.0], [np.ones(2), 3.0]]) == 0.7   # an empty half

@@ -110,5 +110,6 @@ def test_bias_violates_rrp_by_bias() -> None:
 def test_a_beta_law_of_q_with_missing_or_extra_keys_is_named(q, got):
     from vvl_env.model.perturbation import parse_perturbation
 
-    with pytest.raises(ValueError, match=rf"^belief.q: a Beta law takes exactly the keys \['a', 'b'\], got {re.escape(got)}"):
+    message = rf"^belief.q: a Beta law takes exactly the keys \['a', 'b'\], got {re.escape(got)}"
+    with pytest.raises(ValueError, match=message):
         parse_perturbation({"q": q}, "belief")

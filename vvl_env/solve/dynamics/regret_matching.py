@@ -9,8 +9,9 @@ Iterates: RM+ has regret O(sqrt(T)), so the uniform average converges to the equ
 zero-sum game at rate O(T^{-1/2}) (the folk theorem of no-regret learning); the last iterate need not converge (it
 cycles on matching pennies). Default averaging: uniform for "rm+"; linear for "rm+_alternating" (weight t + 1 on
 iterate t, the initial strategy being iterate 0; Tammelin et al. (2015), who proved the scheme for CFR+, weight
-iterate t >= 1 by t, a difference that fades within a few hundred iterations), usually much faster. In general-sum games the average
-converges only to coarse correlated equilibria, which need not be Nash. One game evaluation per iteration.
+iterate t >= 1 by t, a difference that fades within a few hundred iterations), usually much faster. In general-sum
+games the average converges only to coarse correlated equilibria, which need not be Nash. One game evaluation per
+iteration.
 """
 
 from __future__ import annotations
