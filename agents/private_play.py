@@ -26,7 +26,7 @@ saw). Error: each expectation is a weighted mean over ``types``
 draws, and the maximum over actions of noisy means (the plug-in ``max_a Q(a)``) is biased upward: ``E[max_a Qhat(a)]
 >= max_a Q(a)`` (Jensen), by about ``sd(Qhat(a) - Qhat(b)) / sqrt(2 pi)`` where two actions tie, which they do at a
 Bayes-Nash equilibrium where a player mixes (0.018 per episode in matching pennies with one private refinement and
-2,048 draws). The cross-fitted (double) estimate, ``lower = True``, splits the draws into halves A and B (even and
+2,048 draws). The cross-fitted (double) estimate splits the draws into halves A and B (even and
 odd), lets each pick its best action and the other value it, ``(Q_B(argmax Q_A) + Q_A(argmax Q_B)) / 2``; its mean
 ``sum_a P(pick a) Q(a)`` is at most ``max_a Q(a)``: exact where the best action is clear or where actions tie, below
 it by the expected loss of a wrong pick between near-tied actions (a pure play at a near-tie reads a negative gain).
@@ -67,13 +67,11 @@ def defined(config: RefineMatrixConfig) -> bool:
 
 def interim_gains(config: RefineMatrixConfig, policies: Sequence[Policy], seeds: Sequence[int],
                   refine_actions: Sequence[Sequence[tuple[int, int]]], play_probabilities: Sequence[Sequence[Any]],
-                  *, types: int = TYPES, seed: int = 0, lower: bool = False) -> FloatArray:
-    """``g_i`` (B, 2) of B episodes (module docstring): the plug-in estimate, biased up (in expectation at least the
-    true gain), or with ``lower`` the cross-fitted one, biased down (at most the true gain); both at once:
-    :func:`interim_gain_bounds`."""
-    upper, low = interim_gain_bounds(config, policies, seeds, refine_actions, play_probabilities, types=types,
-                                     seed=seed)
-    return low if lower else upper
+                  *, types: int = TYPES, seed: int = 0) -> FloatArray:
+    """``g_i`` (B, 2) of B episodes, the plug-in estimate (biased up; with the cross-fitted one, biased down:
+    :func:`interim_gain_bounds`)."""
+    return interim_gain_bounds(config, policies, seeds, refine_actions, play_probabilities, types=types,
+                               seed=seed)[0]
 
 
 def interim_gain_bounds(config: RefineMatrixConfig, policies: Sequence[Policy], seeds: Sequence[int],
@@ -124,8 +122,8 @@ def interim_gain_bounds(config: RefineMatrixConfig, policies: Sequence[Policy], 
                     many.restart(np.arange(chunk), _redrawn(config, actual, j, chunk, rng))
                     weight = _replay(many, joint, refines, policies[j], j, public)
                     values = _values(many, i, policies[j], public)
-                    total = total + weight @ values
-                    weights += float(weight.sum())
+                    total = total + weight @ values         # summed as before the halves existed: the
+                    weights += float(weight.sum())          # plug-in estimate keeps its bits
                     for h, half in enumerate(halves):
                         rows = slice((h + drawn) % 2, None, 2)
                         half[0] = half[0] + weight[rows] @ values[rows]
