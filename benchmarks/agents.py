@@ -435,52 +435,86 @@ def main() -> None:
             print(f"wrote {figure(case, runs, out)}", file=sys.stderr)
 
 
-ROWS: dict[str, list[tuple[str, str, str]]] = {  # case -> (label, learner metric, reference metric)
-    "matching_pennies": [("NashConv of play (target <= 0.05)", "nash_conv", "nash_conv"),
-                         ("refine rate player_0 (target: within 0.02)", "refine_rate/player_0",
-                          "refine_rate/player_0"),
-                         ("refine rate player_1 (target: within 0.02)", "refine_rate/player_1",
-                          "refine_rate/player_1"),
-                         ("welfare (target: within 0.02)", "welfare", "welfare"),
-                         ("expected welfare, play at x R y (target: within 0.02)", "expected_welfare",
-                          "expected_welfare")],
-    "rock_paper_scissors": [("NashConv of play (target <= 0.1)", "nash_conv", "nash_conv"),
-                            ("welfare", "welfare", "welfare")],
-    "pennies_private": [("interim NashConv of play", "nash_conv", "nash_conv"),
-                        ("refine rate player_0", "refine_rate/player_0", "refine_rate/player_0"),
-                        ("welfare", "welfare", "welfare")],
-    "bargaining": [("NashConv of play", "nash_conv", "nash_conv"),
-                   ("subgame-perfection gap of play", "spe_gap", "spe_gap"),
-                   ("agreement rate", "agreement", "agreement"), ("refine rate player_0", "refine_rate/player_0",
-                                                                 "refine_rate/player_0"),
-                   ("welfare", "welfare", "welfare")],
+CASE_TITLES = {"matching_pennies": "matching pennies (refine_matrix_v0, budget (1, 1), public)",
+               "rock_paper_scissors": "rock-paper-scissors (the same setting)",
+               "pennies_private": "matching pennies with private refinements (visibility \"own\"; no target)",
+               "bargaining": "bargaining (refine_bargain_v0, budget 1; no target)",
+               "refine_or_act": "refine_or_act (stochastic cost, budget 2)"}
+COLUMNS: dict[str, list[tuple[str, str]]] = {  # case -> (label, metric), learners' and reference's alike
+    "matching_pennies": [("NashConv of play", "nash_conv"), ("refine rate player_0", "refine_rate/player_0"),
+                         ("refine rate player_1", "refine_rate/player_1"), ("welfare", "welfare"),
+                         ("expected welfare", "expected_welfare")],
+    "rock_paper_scissors": [("NashConv of play", "nash_conv"), ("welfare", "welfare")],
+    "pennies_private": [("interim NashConv of play", "nash_conv"), ("refine rate player_0", "refine_rate/player_0"),
+                        ("welfare", "welfare")],
+    "bargaining": [("NashConv of play", "nash_conv"), ("subgame-perfection gap", "spe_gap"),
+                   ("agreement rate", "agreement"), ("refine rate player_0", "refine_rate/player_0"),
+                   ("welfare", "welfare")],
 }
 
 
+def target_of(case: str, metric: str) -> tuple[str, float] | None:
+    """The issue's target for a case's metric: ``("max", t)`` (at most t) or ``("within", t)`` (of the analytic)."""
+    targets = TARGETS.get(case, {})
+    if metric == "nash_conv" and "nash_conv" in targets:
+        return "max", targets["nash_conv"]
+    family = "refine_rate" if metric.startswith("refine_rate/") else metric.replace("expected_", "")
+    return ("within", targets[family]) if family in ("refine_rate", "welfare") and family in targets else None
+
+
+def meets(target: tuple[str, float] | None, value: float, ref: float | None) -> bool:
+    """Whether ``value`` meets ``target`` (False without a target or, for "within", without a reference)."""
+    if target is None:
+        return False
+    kind, bound = target
+    if kind == "max":
+        return value <= bound
+    return ref is not None and abs(value - ref) <= bound + 1e-12
+
+
 def table(results: dict[str, Any]) -> str:
-    """The README's markdown table: per case and metric, the analytic value and each learner's median (last iterate
-    / time average) over its finished seeds."""
+    """The README's tables, one per case: the analytic value and each learner's median (last iterate / time average)
+    over its finished seeds; a figure that meets the issue's target is in bold."""
     summary, refs = results.get("summary", {}), results.get("reference", {})
-    lines = ["| case: metric | analytic | " + " | ".join(f"{n} (last / average)" for n in LEARNERS) + " |",
-             "| --- | --- | " + " | ".join("---" for _ in LEARNERS) + " |"]
-
-    def cell(by: dict[str, Any], key: str) -> str:
-        last, avg = by.get(f"last/{key}"), by.get(f"average/{key}")
-        return "-" if last is None else f"{last:.3f} / {avg:.3f} (n={by['n_seeds']})"
-
-    for case, rows in ROWS.items():
-        for label, key, ref_key in rows:
-            ref = refs.get(case, {}).get(f"reference/{ref_key}")
-            if ref is None and key == "agreement":
-                ref = summary.get(case, {}).get("mmd_ppo", {}).get("reference/agreement")
-            cells = [cell(summary.get(case, {}).get(n, {}), key) for n in LEARNERS]
-            lines.append(f"| {case}: {label} | {'-' if ref is None else f'{ref:.3f}'} | " + " | ".join(cells) + " |")
+    blocks = []
+    for case, columns in COLUMNS.items():
+        learners = [n for n in LEARNERS if n in summary.get(case, {})]
+        if not learners:
+            continue
+        ref_of = {m: refs.get(case, {}).get(f"reference/{m}") for _, m in columns}
+        if ref_of.get("agreement") is None:
+            ref_of["agreement"] = summary[case].get("mmd_ppo", {}).get("reference/agreement")
+        heads = []
+        for label, metric in columns:
+            target = target_of(case, metric)
+            heads.append(label if target is None else
+                         f"{label} ({'<=' if target[0] == 'max' else 'within'} {target[1]:g})")
+        lines = [f"**{CASE_TITLES[case]}**", "", "| learner | " + " | ".join(heads) + " | seeds |",
+                 "| --- | " + " | ".join("---" for _ in columns) + " | --- |",
+                 "| analytic | " + " | ".join("-" if ref_of[m] is None else f"{ref_of[m]:.3f}" for _, m in columns)
+                 + " | |"]
+        for name in learners:
+            by, cells = summary[case][name], []
+            for _, metric in columns:
+                target = target_of(case, metric)
+                pair = [by.get(f"{part}/{metric}") for part in ("last", "average")]
+                cells.append("-" if pair[0] is None else " / ".join(
+                    f"**{v:.3f}**" if meets(target, v, ref_of[metric]) else f"{v:.3f}" for v in pair))
+            lines.append(f"| {name} | " + " | ".join(cells) + f" | {by['n_seeds']} |")
+        blocks.append("\n".join(lines))
     roa = summary.get("refine_or_act", {})
     if roa:
-        opt = next(iter(roa.values()))["optimal"]
-        cells = [f"{roa[n]['return']:.3f} ({100 * roa[n]['ratio']:.1f} %, n={roa[n]['n_seeds']})" if n in roa
-                 else "-" for n in LEARNERS]
-        lines.append(f"| refine_or_act: return (target >= 98 % of optimal) | {opt:.3f} | " + " | ".join(cells) + " |")
+        opt, bound = next(iter(roa.values()))["optimal"], TARGETS["refine_or_act"]["ratio"]
+        lines = [f"**{CASE_TITLES['refine_or_act']}**", "",
+                 f"| learner | return | share of optimal (at least {100 * bound:g} %) | seeds |",
+                 "| --- | --- | --- | --- |", f"| analytic (Bellman-optimal) | {opt:.3f} | 100 % | |"]
+        for name in (n for n in LEARNERS if n in roa):
+            r = roa[name]
+            share = f"{100 * r['ratio']:.1f} %"
+            lines.append(f"| {name} | {r['return']:.3f} | {f'**{share}**' if r['ratio'] >= bound else share} | "
+                         f"{r['n_seeds']} |")
+        blocks.append("\n".join(lines))
+    lines = ["\n\n".join(blocks)]
     for n, r in roa.items():  # where the learners' shortfall comes from (benchmarks/refine_or_act_metrics.py)
         if "shortfall" in r:
             ratios = [v["ratio"] for k, v in results.get("runs", {}).items() if k.startswith(f"refine_or_act/{n}/")]
@@ -492,7 +526,7 @@ def table(results: dict[str, Any]) -> str:
                 f"{r['second_right/0']:.2f} / {r['second_right/1']:.2f} where it lands at index 0 / 1); refine rate "
                 f"{r['refine_rate']:.3f} (optimal {r['optimal_refine_rate']:.3f}); first refine threshold "
                 f"{r['threshold']:.3f} (optimal {r['optimal_threshold']:.3f}).")
-    for case in ROWS:
+    for case in COLUMNS:
         by_rule = refs.get(case, {}).get("welfare_by_selection")
         if by_rule:
             lines.append(f"\nAnalytic welfare of {case} by equilibrium selection (the reference is max_welfare): "
