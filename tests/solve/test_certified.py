@@ -337,7 +337,8 @@ def test_closed_form_4x4_bases_match_lapack() -> None:
     M[:50, 3] = M[:50, 2] + 1e-9 * rng.random((50, 4))   # ill-conditioned: the LU fallback
     M[50, 3] = M[50, 2]                                   # exactly singular
     had = np.prod(np.linalg.norm(M, axis=-1), axis=-1)
-    v, ratio = _cramer4(M, had)
+    v, ratio = _cramer4([[M[:, i, j] for j in range(4)] for i in range(4)], had)  # entries first: v is (4, 500)
+    v = v.T
     ok = np.linalg.det(M) != 0
     np.testing.assert_allclose(ratio, np.abs(np.linalg.det(M)) / had, rtol=1e-9, atol=1e-15)
     want = np.linalg.solve(M[ok], np.ones((int(ok.sum()), 4, 1)))[..., 0]

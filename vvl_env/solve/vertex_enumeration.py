@@ -63,17 +63,41 @@ def _bases(d: int, c: int) -> tuple[tuple[int, IntArray, IntArray], ...]:
     return tuple(out)
 
 
-def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Cross product over the last axis (np.cross without its axis bookkeeping)."""
-    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
-    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
-    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+Entries = list[list[FloatArray]]
+"""A stack of k x k matrices as its entries: ``a[i][j]`` the array of entry (i, j) over the stack."""
 
 
-def _cramer4(M: FloatArray, hadamard: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """``M v = 1`` for a stack of 4 x 4 matrices by the adjugate from 2 x 2 minors (Laplace expansion along the first
-    two rows): determinant and solution from one set of products, no LAPACK call per matrix."""
-    a = [[M[..., i, j] for j in range(4)] for i in range(4)]
+def _cross(u: list[FloatArray], v: list[FloatArray]) -> list[FloatArray]:
+    """The cross product ``u x v`` of two stacks of 3-vectors given by their components."""
+    return [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]]
+
+
+def _left_sum(terms: list[FloatArray]) -> FloatArray:
+    """``((t_0 + t_1) + t_2) + ...``: the order of numpy's reductions over a short axis, so sums agree bit for bit."""
+    out = terms[0]
+    for t in terms[1:]:
+        out = out + t
+    return out
+
+
+def _hadamard(a: Entries) -> FloatArray:
+    """``prod_i ||row i||_2``, the Hadamard bound on ``|det|`` (``np.prod(np.linalg.norm(M, axis=-1), axis=-1)``,
+    summed and multiplied in the same order)."""
+    norms = [np.sqrt(_left_sum([x * x for x in row])) for row in a]
+    out = norms[0]
+    for x in norms[1:]:
+        out = out * x
+    return out
+
+
+def _stacked(a: Entries, where: npt.NDArray[np.bool_] | slice = slice(None)) -> FloatArray:
+    """The matrices ``(..., k, k)`` of the entries ``a`` (those selected by ``where``)."""
+    return np.stack([np.stack([x[where] for x in row], axis=-1) for row in a], axis=-2)
+
+
+def _cramer4(a: Entries, hadamard: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``M v = 1`` for a stack of 4 x 4 matrices (entries ``a``) by the adjugate from 2 x 2 minors (Laplace expansion
+    along the first two rows): determinant and solution from one set of products, no LAPACK call per matrix."""
     s = [a[0][i] * a[1][j] - a[1][i] * a[0][j] for i, j in _PAIRS4]   # minors of rows 0, 1 (columns i < j)
     c = [a[2][i] * a[3][j] - a[3][i] * a[2][j] for i, j in _PAIRS4]   # minors of rows 2, 3
     det = s[0] * c[5] - s[1] * c[4] + s[2] * c[3] + s[3] * c[2] - s[4] * c[1] + s[5] * c[0]
@@ -83,13 +107,14 @@ def _cramer4(M: FloatArray, hadamard: FloatArray) -> tuple[FloatArray, FloatArra
     adj1 = np.stack([u[0] * c[5] - u[1] * c[4] + u[2] * c[3] + w[0] * s[5] - w[1] * s[4] + w[2] * s[3],
                      -u[3] * c[5] + u[1] * c[2] - u[2] * c[1] - w[3] * s[5] + w[1] * s[2] - w[2] * s[1],
                      u[3] * c[4] - u[0] * c[2] + u[2] * c[0] + w[3] * s[4] - w[0] * s[2] + w[2] * s[0],
-                     -u[3] * c[3] + u[0] * c[1] - u[1] * c[0] - w[3] * s[3] + w[0] * s[1] - w[1] * s[0]], axis=-1)
+                     -u[3] * c[3] + u[0] * c[1] - u[1] * c[0] - w[3] * s[3] + w[0] * s[1] - w[1] * s[0]])
     singular = det == 0
-    v = np.where(singular[..., None], 1.0, adj1 / np.where(singular, 1.0, det)[..., None])
+    v = np.where(singular, 1.0, adj1 / np.where(singular, 1.0, det))
     ratio = np.abs(det) / hadamard
     redo = ratio < _CRAMER_MIN_RATIO  # Cramer's rule is not backward stable: LAPACK where ill-conditioned
     if redo.any():
-        v[redo], ratio[redo] = _lapack(M[redo], hadamard[redo])
+        sol, ratio[redo] = _lapack(_stacked(a, redo), hadamard[redo])
+        v[:, redo] = sol.T
     return v, ratio
 
 
@@ -107,26 +132,29 @@ _CRAMER_MIN_RATIO = 1e-4
 
 
 def _solve_block(G: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Solve ``G^T v = 1`` for a stack of k x k matrices G (..., k, k); returns (v, Hadamard ratio
-    ``|det| / prod(row norms)`` in [0, 1]). An exactly singular matrix gives v = 1 and ratio 0."""
-    k = G.shape[-1]
+    """Solve ``G^T v = 1`` for a stack of k x k matrices stored entries first, ``G[a, e, ...]`` (the stack's axes
+    last and contiguous, so every step is one pass over long vectors); returns (v (k, ...), Hadamard ratio
+    ``|det| / prod(row norms)`` of ``G^T``, in [0, 1]). An exactly singular matrix gives v = 1 and ratio 0. Closed
+    forms up to k = 4 (Cramer's rule; LAPACK for ill-conditioned 4 x 4 bases), LAPACK beyond."""
+    k = G.shape[0]
+    a = [[G[j, i] for j in range(k)] for i in range(k)]  # a[i][j] = (G^T)[i, j]
     if k == 1:
-        return 1.0 / G[..., 0], np.ones(G.shape[:-2])
-    M = np.swapaxes(G, -1, -2)
-    hadamard = np.prod(np.linalg.norm(M, axis=-1), axis=-1)
+        return 1.0 / G[:, 0], np.ones(G.shape[2:])
+    if k > 4:
+        M = np.moveaxis(G, (0, 1), (-1, -2))
+        sol, ratio = _lapack(M, np.prod(np.linalg.norm(M, axis=-1), axis=-1))
+        return np.moveaxis(sol, -1, 0), ratio
+    hadamard = _hadamard(a)
     if k == 2:  # Cramer's rule, vectorised
-        a, b, c, d = M[..., 0, 0], M[..., 0, 1], M[..., 1, 0], M[..., 1, 1]
-        det = a * d - b * c
+        det = a[0][0] * a[1][1] - a[0][1] * a[1][0]
         safe = np.where(det != 0, det, 1.0)
-        return np.stack([(d - b) / safe, (a - c) / safe], axis=-1), np.abs(det) / hadamard
+        return np.stack([(a[1][1] - a[0][1]) / safe, (a[0][0] - a[1][0]) / safe]), np.abs(det) / hadamard
     if k == 3:  # Cramer's rule: v_i = det(M with column i replaced by 1) / det(M), via cross products of rows
-        r0, r1, r2 = M[..., 0, :], M[..., 1, :], M[..., 2, :]
-        c12, c20, c01 = _cross(r1, r2), _cross(r2, r0), _cross(r0, r1)
-        det = np.einsum("...i,...i->...", r0, c12)
-        return (c12 + c20 + c01) / np.where(det != 0, det, 1.0)[..., None], np.abs(det) / hadamard
-    if k == 4:
-        return _cramer4(M, hadamard)
-    return _lapack(M, hadamard)
+        c12, c20, c01 = _cross(a[1], a[2]), _cross(a[2], a[0]), _cross(a[0], a[1])
+        det = _left_sum([x * y for x, y in zip(a[0], c12)])
+        safe = np.where(det != 0, det, 1.0)
+        return np.stack([(x + y + z) / safe for x, y, z in zip(c12, c20, c01)]), np.abs(det) / hadamard
+    return _cramer4(a, hadamard)
 
 
 def polytope_vertices(M: FloatArray, tol: float = LABEL_TOL) -> tuple[FloatArray, IntArray, BoolArray, BoolArray]:
@@ -143,43 +171,90 @@ def polytope_vertices(M: FloatArray, tol: float = LABEL_TOL) -> tuple[FloatArray
     V = np.zeros((B, total, d))
     ratio = np.zeros((B, total))
     off = 0
+    Mt = np.ascontiguousarray(np.moveaxis(M, 0, -1))  # (d, c, B): the batch last, so each entry is one vector
     for _, rows, cols in blocks:
         N = len(rows)
-        G = M[:, rows[:, :, None], cols[:, None, :]]  # (B, N, k, k): G[b, t, a, e] = M[b, rows[t, a], cols[t, e]]
-        sol, ratio[:, off:off + N] = _solve_block(G)
-        V[:, off + np.arange(N)[:, None], rows] = sol
+        G = Mt[rows.T[:, None], cols.T[None]]  # (k, k, N, B): G[a, e, t, b] = M[b, rows[t, a], cols[t, e]]
+        sol, block_ratio = _solve_block(G)
+        ratio[:, off:off + N] = block_ratio.T
+        V[:, off + np.arange(N)[:, None], rows] = sol.T
         off += N
     slack = 1.0 - V @ M
-    feasible = (ratio > 0) & np.all(V >= -tol, axis=-1) & np.all(slack >= -tol, axis=-1)
-    bits = np.concatenate([V <= tol, np.abs(slack) <= tol], axis=-1)
-    labels = bits.astype(np.int64) @ (np.int64(1) << np.arange(d + c, dtype=np.int64))
+    feasible = (ratio > 0) & _all_set(_flag_words(V, slack, np.greater_equal, -tol, pad=True))
+    labels = _bit_masks(_flag_words(V, np.abs(slack), np.less_equal, tol, pad=False))
     return V, labels, feasible, ratio <= SINGULAR_TOL
 
 
-def _compact(V: FloatArray, labels: IntArray, feasible: BoolArray, ill: BoolArray, d: int) -> tuple[
-        FloatArray, IntArray, BoolArray, BoolArray]:
-    """Drop ill-conditioned points of degenerate games; move the feasible vertices of each game to the front and drop
-    the columns no game needs. Also returns whether a well-conditioned vertex has more than d labels (degenerate)."""
-    degenerate = np.any(feasible & ~ill & (np.bitwise_count(labels) > d), axis=1)
-    feasible = feasible & ~(ill & degenerate[:, None])
-    K = max(int(feasible.sum(axis=1).max(initial=0)), 1)
-    order = np.argsort(~feasible, axis=1, kind="stable")[:, :K]
-    return (np.take_along_axis(V, order[:, :, None], axis=1), np.take_along_axis(labels, order, axis=1),
-            np.take_along_axis(feasible, order, axis=1), degenerate)
+_BYTE_ONES = np.uint64(0x0101010101010101)
+"""A 64-bit word whose 8 bytes are each 1: eight true flags."""
+_GATHER_BITS = np.uint64(0x0102040810204080)
+"""``sum_j 2^(8 j + 7 - j)``: multiplying a word of 0/1 bytes ``b_i`` (at bits 8 i) by it puts ``b_i`` at bit 56 + i
+(the partial products ``b_i 2^(8 (i + j) + 7 - j)`` fall on distinct bits, so nothing carries)."""
+
+
+def _flag_words(left: FloatArray, right: FloatArray, test: np.ufunc, bound: float,
+                pad: bool) -> npt.NDArray[np.uint64]:
+    """The flags ``test(left, bound) ++ test(right, bound)`` of each row (last axes d and c) as bytes, padded with
+    ``pad`` to W whole 64-bit words: (..., W) words, flag i in byte ``i % 8`` (little-endian) of word ``i // 8``."""
+    d, c = left.shape[-1], right.shape[-1]
+    W = -(-(d + c) // 8)
+    flags = np.full(left.shape[:-1] + (8 * W,), pad, dtype=bool)
+    test(left, bound, out=flags[..., :d])
+    test(right, bound, out=flags[..., d:d + c])
+    return flags.view("<u8")
+
+
+def _all_set(words: npt.NDArray[np.uint64]) -> BoolArray:
+    """Whether every flag of each row of :func:`_flag_words` (padded with true) holds: ``np.all`` over the flags."""
+    out = words[..., 0] == _BYTE_ONES
+    for w in range(1, words.shape[-1]):
+        out &= words[..., w] == _BYTE_ONES
+    return out
+
+
+def _bit_masks(words: npt.NDArray[np.uint64]) -> IntArray:
+    """``sum_i flag_i 2^i`` of each row of :func:`_flag_words` (padded with false, at most 63 flags), gathered 8 flags
+    at a time by :data:`_GATHER_BITS`."""
+    out = np.zeros(words.shape[:-1], dtype=np.int64)
+    for w in range(words.shape[-1]):
+        out |= ((words[..., w] * _GATHER_BITS) >> np.uint64(56)).astype(np.int64) << (8 * w)
+    return out
+
+
+def _compact(labels: IntArray, feasible: BoolArray, ill: BoolArray, d: int) -> tuple[
+        IntArray, IntArray, BoolArray, BoolArray]:
+    """The feasible vertices of each game, in basis order, padded to K per game: their basis indices (B, K), labels
+    (B, K) and validity (B, K); points of bases singular to rounding are dropped in degenerate games, those with a
+    well-conditioned vertex of more than d labels (also returned, (B,))."""
+    b, t = np.nonzero(feasible)
+    lab = labels[b, t]
+    degenerate = np.zeros(len(feasible), dtype=bool)
+    degenerate[b[~ill[b, t] & (np.bitwise_count(lab) > d)]] = True
+    keep = ~(ill[b, t] & degenerate[b])
+    b, t, lab = b[keep], t[keep], lab[keep]
+    count = np.bincount(b, minlength=len(feasible))
+    K = max(int(count.max(initial=0)), 1)
+    pos = np.arange(len(b)) - (np.cumsum(count) - count)[b]
+    index, compact, valid = np.zeros((len(feasible), K), np.int64), np.zeros((len(feasible), K), np.int64), \
+        np.zeros((len(feasible), K), bool)
+    index[b, pos], compact[b, pos], valid[b, pos] = t, lab, True
+    return index, compact, valid, degenerate
 
 
 def _enumerate_chunk(A: FloatArray, B: FloatArray, tol: float) -> tuple[IntArray, FloatArray, FloatArray,
                                                                           BoolArray]:
     Bn, m, n = A.shape
-    Vx, lx, fx, dx = _compact(*polytope_vertices(B, tol), m)
-    Vy, ly, fy, dy = _compact(*polytope_vertices(np.swapaxes(A, -1, -2), tol), n)
+    Vx, *px = polytope_vertices(B, tol)
+    Vy, *py = polytope_vertices(np.swapaxes(A, -1, -2), tol)
+    tx, lx, fx, dx = _compact(*px, m)
+    ty, ly, fy, dy = _compact(*py, n)
     degenerate = dx | dy
     ly = ((ly & ((1 << n) - 1)) << m) | (ly >> n)  # Q's local labels (y_j = 0 first) -> global numbering
     full = (1 << (m + n)) - 1
     match = ((lx[:, :, None] | ly[:, None, :]) == full) & fx[:, :, None] & fy[:, None, :]
     g, p, q = np.nonzero(match)
-    x = Vx[g, p]
-    y = Vy[g, q]
+    x = Vx[g, tx[g, p]]
+    y = Vy[g, ty[g, q]]
     return g, x / x.sum(axis=1, keepdims=True), y / y.sum(axis=1, keepdims=True), degenerate
 
 
