@@ -169,7 +169,7 @@ def test_render_shows_weights_and_offer_history(capsys: pytest.CaptureFixture[st
     (dict(weights=("uniform", 3.0)), r"weights\[1\]"),
     (dict(invalid_action_penalty=-1.0), "invalid_action_penalty"),
     (dict(invalid_action="ignore"), "invalid_action: must be one of 'raise', 'penalize'"),
-    (dict(invalid_penalty=1.0), "config: unknown field"),
+    (dict(invalid_penalty=1.0), "invalid_penalty: unknown configuration field"),
     (dict(beliefs="private"), "beliefs: must be one of 'common'"),
     (dict(beliefs={"law": "uniform"}), "beliefs: must be 'common' or a pair"),
     (dict(beliefs=("uniform",)), "beliefs: must be 'common' or a pair"),
@@ -177,7 +177,7 @@ def test_render_shows_weights_and_offer_history(capsys: pytest.CaptureFixture[st
     (dict(K=2, beliefs=({"law": "fixed", "w": [0.5, 0.3, 0.2]}, "uniform")), r"beliefs\[0\]: must be a law on K = 2"),
     (dict(beliefs=("uniform", {"law": "beta"})), r"beliefs\[1\].law"),
     (dict(beliefs=("uniform", {"law": "fixed", "w": [0.5, 0.6]})), r"beliefs\[1\].w: must be nonnegative"),
-    (dict(horizn=3), "config"),
+    (dict(horizn=3), "horizn: unknown configuration field"),
     (dict(render_mode="rgb_array"), "render_mode"),
 ])
 def test_bad_config_raises_a_value_error_naming_the_field(config: dict, field: str) -> None:

@@ -121,7 +121,7 @@ def test_vec_env_contract_and_errors() -> None:
     assert len(masks) == 2 and masks[0].dtype == bool and masks[0].shape == (68,)
     assert vec.get_attr("render_mode") == [None] * 8 and vec.env_is_wrapped(object) == [False] * 8
     for kwargs, pattern in ((dict(num_envs=3), "num_envs: must be an even integer"),
-                            (dict(num_envs=4, grid_size=3), "config: unknown field 'grid_size'"),
+                            (dict(num_envs=4, grid_size=3), "grid_size: unknown configuration field"),
                             (dict(num_envs=4, render_mode="ansi"), "render_mode: must be None"),
                             (dict(num_envs=4, budget=2), r"budget\[0\]")):
         with pytest.raises(ValueError, match=pattern):

@@ -60,6 +60,13 @@ def test_resolved_scenario_is_frozen() -> None:
     (lambda d: d["agents"][2].update(total_timesteps=1.5), "agents[2].total_timesteps: must be an integer"),
     (lambda d: d.update(sweep={"parameters": {"env.config.cost": [0.1, -1.0]}}), "sweep cell (env.config.cost = -1.0)"),
     (lambda d: d.update(sweep={"parameters": {"agents.sac.gamma": [0.9]}}), "'agents.sac' names no agent"),
+    (lambda d: d["agents"][0].update(polcy=d["agents"][0].pop("policy")),
+     "bad.toml: agents[0].polcy: unknown key (value 'bayes_myopic'); allowed keys here: name, kind, policy, "
+     "options; agents[0].policy: is required: one of 'bayes_myopic', 'bayes_optimal'"),
+    (lambda d: d["agents"][0].update(options={"model": {"sigma_own": -1.0}}),
+     "agents[0].options.model.sigma_own: must be a finite number"),
+    (lambda d: d["env"].update(id="refine_bargain_v0", config={"horzon": 3}),
+     "env.config.horzon: unknown configuration field"),
 ])
 def test_error_names_field_value_and_allowed(tmp_path: Path, mutate: Any, expected: str) -> None:
     data = tiny()

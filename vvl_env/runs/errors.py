@@ -150,13 +150,15 @@ def format_validation_error(exc: ValidationError, root: type[BaseModel]) -> str:
             path = ""
         if ".policy" in path:
             path = path[: path.index(".policy") + len(".policy")]
-            message = (f"must be one of {', '.join(map(repr, _policy_kinds(holder)))}, or a pair [player_0, "
-                       f"player_1] of 'bayes_myopic', 'bayes_optimal', 'never_refine', 'always_refine', 'random'"
-                       f", got {_show(err.get('input'))}")
+            message = ("is required: " if err["type"] == "missing" else "must be ") + (
+                f"one of {', '.join(map(repr, _policy_kinds(holder)))}, or a pair [player_0, player_1] of "
+                f"'bayes_myopic', 'bayes_optimal', 'never_refine', 'always_refine', 'random'"
+                + ("" if err["type"] == "missing" else f", got {_show(err.get('input'))}"))
             parts[path] = []
         parts.setdefault(path, [])
         if message not in parts[path]:
             parts[path].append(message)
     items = [f"{p}: {' or '.join(m)}" if p else " or ".join(m) for p, m in parts.items()]
+    items.sort(key=lambda item: ": unknown key" not in item)  # a misspelt key first: it often causes the rest
     more = f" (and {len(items) - MAX_SHOWN} more)" if len(items) > MAX_SHOWN else ""
     return " ".join(("; ".join(items[:MAX_SHOWN]) + more).splitlines())  # one paragraph, whatever the keys hold

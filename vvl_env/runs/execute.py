@@ -116,7 +116,9 @@ def check_scenario(scenario: Any) -> None:
                                     f"agents on {scenario.env.id}, got {agent.options[unexpected.group(1)]!r}") \
                     from None
             if re.match(r"^[A-Za-z_][\w.\[\]]*: ", text):
-                raise ScenarioError(f"agents[{i}].{text}") from None
+                head = re.split(r"[.:\[]", text, maxsplit=1)[0]   # an analytic agent's option: name its path
+                where = "options." if agent.kind != "learner" and head in (agent.options or {}) else ""
+                raise ScenarioError(f"agents[{i}].{where}{text}") from None
             raise ScenarioError(f"agents[{i}] ({agent.name}): {text}") from None
 
 

@@ -162,7 +162,9 @@ def welfare_distributions(samples: dict[str, list[float]], path: Path, label: st
     colours = _colours(list(samples))
     fig, axes = plt.subplots(len(samples), 1, figsize=(7, 1.0 + 1.1 * len(samples)), sharex=True, squeeze=False)
     allv = np.concatenate([np.asarray(v, dtype=float) for v in samples.values()])
-    span = float(np.ptp(allv)) or 1.0
+    span = float(np.ptp(allv))
+    if span <= 1e-9 * max(1.0, float(np.abs(allv).max())):  # one value up to rounding (1.0 and 0.9999999999999999)
+        span = 1.0
     bins = np.histogram_bin_edges(allv, bins=min(40, max(5, int(np.sqrt(allv.size)))),
                                   range=(allv.min() - 0.02 * span, allv.max() + 0.02 * span))
     for ax, (name, v) in zip(axes[:, 0], samples.items()):

@@ -170,5 +170,5 @@ def make_config(**kwargs: Any) -> BargainConfig:
     allowed = [f.name for f in fields(BargainConfig) if f.init]
     unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
-        raise ValueError(f"config: unknown field {unknown[0]!r}; allowed: {', '.join(allowed)}, render_mode")
+        raise ValueError(f"{unknown[0]}: unknown configuration field; allowed: {', '.join(allowed)}, render_mode")
     return BargainConfig(**kwargs)
