@@ -9,7 +9,8 @@ exactly; the two agree game by game, in the same canonical order (tests check it
 (:func:`vvl_env.solve.walk_equilibria.badly_scaled`), and any with a vertex pair failing verification or none left;
 their profiles and degenerate flag are then exact. Practical size: shapes
 with at most ``BATCH_LIMIT`` bases ``C(m + n, m)`` (up to 8 x 8); tens of microseconds per 4 x 4 game. The work is
-vectorised over the batch; only degenerate games (deduplication) and the Lemke-Howson rule loop in Python.
+vectorised over the batch; only degenerate games (deduplication) loop in Python (the Lemke-Howson rule walks all
+paths in lockstep, :mod:`vvl_env.solve.lemke_howson_batch`).
 Degenerate games are flagged in ``degenerate`` and their extreme equilibria deduplicated.
 """
 
@@ -23,7 +24,8 @@ import numpy.typing as npt
 
 from vvl_env.model._validate import as_finite_array, readonly
 from vvl_env.solve.components import canonical_order, distinct_pairs
-from vvl_env.solve.lemke_howson import MAX_PIVOTS, lemke_howson
+from vvl_env.solve.lemke_howson import MAX_PIVOTS
+from vvl_env.solve.lemke_howson_batch import lemke_howson_batch
 from vvl_env.solve.selection import SelectionRule, welfare_pick
 from vvl_env.solve.verify import decisive_regrets
 from vvl_env.solve.vertex_enumeration import extreme_equilibria, n_bases
@@ -155,8 +157,7 @@ def select_profiles(batch: BatchEquilibria, R1: npt.ArrayLike, R2: npt.ArrayLike
     if r.kind == "all":
         raise ValueError("rule: 'all' averages over equilibria and selects no single profile; use select_payoffs")
     if r.kind == "lemke_howson":
-        paths = [lemke_howson(R1[b], R2[b], r.label, max_pivots=max_pivots, tol=batch.tol) for b in range(G)]
-        return np.array([p.x for p in paths]).reshape(G, m), np.array([p.y for p in paths]).reshape(G, n)
+        return lemke_howson_batch(R1, R2, r.label, max_pivots=max_pivots, tol=batch.tol)
     k = _welfare_index(batch, _payoffs(batch, R1, R2), r.kind)
     return batch.xs[np.arange(G), k], batch.ys[np.arange(G), k]
 
