@@ -9,6 +9,7 @@ import os
 import re
 import tomllib
 import tracemalloc
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,69 @@ def test_dqn_buffer_and_selection_label_and_large_work() -> None:
         validate_scenario(rounds)
     with pytest.warns(LargeScenarioWarning, match="environment steps"):
         validate_scenario(rounds, allow_large=True)
+
+
+def analytic_case(config: dict[str, Any], episodes: int = 150) -> dict[str, Any]:
+    """The audit's refine_matrix_v0 scenarios: bayes_myopic and bayes_optimal, the latter the reference (a field
+    given as None is left out)."""
+    base = {"game": "matching_pennies", "budget": [1, 1], "cost": 0.05,
+            "perturbation": {"sigma_own": 1.0, "sigma_other": 1.0, "rho": 0.0}}
+    merged = {k: v for k, v in {**base, **config}.items() if v is not None}
+    return {"name": "a", "env": {"id": "refine_matrix_v0", "config": merged},
+            "agents": [{"name": "myopic", "kind": "analytic", "policy": "bayes_myopic"},
+                       {"name": "optimal", "kind": "analytic", "policy": "bayes_optimal"}],
+            "evaluation": {"episodes": episodes, "reference": "optimal"}}
+
+
+def analytic_estimate(data: dict[str, Any]) -> tuple[str, float]:
+    """The analytic-seconds estimate of a scenario and the field it names."""
+    from vvl_env.runs.limits import estimates
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LargeScenarioWarning)
+        scenario = validate_scenario(data, deep=False, allow_large=True)
+    return next((field, value) for field, value, _, what in estimates(scenario) if what.startswith("seconds"))
+
+
+# measured on 2 cores (seconds for 150 episodes of both agents; ">": a lower bound, the run was stopped there)
+SLOW_CASES = [
+    ({"beliefs": [{"sigma_own": 0.0, "sigma_other": 0.0}, "truth"]}, 64.7, "env.config.beliefs"),
+    ({"game": "rock_paper_scissors", "cost": 0.01, "perturbation": {"sigma_own": 0.0, "sigma_other": 1.0}},
+     700.0, "env.config.perturbation"),         # the refine stage alone: 44 s at 50 of its 800 outer draws
+    ({"game": None, "R1": [[3.0, 0.0, 1.0], [1.0, 2.0, 0.0], [0.0, 1.0, 3.0]],
+      "R2": [[1.0, 2.0, 0.0], [0.0, 3.0, 1.0], [2.0, 0.0, 2.0]]}, 160.0, "env.config.R1"),   # refine stage alone
+    ({"visibility": "own", "budget": [2, 1]}, 150 * 200.0, "evaluation.nash_conv_episodes"),  # > 200 s an episode
+    ({"visibility": "own", "budget": [2, 2]}, 150 * 200.0, "evaluation.nash_conv_episodes"),
+    ({"visibility": "own", "budget": [2, 1], "game": "rock_paper_scissors"}, 150 * 200.0,
+     "evaluation.nash_conv_episodes"),
+    ({"visibility": "own", "budget": [1, 1]}, 56.8, 'env.config.visibility ("own")'),
+    ({"visibility": "own", "budget": [1, 0]}, 18.8, 'env.config.visibility ("own")'),
+]
+
+
+@pytest.mark.parametrize(("config", "measured", "field"), SLOW_CASES)
+def test_analytic_estimates_are_at_most_3x_optimistic_and_name_the_cause(config: dict[str, Any], measured: float,
+                                                                         field: str) -> None:
+    """Degenerate refined games (zero own sigma, tied base payoffs) and the interim NashConv under visibility "own"
+    are in the model: the estimate is at least a third of the measured time, and names the field that drives it."""
+    named, seconds = analytic_estimate(analytic_case(config))
+    assert seconds >= measured / 3, (seconds, measured)
+    assert named.startswith(field), named
+
+
+def test_slow_analytic_scenarios_are_refused_naming_the_field_or_warn_with_allow_large() -> None:
+    data = analytic_case({"visibility": "own", "budget": [2, 1]})
+    with pytest.raises(ScenarioError, match=r"evaluation.nash_conv_episodes \(interim NashConv.*seconds of analytic"):
+        validate_scenario(data)
+    with pytest.warns(LargeScenarioWarning, match=r"evaluation.nash_conv_episodes"):
+        validate_scenario(data, allow_large=True)
+    validate_scenario(put(data, "evaluation.nash_conv_episodes", 0))    # the knob it names
+    with pytest.raises(ScenarioError, match=r"env.config.perturbation \(sigma_own = 0"):
+        validate_scenario(analytic_case({"game": "rock_paper_scissors",
+                                         "perturbation": {"sigma_own": 0.0, "sigma_other": 1.0}}, 300))
+    # the Lemke-Howson rule is no factor: its paths walk in lockstep (150 episodes 5.5 s, max_welfare 6.0 s)
+    lh = put(analytic_case({}), "evaluation.selection", "lemke_howson:0")
+    assert analytic_estimate(lh) == analytic_estimate(analytic_case({}))
 
 
 @FAST
