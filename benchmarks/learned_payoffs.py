@@ -5,7 +5,10 @@ Each run trains both players with ``agents.learning.exploitability_descent`` (ED
 step decayed to 0: the settings of the benchmark row ``exploitability_descent``) on a budget of ``--steps``
 agent-steps and records the last iterate's play NashConv and welfare on ``--episodes`` seeded episodes. In the
 prisoners' dilemma the equilibrium of every realised game is pure; in the custom 3 x 2 game and in matching pennies
-it is mixed (docs/learning.md says what the runs showed).
+it is mixed (docs/learning.md says what the runs showed). ``--gradients softmax neurd neurd_floor`` runs each pair
+with each play gradient (``EDConfig.play_gradient``: the softmax's, NeuRD's, and NeuRD's with ``neurd_floor``
+:data:`FLOOR`, the softmax gradient wherever an action's probability is at least the floor; the keys of the
+latter two end in ``/neurd`` and ``/neurd_floor``).
 
 Usage: ``python benchmarks/learned_payoffs.py [--games ...] [--seeds ...]`` ->
 ``benchmarks/results/learned_payoffs.json`` (resumable: runs already in the file are kept).
@@ -37,10 +40,16 @@ GAMES = {
 }
 
 
-def run(game: str, payoffs: str, seed: int, steps: int, episodes: int) -> dict[str, float]:
+FLOOR = 0.05
+"""``neurd_floor`` of the ``neurd_floor`` gradient."""
+
+
+def run(game: str, payoffs: str, seed: int, steps: int, episodes: int, gradient: str = "softmax"
+        ) -> dict[str, float]:
     """Train one pair and evaluate its last iterate."""
     t0 = time.perf_counter()
-    config = EDConfig(payoffs=payoffs, learning_rate_final=0.0)
+    config = EDConfig(payoffs=payoffs, learning_rate_final=0.0, play_gradient=gradient.split("_")[0],
+                      neurd_floor=FLOOR if gradient == "neurd_floor" else 1.0)
     result = train_exploitability_descent(GAMES[game], steps, seed=seed, n_copies=250, config=config)
     summary = evaluate("refine_matrix_v0", GAMES[game], result.policies, episodes=episodes, seed=seed).summary()
     return {"nash_conv": summary["eval/nash_conv"]["mean"], "welfare": summary["eval/welfare"]["mean"],
@@ -54,16 +63,17 @@ def main() -> None:
     parser.add_argument("--payoffs", nargs="+", default=["true", "learned"], choices=["true", "learned"])
     parser.add_argument("--steps", type=int, default=400_000, help="agent-steps, both players together")
     parser.add_argument("--episodes", type=int, default=300)
+    parser.add_argument("--gradients", nargs="+", default=["softmax"], choices=["softmax", "neurd", "neurd_floor"])
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     th.set_num_threads(1)
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     for game in args.games:
         for seed in args.seeds:
-            for payoffs in args.payoffs:
-                key = f"{game}/{payoffs}/{seed}/{args.steps}"
+            for payoffs, gradient in ((p, g) for p in args.payoffs for g in args.gradients):
+                key = f"{game}/{payoffs}/{seed}/{args.steps}" + ("" if gradient == "softmax" else f"/{gradient}")
                 if key not in results:
-                    results[key] = run(game, payoffs, seed, args.steps, args.episodes)
+                    results[key] = run(game, payoffs, seed, args.steps, args.episodes, gradient)
                     args.out.parent.mkdir(parents=True, exist_ok=True)
                     args.out.write_text(json.dumps(results, indent=1, sort_keys=True))
                 row = results[key]

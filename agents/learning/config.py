@@ -126,8 +126,23 @@ class EDConfig:
     taken (squared error, over the last ``replay`` rollouts); the true games are then never read. Needs
     ``refine_values = "critic"`` (the branches replay the env). Measured on games with mixed equilibria (matching
     pennies, rock-paper-scissors: as close as with the true games); in the prisoners' dilemma, whose equilibria are
-    pure, one of two seeds ended at NashConv 0.327 against 0.002 with the true games (benchmarks/learned_payoffs.py,
+    pure, seeds 0-4 end at NashConv 0.003-0.327 (median 0.150) against 0.002-0.003 with the true games, where
+    ``play_gradient = "neurd"`` with ``neurd_floor = 0.05`` ends at 0.002-0.004 (benchmarks/learned_payoffs.py,
     docs/learning.md)."""
+    play_gradient: str = "softmax"
+    """How the play loss moves the play networks: ``"softmax"``, the gradient of the loss through the softmax (the
+    default; the table's rows), or ``"neurd"``, Neural Replicator Dynamics (Hennes et al. 2020): each legal play
+    action's logit takes the loss's gradient in that action's probability, centred by the policy's mean,
+    ``dz_a = -(dL/dx_a - sum_b x_b dL/dx_b)``, without the softmax's factor ``x_a``, so an action whose probability
+    has fallen near 0 still moves at full speed when it turns better (the softmax gradient vanishes there, which is
+    how a pure equilibrium's better variant can stay unplayed); centred logits stop at ``+-neurd_threshold``."""
+    neurd_floor: float = 1.0
+    """With ``play_gradient = "neurd"``: the step of an action's logit is ``max(x_a, neurd_floor)`` times NeuRD's
+    (1: NeuRD; a small floor such as 0.05: the softmax gradient wherever ``x_a >= neurd_floor``, and NeuRD's, scaled
+    by the floor, only for the rare actions, which the softmax gradient all but stops)."""
+    neurd_threshold: float = 5.0
+    """With ``play_gradient = "neurd"``: bound of the centred play logits (an action's logit is not pushed beyond
+    it), so no play probability falls below about ``exp(-2 neurd_threshold)`` times another's."""
     alpha_final: float | None = None
     """Where the refine decision's temperature ``alpha`` ends: it goes linearly from ``alpha`` to this over the run
     (None: it stays at ``alpha``). With ``refine_fit = "softmax"``, a soft start keeps refined games on the path
@@ -143,6 +158,7 @@ class EDConfig:
         for name, zero_ok, optional in (("learning_rate", False, False), ("eta", False, False), ("alpha", False, False),
                                         ("welfare_weight", True, False), ("refine_explore", True, False),
                                         ("welfare_final", True, True), ("alpha_final", False, True),
+                                        ("neurd_threshold", False, False), ("neurd_floor", False, False),
                                         ("learning_rate_final", True, True)):
             value = getattr(self, name)
             if optional and value is None:
@@ -155,6 +171,10 @@ class EDConfig:
             raise ValueError(f"refine_values: must be 'critic' or 'counterfactual', got {self.refine_values!r}")
         if self.refine_fit not in ("cross_entropy", "objective", "softmax"):
             raise ValueError(f"refine_fit: must be 'cross_entropy', 'objective' or 'softmax', got {self.refine_fit!r}")
+        if self.neurd_floor > 1:
+            raise ValueError(f"neurd_floor: must be a probability in (0, 1], got {self.neurd_floor!r}")
+        if self.play_gradient not in ("softmax", "neurd"):
+            raise ValueError(f"play_gradient: must be 'softmax' or 'neurd', got {self.play_gradient!r}")
         if self.payoffs not in ("true", "learned"):
             raise ValueError(f"payoffs: must be 'true' or 'learned', got {self.payoffs!r}")
         if self.payoffs == "learned" and self.refine_values != "critic":

@@ -38,6 +38,7 @@ SB3_ARGS: dict[str, dict[str, str]] = {
                                "welfare_final": "float?", "alpha_final": "float?", "learning_rate_final": "float?",
                                "refine_values": "str", "refine_draws": "int",
                                "refine_explore": "float", "branch_play": "bool", "refine_fit": "str", "payoffs": "str",
+                               "play_gradient": "str", "neurd_floor": "float", "neurd_threshold": "float",
                                "policy_kwargs": "table?"},
     "dqn": {"learning_rate": "schedule", "buffer_size": "int", "learning_starts": "int", "batch_size": "int",
             "tau": "float", "gamma": "float", "train_freq": "int", "gradient_steps": "int",
