@@ -175,6 +175,10 @@ class EDConfig:
             raise ValueError(f"neurd_floor: must be a probability in (0, 1], got {self.neurd_floor!r}")
         if self.play_gradient not in ("softmax", "neurd"):
             raise ValueError(f"play_gradient: must be 'softmax' or 'neurd', got {self.play_gradient!r}")
+        defaults = type(self).__dataclass_fields__
+        for name in ("neurd_floor", "neurd_threshold"):
+            if self.play_gradient != "neurd" and getattr(self, name) != defaults[name].default:
+                raise ValueError(f"{name}: needs play_gradient = 'neurd' (the step it shapes)")
         if self.payoffs not in ("true", "learned"):
             raise ValueError(f"payoffs: must be 'true' or 'learned', got {self.payoffs!r}")
         if self.payoffs == "learned" and self.refine_values != "critic":
